@@ -1,0 +1,189 @@
+"""Build the learners' notebooks from the one source of each lesson.
+
+Each lesson is written once, as a jupytext percent-format script in ``lessons/``.
+From it this command writes two notebooks:
+
+- ``solutions/NN_name.ipynb``: the lesson as written, every exercise solved;
+- ``notebooks/NN_name.ipynb``: the same with each solution replaced by a stub.
+
+Markers in a lesson source:
+
+- In a code cell, the lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION``
+  (each on a line of its own) are the solution. The exercise notebook keeps the
+  cell's other lines and puts, at the same indentation, the stub:
+  ``raise NotImplementedError("<hint>")`` where the hint is the text after
+  ``BEGIN SOLUTION`` (or a generic one).
+- A code cell tagged ``solution`` (``# %% tags=["solution"]``) is a solution as a
+  whole; the exercise notebook gets ``# Your code here`` plus the cell's first
+  comment lines.
+- A code cell tagged ``check`` calls an exercise checker. It is kept in both
+  notebooks; in the exercise notebook it is tagged ``nbval-skip``, because the
+  stub is meant to fail it until the learner has written the answer.
+
+Outputs are empty, cell ids are derived from the cell's content (no random ids),
+and the only notebook metadata is the kernel and language, so diffs stay readable.
+
+    python -m handson_rl.build            # (re)write notebooks/ and solutions/
+    python -m handson_rl.build --check    # exit 1 and list what is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS = "lessons"
+TARGETS = {"solutions": "solution", "notebooks": "exercise"}
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python", "version": "3.11"}
+
+_BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?::?\s*(?P<hint>.*))?$")
+_END = re.compile(r"^\s*# END SOLUTION\s*$")
+
+
+class LessonError(ValueError):
+    """A lesson source whose markers do not fit together."""
+
+
+def _strip_regions(source: str, where: str) -> tuple[str, str]:
+    """Return (solution_text, exercise_text) of one code cell's source."""
+    sol, ex = [], []
+    inside = None
+    for n, line in enumerate(source.splitlines(), 1):
+        begin = _BEGIN.match(line)
+        if begin:
+            if inside is not None:
+                raise LessonError(f"{where}, line {n}: BEGIN SOLUTION inside another one.")
+            inside = begin
+            hint = (begin.group("hint") or "").strip() or "write this part of the exercise"
+            ex.append(f"{begin.group('indent')}raise NotImplementedError({hint!r})")
+            continue
+        if _END.match(line):
+            if inside is None:
+                raise LessonError(f"{where}, line {n}: END SOLUTION without BEGIN.")
+            inside = None
+            continue
+        sol.append(line)
+        if inside is None:
+            ex.append(line)
+    if inside is not None:
+        raise LessonError(f"{where}: BEGIN SOLUTION is never closed by END SOLUTION.")
+    return "\n".join(sol), "\n".join(ex)
+
+
+def _cell_id(cell_type: str, source: str, seen: set[str]) -> str:
+    base = hashlib.sha1(f"{cell_type}\n{source}".encode()).hexdigest()[:10]
+    cid, k = base, 1
+    while cid in seen:
+        cid, k = f"{base}-{k}", k + 1
+    seen.add(cid)
+    return cid
+
+
+def build_lesson(path: Path) -> dict[str, str]:
+    """Return ``{"solution": ipynb_text, "exercise": ipynb_text}`` for one lesson."""
+    nb = jupytext.read(path, fmt="py:percent")
+    out = {}
+    for variant in ("solution", "exercise"):
+        cells, seen = [], set()
+        for i, cell in enumerate(nb.cells):
+            tags = list(cell.metadata.get("tags", []))
+            source = cell.source
+            where = f"{path.name}, cell {i + 1}"
+            if cell.cell_type == "code":
+                sol, ex = _strip_regions(source, where)
+                source = sol if variant == "solution" else ex
+                if "solution" in tags and variant == "exercise":
+                    comments = []
+                    for line in sol.splitlines():
+                        if not line.startswith("#"):
+                            break
+                        comments.append(line)
+                    source = "\n".join(comments + ["# Your code here", ""])
+                if "check" in tags and variant == "exercise":
+                    tags.append("nbval-skip")
+                tags = [t for t in tags if t not in ("solution",)]
+                new = nbformat.v4.new_code_cell(source)
+            elif cell.cell_type == "markdown":
+                new = nbformat.v4.new_markdown_cell(source)
+            else:
+                new = nbformat.v4.new_raw_cell(source)
+            if tags:
+                new.metadata["tags"] = tags
+            new.id = _cell_id(new.cell_type, source, seen)
+            cells.append(new)
+        book = nbformat.v4.new_notebook(
+            cells=cells, metadata={"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}
+        )
+        book.nbformat, book.nbformat_minor = 4, 5
+        nbformat.validate(book)
+        out[variant] = nbformat.writes(book) + "\n"
+    return out
+
+
+def planned(root: Path = ROOT) -> dict[Path, str]:
+    """Every generated notebook path with the text it should have."""
+    files = {}
+    lessons = sorted((root / LESSONS).glob("[0-9][0-9]_*.py"))
+    if not lessons:
+        raise LessonError(f"No lessons found in {root / LESSONS}.")
+    for lesson in lessons:
+        texts = build_lesson(lesson)
+        for folder, variant in TARGETS.items():
+            files[root / folder / f"{lesson.stem}.ipynb"] = texts[variant]
+    return files
+
+
+def stale(root: Path = ROOT) -> list[str]:
+    """Generated files that are missing, out of date, or have no lesson source."""
+    want = planned(root)
+    problems = []
+    for path, text in want.items():
+        rel = path.relative_to(root)
+        if not path.exists():
+            problems.append(f"missing: {rel}")
+        elif path.read_text() != text:
+            problems.append(f"out of date: {rel}")
+    for folder in TARGETS:
+        for path in sorted((root / folder).glob("*.ipynb")):
+            if path not in want:
+                problems.append(f"no lesson source for: {path.relative_to(root)}")
+    return problems
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Build notebooks/ and solutions/ from lessons/.")
+    parser.add_argument("--check", action="store_true", help="only report what is out of date")
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = stale(args.root)
+        if problems:
+            print("Generated notebooks are not in sync with lessons/:", *problems, sep="\n  ")
+            print("Run `python -m handson_rl.build` and commit the result.")
+            return 1
+        print("notebooks/ and solutions/ are in sync with lessons/.")
+        return 0
+    want = planned(args.root)
+    for path, text in want.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(args.root)}")
+    for folder in TARGETS:
+        for path in (args.root / folder).glob("*.ipynb"):
+            if path not in want:
+                print(f"note: {path.relative_to(args.root)} has no lesson source")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
