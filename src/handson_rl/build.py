@@ -16,9 +16,10 @@ Markers in a lesson source:
 - A code cell tagged ``solution`` (``# %% tags=["solution"]``) is a solution as a
   whole; the exercise notebook gets ``# Your code here`` plus the cell's first
   comment lines.
-- A code cell tagged ``check`` calls an exercise checker. It is kept in both
-  notebooks; in the exercise notebook it is tagged ``nbval-skip``, because the
-  stub is meant to fail it until the learner has written the answer.
+- A code cell tagged ``check`` calls an exercise checker; one tagged
+  ``needs-solution`` uses the learner's answer. Both are kept in both notebooks;
+  in the exercise notebook they are tagged ``nbval-skip``, because the stub is
+  meant to fail them until the learner has written the answer.
 
 Outputs are empty, cell ids are derived from the cell's content (no random ids),
 and the only notebook metadata is the kernel and language, so diffs stay readable.
@@ -108,7 +109,7 @@ def build_lesson(path: Path) -> dict[str, str]:
                             break
                         comments.append(line)
                     source = "\n".join(comments + ["# Your code here", ""])
-                if "check" in tags and variant == "exercise":
+                if variant == "exercise" and {"check", "needs-solution"} & set(tags):
                     tags.append("nbval-skip")
                 tags = [t for t in tags if t not in ("solution",)]
                 new = nbformat.v4.new_code_cell(source)

@@ -176,7 +176,7 @@ class MultiAgentArena(MultiAgentEnv):
         self._r1 = self._c1 = self._r2 = self._c2 = 0
         self._visited: set[int] = set()
         self._agent1_first: list[bool] = []
-        self.returns = {AGENT1: 0.0, AGENT2: 0.0}
+        self._return1 = self._return2 = 0.0
         self.last_collision = False
 
     # ------------------------------------------------------------------ state
@@ -189,6 +189,15 @@ class MultiAgentArena(MultiAgentEnv):
     def agent2_pos(self) -> list[int]:
         """``[row, col]`` of agent2."""
         return [self._r2, self._c2]
+
+    @property
+    def returns(self) -> dict[str, float]:
+        """Each agent's return (sum of rewards) so far in this episode.
+
+        Rounded to 6 decimals, so that ten steps of -0.1 read as -1.0, not
+        -0.9999999999999999.
+        """
+        return {AGENT1: round(self._return1, 6), AGENT2: round(self._return2, 6)}
 
     @property
     def visited(self) -> frozenset[int]:
@@ -235,7 +244,7 @@ class MultiAgentArena(MultiAgentEnv):
         self._timestep = 0
         self._done = False
         self._visited = {self._r1 * self.width + self._c1}
-        self.returns = {AGENT1: 0.0, AGENT2: 0.0}
+        self._return1 = self._return2 = 0.0
         self.last_collision = False
         self.agents = list(AGENTS)
         return self._obs(), {AGENT1: {}, AGENT2: {}}
@@ -333,8 +342,8 @@ class MultiAgentArena(MultiAgentEnv):
         else:
             rew1 = R1_NEW_FIELD if new_field else R1_OTHERWISE
             rew2 = R2_OTHERWISE
-        self.returns[AGENT1] += rew1
-        self.returns[AGENT2] += rew2
+        self._return1 += rew1
+        self._return2 += rew2
         self.last_collision = collision
 
         self._timestep += 1

@@ -1,0 +1,99 @@
+"""The lesson builder: solution regions become stubs, output is deterministic."""
+
+import json
+import textwrap
+
+import pytest
+
+from handson_rl import build
+
+LESSON = textwrap.dedent(
+    '''\
+    # %% [markdown]
+    # # A lesson
+    #
+    # Some prose.
+
+    # %%
+    x = 1
+
+    # %%
+    def answer():
+        """Say 42."""
+        # BEGIN SOLUTION: return the answer
+        return 42
+        # END SOLUTION
+
+    # %% tags=["solution"]
+    # Compute y from x.
+    y = x + 1
+
+    # %% tags=["check"]
+    assert answer() == 42
+    '''
+)
+
+
+@pytest.fixture
+def course(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "01_demo.py").write_text(LESSON)
+    return tmp_path
+
+
+def _cells(text):
+    return json.loads(text)["cells"]
+
+
+def test_solution_keeps_code_and_exercise_gets_stubs(course):
+    texts = build.build_lesson(course / "lessons" / "01_demo.py")
+    sol, ex = _cells(texts["solution"]), _cells(texts["exercise"])
+    assert [c["cell_type"] for c in sol] == ["markdown", "code", "code", "code", "code"]
+    assert "return 42" in "".join(sol[2]["source"])
+    assert "BEGIN SOLUTION" not in texts["solution"]
+
+    stub = "".join(ex[2]["source"])
+    assert "return 42" not in stub
+    assert "    raise NotImplementedError('return the answer')" in stub
+    assert '"""Say 42."""' in stub  # the rest of the cell stays
+
+    whole = "".join(ex[3]["source"])
+    assert whole.startswith("# Compute y from x.\n# Your code here")
+    assert "y = x + 1" not in whole
+    assert ex[4]["metadata"]["tags"] == ["check", "nbval-skip"]
+    assert sol[4]["metadata"]["tags"] == ["check"]
+    assert "tags" not in sol[3]["metadata"]  # the builder's own tag is not leaked
+
+
+def test_build_is_deterministic_and_check_detects_drift(course):
+    assert build.main(["--root", str(course)]) == 0
+    first = (course / "notebooks" / "01_demo.ipynb").read_text()
+    assert build.stale(course) == []
+    assert build.main(["--root", str(course)]) == 0
+    assert (course / "notebooks" / "01_demo.ipynb").read_text() == first
+    ids = [c["id"] for c in _cells(first)]
+    assert len(set(ids)) == len(ids)
+
+    (course / "lessons" / "01_demo.py").write_text(LESSON.replace("x = 1", "x = 2"))
+    assert build.stale(course) == [
+        "out of date: solutions/01_demo.ipynb",
+        "out of date: notebooks/01_demo.ipynb",
+    ]
+    assert build.main(["--check", "--root", str(course)]) == 1
+    (course / "notebooks" / "99_orphan.ipynb").write_text("{}")
+    assert "no lesson source for: notebooks/99_orphan.ipynb" in build.stale(course)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("# BEGIN SOLUTION\nx = 1\n", "never closed"),
+        ("x = 1\n# END SOLUTION\n", "END SOLUTION without BEGIN"),
+        ("# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION\n", "inside another"),
+    ],
+)
+def test_unbalanced_markers_are_reported(tmp_path, body, message):
+    lesson = tmp_path / "01_bad.py"
+    lesson.write_text("# %%\n" + body)
+    with pytest.raises(build.LessonError, match=message):
+        build.build_lesson(lesson)
