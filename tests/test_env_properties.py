@@ -132,7 +132,8 @@ def test_env_matches_the_rules_on_random_episodes(episode):
 )
 def test_same_seed_same_actions_same_episode(width, height, seed, data):
     config = {"width": width, "height": height, "timestep_limit": 25}
-    actions = data.draw(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3)), min_size=25, max_size=25))
+    action_pairs = st.tuples(st.integers(0, 3), st.integers(0, 3))
+    actions = data.draw(st.lists(action_pairs, min_size=25, max_size=25))
     runs = []
     for env in (MultiAgentArena(config), MultiAgentArena(config)):
         runs.append(_play(env, seed, actions))

@@ -1,4 +1,4 @@
-"""Build the learners' notebooks from the one source of each lesson.
+"""Build the learners' notebooks (and the course's images) from their one source.
 
 Each lesson is written once, as a jupytext percent-format script in ``lessons/``.
 From it this command writes two notebooks:
@@ -24,7 +24,9 @@ Markers in a lesson source:
 Outputs are empty, cell ids are derived from the cell's content (no random ids),
 and the only notebook metadata is the kernel and language, so diffs stay readable.
 
-    python -m handson_rl.build            # (re)write notebooks/ and solutions/
+The same command regenerates ``images/`` (see :mod:`handson_rl.media`).
+
+    python -m handson_rl.build            # (re)write notebooks/, solutions/, images/
     python -m handson_rl.build --check    # exit 1 and list what is out of date
 """
 
@@ -143,15 +145,24 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
     return files
 
 
+def planned_files(root: Path = ROOT) -> dict[Path, bytes]:
+    """Every generated file (notebooks and images) with the bytes it should have."""
+    from handson_rl import media
+
+    files = {path: text.encode() for path, text in planned(root).items()}
+    files.update(media.planned(root))
+    return files
+
+
 def stale(root: Path = ROOT) -> list[str]:
     """Generated files that are missing, out of date, or have no lesson source."""
-    want = planned(root)
+    want = planned_files(root)
     problems = []
-    for path, text in want.items():
+    for path, data in want.items():
         rel = path.relative_to(root)
         if not path.exists():
             problems.append(f"missing: {rel}")
-        elif path.read_text() != text:
+        elif path.read_bytes() != data:
             problems.append(f"out of date: {rel}")
     for folder in TARGETS:
         for path in sorted((root / folder).glob("*.ipynb")):
@@ -168,16 +179,16 @@ def main(argv=None) -> int:
     if args.check:
         problems = stale(args.root)
         if problems:
-            print("Generated notebooks are not in sync with lessons/:", *problems, sep="\n  ")
+            print("Generated files are not in sync with their sources:", *problems, sep="\n  ")
             print("Run `python -m handson_rl.build` and commit the result.")
             return 1
-        print("notebooks/ and solutions/ are in sync with lessons/.")
+        print("notebooks/, solutions/ and images/ are in sync with their sources.")
         return 0
-    want = planned(args.root)
-    for path, text in want.items():
+    want = planned_files(args.root)
+    for path, data in want.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
             print(f"wrote {path.relative_to(args.root)}")
     for folder in TARGETS:
         for path in (args.root / folder).glob("*.ipynb"):

@@ -58,7 +58,9 @@ class ArenaParallelEnv(ParallelEnv):
 
     def step(self, actions):
         obs, rewards, terminateds, truncateds, infos = self.arena.step(actions)
-        if terminateds.pop("__all__") | truncateds.pop("__all__"):
+        all_terminated = terminateds.pop("__all__")
+        all_truncated = truncateds.pop("__all__")
+        if all_terminated or all_truncated:
             self.agents = []
         return obs, rewards, terminateds, truncateds, infos
 
