@@ -290,19 +290,15 @@ for agent, values in totals.items():
 # 6. return a dict `{agent_id: return}` and the list of frames.
 #
 # The policies are "dummies" that act at random; training will replace them
-# later, and your loop will stay the same. Here is the dummy policy:
+# later, and your loop will stay the same. The course package has one; here is
+# its whole source:
 
 # %%
-class DummyPolicy:
-    """Picks a uniformly random action, whatever it observes."""
+import inspect
 
-    def __init__(self, action_space, seed=None):
-        self.n_actions = action_space.n
-        self.rng = np.random.default_rng(seed)
+from handson_rl.policies import RandomPolicy as DummyPolicy
 
-    def act(self, observation):
-        return int(self.rng.integers(self.n_actions))
-
+print(inspect.getsource(DummyPolicy))
 
 # %% [markdown]
 # Write your loop in the function below. The next cell checks it by running it on

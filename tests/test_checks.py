@@ -3,45 +3,33 @@
 import pytest
 
 from handson_rl.checks import ExerciseError, check_exercise1
+from handson_rl.rollout import play_episode
 
 
 def right(env, policies, seed=None):
-    obs, _ = env.reset(seed=seed)
-    returns = {a: 0.0 for a in obs}
-    frames = [env.render()]
-    done = False
-    while not done:
-        actions = {a: policies[a].act(obs[a]) for a in obs}
-        obs, rewards, terminateds, truncateds, _ = env.step(actions)
-        for a, r in rewards.items():
-            returns[a] += r
-        frames.append(env.render())
-        done = terminateds["__all__"] or truncateds["__all__"]
-    return returns, frames
+    # The package's loop is the reference answer (chapter 6 reuses it).
+    return play_episode(env, policies, seed=seed, render=True)
 
 
-def stops_early(env, policies, seed=None):
-    obs, _ = env.reset(seed=seed)
-    returns = {a: 0.0 for a in obs}
-    frames = [env.render()]
-    for _ in range(env.timestep_limit - 1):
-        obs, rewards, _, _, _ = env.step({a: policies[a].act(obs[a]) for a in obs})
-        for a, r in rewards.items():
-            returns[a] += r
-        frames.append(env.render())
-    return returns, frames
+def _counting_loop(n_steps):
+    """A loop that counts steps instead of watching "__all__"."""
+
+    def loop(env, policies, seed=None):
+        obs, _ = env.reset(seed=seed)
+        returns = {a: 0.0 for a in obs}
+        frames = [env.render()]
+        for _ in range(n_steps(env)):
+            obs, rewards, _, _, _ = env.step({a: policies[a].act(obs[a]) for a in obs})
+            for a, r in rewards.items():
+                returns[a] += r
+            frames.append(env.render())
+        return returns, frames
+
+    return loop
 
 
-def fixed_100_steps(env, policies, seed=None):
-    obs, _ = env.reset(seed=seed)
-    returns = {a: 0.0 for a in obs}
-    frames = [env.render()]
-    for _ in range(100):
-        obs, rewards, _, _, _ = env.step({a: policies[a].act(obs[a]) for a in obs})
-        for a, r in rewards.items():
-            returns[a] += r
-        frames.append(env.render())
-    return returns, frames
+stops_early = _counting_loop(lambda env: env.timestep_limit - 1)
+fixed_100_steps = _counting_loop(lambda env: 100)
 
 
 def no_reset(env, policies, seed=None):

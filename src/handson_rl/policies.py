@@ -1,0 +1,74 @@
+"""Policies with one small interface, ``act(observation) -> action``.
+
+Exercise 1's loop calls ``policies[agent_id].act(obs[agent_id])``; a random
+policy, a trained RLlib module and a hand-written rule all fit in it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from ray.rllib.core.columns import Columns
+
+
+class RandomPolicy:
+    """Picks a uniformly random action, whatever it observes."""
+
+    def __init__(self, action_space, seed: int | None = None):
+        self.n_actions = int(action_space.n)
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observation) -> int:
+        return int(self.rng.integers(self.n_actions))
+
+
+def one_hot(observation, n_cells: int = 100) -> np.ndarray:
+    """The network input for an arena observation ``[own cell, other cell]``.
+
+    The same encoding as RLlib's ``FlattenObservations`` connector: a one-hot vector
+    of length ``n_cells`` per component, concatenated (length ``2 * n_cells``).
+    """
+    obs = np.asarray(observation)
+    if obs.shape != (2,) or obs.dtype.kind not in "iu":
+        raise ValueError(
+            f"An arena observation is two cell indices [own, other]; got {observation!r}."
+        )
+    if not ((0 <= obs) & (obs < n_cells)).all():
+        raise ValueError(f"Cell indices must be in 0..{n_cells - 1}; got {obs.tolist()}.")
+    vec = np.zeros(2 * n_cells, dtype=np.float32)
+    vec[obs[0]] = 1.0
+    vec[n_cells + obs[1]] = 1.0
+    return vec
+
+
+def action_logits(module, observation, n_cells: int = 100) -> torch.Tensor:
+    """The module's action logits (one per action) for one observation."""
+    batch = {Columns.OBS: torch.from_numpy(one_hot(observation, n_cells))[None]}
+    with torch.no_grad():
+        out = module.forward_inference(batch)
+    return out[Columns.ACTION_DIST_INPUTS][0]
+
+
+def action_probabilities(module, observation, n_cells: int = 100) -> np.ndarray:
+    """Softmax of :func:`action_logits`: the policy's probability for each action."""
+    return torch.softmax(action_logits(module, observation, n_cells), dim=-1).numpy()
+
+
+class ModulePolicy:
+    """A trained RLlib module as a policy for Exercise 1's loop.
+
+    ``explore=False`` takes the most likely action (what RLlib does when it
+    evaluates); ``explore=True`` samples from the action probabilities.
+    """
+
+    def __init__(self, module, n_cells: int = 100, explore: bool = False, seed: int | None = None):
+        self.module = module
+        self.n_cells = n_cells
+        self.explore = explore
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observation) -> int:
+        probs = action_probabilities(self.module, observation, self.n_cells)
+        if self.explore:
+            return int(self.rng.choice(len(probs), p=probs / probs.sum()))
+        return int(np.argmax(probs))
