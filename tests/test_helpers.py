@@ -27,11 +27,11 @@ def test_play_episode_and_mean_returns():
     env = MultiAgentArena({"render_mode": "rgb_array", "timestep_limit": 10})
     policies = {a: RandomPolicy(env.get_action_space(a), seed=i) for i, a in enumerate(env.possible_agents)}
     returns, frames = play_episode(env, policies, seed=1, render=True)
-    assert returns == env.returns and len(frames) == 11
+    assert returns == pytest.approx(env.returns) and len(frames) == 11
     with pytest.raises(KeyError, match="agent2"):
         play_episode(env, {"agent1": policies["agent1"]})
     stats = mean_returns(policies, episodes=200, seed=0)
-    assert -9.3 < stats["agent2"]["mean"] < -8.7  # random agent2 (see chapter 2)
+    assert -9.5 < stats["agent2"]["mean"] < -8.5  # random agent2 (see chapter 2); SE ~0.12
     assert stats["agent1"]["sem"] > 0
 
 
