@@ -97,3 +97,24 @@ def test_unbalanced_markers_are_reported(tmp_path, body, message):
     lesson.write_text("# %%\n" + body)
     with pytest.raises(build.LessonError, match=message):
         build.build_lesson(lesson)
+
+
+def test_a_top_level_stub_is_skipped_by_ci_but_a_stub_in_a_function_is_not(tmp_path):
+    lesson = tmp_path / "01_stubs.py"
+    lesson.write_text(
+        "# %%\n# BEGIN SOLUTION: write it\nx = 1\n# END SOLUTION\n"
+        "# %%\ndef f():\n    # BEGIN SOLUTION: write f\n    return 1\n    # END SOLUTION\n"
+    )
+    exercise = json.loads(build.build_lesson(lesson)["exercise"])
+    top, inside = [c for c in exercise["cells"] if c["cell_type"] == "code"]
+    assert "nbval-skip" in top["metadata"]["tags"]
+    assert "nbval-skip" not in inside.get("metadata", {}).get("tags", [])
+
+
+def test_ci_runs_an_exercise_notebook_only_when_it_differs_from_its_solution():
+    import conftest
+
+    root = build.ROOT
+    assert conftest.same_as_solution(root / "notebooks" / "01_rl_and_rllib_in_a_nutshell.ipynb")
+    assert not conftest.same_as_solution(root / "notebooks" / "02_environment_and_spaces.ipynb")
+    assert not conftest.same_as_solution(root / "solutions" / "01_rl_and_rllib_in_a_nutshell.ipynb")

@@ -19,7 +19,8 @@ Markers in a lesson source:
 - A code cell tagged ``check`` calls an exercise checker; one tagged
   ``needs-solution`` uses the learner's answer. Both are kept in both notebooks;
   in the exercise notebook they are tagged ``nbval-skip``, because the stub is
-  meant to fail them until the learner has written the answer.
+  meant to fail them until the learner has written the answer. So is a cell
+  whose stub stands at the top level (not inside a function): it always raises.
 
 Outputs are empty, cell ids are derived from the cell's content (no random ids),
 and the only notebook metadata is the kernel and language, so diffs stay readable.
@@ -112,6 +113,9 @@ def build_lesson(path: Path) -> dict[str, str]:
                         comments.append(line)
                     source = "\n".join(comments + ["# Your code here", ""])
                 if variant == "exercise" and {"check", "needs-solution"} & set(tags):
+                    tags.append("nbval-skip")
+                elif variant == "exercise" and re.search(r"^raise NotImplementedError", ex, re.M):
+                    # A stub at the top level of a cell always raises: CI skips it.
                     tags.append("nbval-skip")
                 tags = [t for t in tags if t not in ("solution",)]
                 new = nbformat.v4.new_code_cell(source)

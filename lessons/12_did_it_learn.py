@@ -1,0 +1,170 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # 12. Did it learn?
+#
+# **Goal of this chapter:** answer the question every training run ends with, with
+# numbers and with pictures. We pit the trained agents against each other and
+# against opponents that move at random, and we watch them play.
+#
+# Time: about 10 minutes. No training: the chapter uses your agents from
+# Exercise 2 if you ran it, otherwise the course's pre-trained agents.
+
+# %% [markdown]
+# ## Which agents?
+#
+# If you finished Exercise 2 (chapter 7), its best trial left a checkpoint in
+# `outputs/tune/exercise2/`. If not (or if your laptop was too slow to train in
+# class), the course ships two pre-trained modules in `pretrained/arena_ppo/`,
+# trained with the course's PPO settings by `python -m handson_rl.pretrained`.
+
+# %%
+from pathlib import Path
+
+from handson_rl.pretrained import info, load_pretrained
+from handson_rl.tuning import COMBINED_RETURN
+
+exercise_dir = Path("outputs/tune/exercise2").absolute()
+
+
+def exercise2_modules(experiment_dir: Path):
+    """p1 and p2 from Exercise 2's best checkpoint, or None if there is none."""
+    if not (experiment_dir / "tuner.pkl").exists():
+        return None
+    from ray import tune
+    from ray.rllib.algorithms.ppo import PPO
+
+    from handson_rl.checkpoints import load_module
+
+    results = tune.Tuner.restore(str(experiment_dir), trainable=PPO).get_results()
+    best = results.get_best_result(metric=COMBINED_RETURN, mode="max")
+    checkpoint = best.get_best_checkpoint(metric=COMBINED_RETURN, mode="max") if best.checkpoint else None
+    if checkpoint is None:
+        return None
+    return {module_id: load_module(checkpoint.path, module_id) for module_id in ("p1", "p2")}
+
+
+modules = exercise2_modules(exercise_dir)
+if modules is not None:
+    print("Using your agents from Exercise 2:", exercise_dir)
+else:
+    modules = load_pretrained()
+    print("Using the course's pre-trained agents:")
+    for key, value in info().items():
+        print(f"  {key}: {value}")
+
+# %% [markdown]
+# ## Four match-ups
+#
+# A return on its own says little: is agent1's +30 good? Against what? Compare it
+# with the same agent facing a different opponent, and with a random agent in its
+# place:
+#
+# | match-up | what it tells |
+# |---|---|
+# | trained vs trained | what training produced: both sides at their best |
+# | trained agent1 vs random agent2 | agent1's skill without a chaser after it |
+# | random agent1 vs trained agent2 | agent2's skill at catching a target that wanders |
+# | random vs random | the baseline from chapter 2 |
+#
+# Each row is the mean over many seeded episodes (the coin flips and the sampled
+# actions make single episodes noisy) with its standard error. Trained agents
+# *sample* their actions from their policy, as they did in training.
+
+# %%
+import pandas as pd
+
+from handson_rl.budget import pick
+from handson_rl.rollout import mean_returns
+from handson_rl.videos import random_policies, trained_policies
+
+EPISODES = pick(full=300, smoke=10)
+trained = trained_policies(modules, seed=100)
+random = random_policies(seed=200)
+matchups = {
+    "trained vs trained": {"agent1": trained["agent1"], "agent2": trained["agent2"]},
+    "trained agent1 vs random agent2": {"agent1": trained["agent1"], "agent2": random["agent2"]},
+    "random agent1 vs trained agent2": {"agent1": random["agent1"], "agent2": trained["agent2"]},
+    "random vs random": {"agent1": random["agent1"], "agent2": random["agent2"]},
+}
+rows = {}
+for name, policies in matchups.items():
+    stats = mean_returns(policies, episodes=EPISODES, seed=10_000)
+    rows[name] = {
+        "agent1": f"{stats['agent1']['mean']:+.1f} ± {stats['agent1']['sem']:.1f}",
+        "agent2": f"{stats['agent2']['mean']:+.1f} ± {stats['agent2']['sem']:.1f}",
+        "agent1 mean": stats["agent1"]["mean"],
+        "agent2 mean": stats["agent2"]["mean"],
+    }
+table = pd.DataFrame(rows).T
+table[["agent1", "agent2"]]
+
+# %% [markdown]
+# How to read it (with the course's pre-trained agents; your own may differ):
+#
+# - **agent1 learned to explore.** Trained agent1 scores far above a random
+#   agent1 against the same opponent: compare rows 1 and 3 (trained agent2 chasing)
+#   and rows 2 and 4 (random agent2).
+# - **agent2 learned to chase.** Against the same random agent1, trained agent2
+#   scores above random agent2 (rows 3 and 4). Against trained agent1 it is the
+#   better chaser that costs agent1 points: agent1 does better against a random
+#   agent2 (row 2) than against the trained one (row 1).
+#
+# The next cell turns the first two bullets into checks, so a claim this chapter
+# makes can never silently stop being true:
+
+# %%
+a1 = table["agent1 mean"]
+a2 = table["agent2 mean"]
+if EPISODES >= 100:
+    assert a1["trained vs trained"] > a1["random agent1 vs trained agent2"] + 5
+    assert a1["trained agent1 vs random agent2"] > a1["random vs random"] + 5
+    assert a2["random agent1 vs trained agent2"] > a2["random vs random"]
+    print("agent1 learned to explore, and agent2 learned to chase.")
+
+# %% [markdown]
+# ## Watch them play
+#
+# One episode of the trained agents against each other. Blue is agent1 (its trail
+# of visited cells in light blue), red is agent2.
+
+# %%
+from handson_rl.render import show_gif
+from handson_rl.videos import episode_gif
+
+returns, gif = episode_gif(trained_policies(modules, seed=3), Path("outputs/12_trained_episode.gif"), seed=3)
+print({agent: round(value, 1) for agent, value in returns.items()})
+show_gif(gif)
+
+# %% [markdown]
+# And the same start with both agents moving at random, for comparison:
+
+# %%
+returns, gif = episode_gif(random_policies(seed=3), Path("outputs/12_random_episode.gif"), seed=3)
+print({agent: round(value, 1) for agent, value in returns.items()})
+show_gif(gif)
+
+# %% [markdown]
+# ## Recap, and where to go from here
+#
+# - "Did it learn?" needs a comparison: the same agent against different
+#   opponents, and a random agent in its place, over many seeded episodes.
+# - A trained module is a small file; `RLModule.from_checkpoint` brings it back
+#   without Ray, and Exercise 1's loop plays it.
+#
+# That closes the course. From here:
+#
+# - **A bigger board, longer episodes:** `env_config={"width": 15, "height": 15,
+#   "timestep_limit": 200}`; train, watch, compare.
+# - **Self-play:** one shared module for both agents with the agent id in the
+#   observation (chapter 4 showed why plain sharing fails here).
+# - **Other algorithms:** swap `PPOConfig` for `APPOConfig` or `IMPALAConfig`;
+#   most of the config carries over.
+# - **More compute:** chapter 10's cluster, with more env runners per trial and
+#   more trials at once.

@@ -1,0 +1,287 @@
+"""Ray Tune helpers for the course: metric names, progress, result tables, plots.
+
+The notebooks build the ``tune.Tuner`` themselves (that is what they teach); this
+module only reads and shows what Tune produced, plus a small sweep script that
+chapter 7 and the tests interrupt and resume like a crashed laptop would:
+
+    python -m handson_rl.tuning --storage outputs/tune --name interrupted --iterations 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ray.tune import Callback
+
+#: Tune names nested result keys with "/": these are the ones the course uses.
+COMBINED_RETURN = "env_runners/episode_return_mean"
+AGENT1_RETURN = "env_runners/agent_episode_returns_mean/agent1"
+AGENT2_RETURN = "env_runners/agent_episode_returns_mean/agent2"
+ITERATION = "training_iteration"
+ENV_STEPS = "env_runners/num_env_steps_sampled_lifetime"
+
+
+def trial_cpus(config) -> float:
+    """How many CPUs Tune reserves for one trial of this (PPO) config.
+
+    One for the trial's main process (which also runs the learner when there are no
+    remote learners), plus ``num_cpus_per_env_runner`` for each remote env runner.
+    """
+    from ray.rllib.algorithms.ppo import PPO
+
+    request = PPO.default_resource_request(config)
+    return float(request.required_resources.get("CPU", 0.0))
+
+
+def _get(metrics: Mapping, key: str, default=float("nan")):
+    """``metrics["a"]["b"]`` for ``key="a/b"`` (also accepts an already-flat dict)."""
+    if key in metrics:
+        return metrics[key]
+    node = metrics
+    for part in key.split("/"):
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def _fmt(value, spec="+.1f") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return format(value, spec)
+
+
+def _lr(config: Mapping):
+    return config.get("lr", float("nan"))
+
+
+def _batch(config: Mapping):
+    return config.get("train_batch_size_per_learner", config.get("train_batch_size"))
+
+
+class TuneProgress(Callback):
+    """A Tune callback that shows one updating line per running experiment.
+
+    Tune's own table reporter prints a new table every few seconds; this shows,
+    on one line, each trial's iteration and combined return instead. Use it with
+    ``tune.RunConfig(verbose=0, callbacks=[TuneProgress()])``.
+    """
+
+    def __init__(self, metric: str = COMBINED_RETURN):
+        from handson_rl.progress import ProgressLine
+
+        self.metric = metric
+        self.line = ProgressLine()
+        self.rows: dict[str, str] = {}
+        self.start = time.perf_counter()
+
+    def _show(self):
+        wall = time.perf_counter() - self.start
+        self.line.update(f"{wall:6.1f} s | " + " | ".join(self.rows[k] for k in sorted(self.rows)))
+
+    def on_trial_start(self, iteration, trials, trial, **info):
+        self.rows[trial.trial_id] = f"{trial.trial_id}: starting"
+        self._show()
+
+    def on_trial_result(self, iteration, trials, trial, result, **info):
+        self.rows[trial.trial_id] = (
+            f"{trial.trial_id}: it {result.get(ITERATION, 0):>3}, "
+            f"return {_fmt(_get(result, self.metric))}"
+        )
+        self._show()
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.rows[trial.trial_id] = self.rows.get(trial.trial_id, trial.trial_id) + " (done)"
+        self._show()
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self.rows[trial.trial_id] = f"{trial.trial_id}: ERROR"
+        self._show()
+
+    def on_experiment_end(self, trials, **info):
+        self.line.close()
+
+
+def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
+    """One row per trial: its settings, last iteration and returns, error, checkpoint.
+
+    ``results`` is what ``tuner.fit()`` returned (a ``ResultGrid``), or any list of
+    ``ray.tune.Result``. ``columns`` maps extra column names to config keys.
+    """
+    import pandas as pd
+
+    rows = []
+    for result in results:
+        config = result.config or {}
+        metrics = result.metrics or {}
+        row = {
+            "trial": Path(result.path).name.split("_")[1] if result.path else "?",
+            "lr": _lr(config),
+            "train_batch_size": _batch(config),
+            "iterations": metrics.get(ITERATION, 0),
+            "combined return": _get(metrics, COMBINED_RETURN),
+            "agent1": _get(metrics, AGENT1_RETURN),
+            "agent2": _get(metrics, AGENT2_RETURN),
+            "error": type(result.error).__name__ if result.error else "",
+            "checkpoint": Path(result.checkpoint.path).name if result.checkpoint else "",
+        }
+        for name, key in (columns or {}).items():
+            row[name] = config.get(key)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label_keys=("lr",), title=None):
+    """Every trial's ``metric`` against its iteration, in one plot."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    for result in results:
+        df = result.metrics_dataframe
+        config = result.config or {}
+        label = ", ".join(f"{key}={config.get(key)}" for key in label_keys)
+        if result.error:
+            label += " (error)"
+        if df is None or metric not in df or df.empty:
+            ax.plot([], [], label=label + " (no results)")
+            continue
+        ax.plot(df[ITERATION], df[metric], marker=".", label=label)
+    ax.set_xlabel("training iteration")
+    ax.set_ylabel(metric.split("/", 1)[-1].replace("_", " "))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ------------------------------------------------------- a sweep to interrupt
+def demo_sweep_config(seed: int = 0):
+    """Two small trials that fit side by side on 2 CPUs (1 CPU each: 0 env runners)."""
+    from ray import tune
+
+    from handson_rl.training import arena_ppo_config
+
+    return arena_ppo_config(
+        seed=seed,
+        num_env_runners=0,
+        num_envs_per_env_runner=8,
+        train_batch_size=800,
+        minibatch_size=800,
+        num_epochs=4,
+        lr=tune.grid_search([1e-3, 3e-3]),
+    )
+
+
+def run_demo_sweep(storage: str, name: str, iterations: int, resume: bool = False):
+    """Run (or, with ``resume``, finish) the demo sweep; returns the ResultGrid."""
+    from ray import tune
+    from ray.rllib.algorithms.ppo import PPO
+
+    from handson_rl.training import register_arena
+
+    register_arena()
+    storage = str(Path(storage).absolute())
+    path = os.path.join(storage, name)
+    if resume:
+        tuner = tune.Tuner.restore(path, trainable=PPO, resume_unfinished=True, resume_errored=True)
+    else:
+        tuner = tune.Tuner(
+            PPO,
+            param_space=demo_sweep_config(),
+            run_config=tune.RunConfig(
+                name=name,
+                storage_path=storage,
+                stop={ITERATION: iterations},
+                checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=1, checkpoint_at_end=True),
+                verbose=0,
+                callbacks=[TuneProgress()],
+            ),
+        )
+    return tuner.fit()
+
+
+def checkpoints_on_disk(experiment_dir) -> dict[str, list[str]]:
+    """``{trial directory: [checkpoint directories]}`` found under an experiment."""
+    out: dict[str, list[str]] = {}
+    root = Path(experiment_dir)
+    if not root.is_dir():
+        return out
+    for trial in sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("PPO_")):
+        out[trial.name] = sorted(c.name for c in trial.glob("checkpoint_*") if c.is_dir())
+    return out
+
+
+def interrupt_run(command: list[str], experiment_dir, min_checkpoints: int = 2, timeout: float = 300.0, env=None):
+    """Start ``command``, wait until ``min_checkpoints`` checkpoints exist, then kill it.
+
+    The kill is a ``SIGKILL`` to the whole process group (the driver, Tune and the
+    Ray processes it started), exactly what a crash or a closed laptop lid does:
+    nothing gets the chance to clean up. Returns the checkpoints on disk at that
+    moment.
+    """
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            found = checkpoints_on_disk(experiment_dir)
+            if sum(len(c) for c in found.values()) >= min_checkpoints:
+                break
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode(errors="replace")[-2000:]
+                raise RuntimeError(
+                    f"The run ended (exit code {proc.returncode}) before {min_checkpoints} "
+                    f"checkpoints appeared; its last output:\n{err}"
+                )
+            time.sleep(0.2)
+        else:
+            raise TimeoutError(f"No {min_checkpoints} checkpoints in {experiment_dir} after {timeout} s.")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
+    return checkpoints_on_disk(experiment_dir)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Run (or resume) the course's small demo sweep.")
+    parser.add_argument("--storage", required=True, help="Tune storage directory")
+    parser.add_argument("--name", required=True, help="experiment name (a folder in --storage)")
+    parser.add_argument("--iterations", type=int, default=6, help="iterations per trial (default 6)")
+    parser.add_argument("--resume", action="store_true", help="resume an interrupted run")
+    args = parser.parse_args(argv)
+    if args.iterations < 1:
+        parser.error("--iterations must be at least 1")
+
+    import ray
+
+    from handson_rl.quiet import quiet_ray
+
+    quiet_ray()
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        grid = run_demo_sweep(args.storage, args.name, args.iterations, resume=args.resume)
+        print(results_table(grid).to_string())
+    finally:
+        ray.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
