@@ -36,7 +36,7 @@ def main(argv=None):
 
     from handson_rl.quiet import quiet_ray
     from handson_rl.training import arena_ppo_config, register_arena
-    from handson_rl.tuning import COMBINED_RETURN, ITERATION, TuneProgress
+    from handson_rl.tuning import COMBINED_RETURN, ITERATION, TuneProgress, config_value
 
     quiet_ray()
     ray.init(num_cpus=2, include_dashboard=False)
@@ -78,7 +78,7 @@ def main(argv=None):
                 else f"{target}: no"
             )
         print(
-            f"batch {result.config['train_batch_size_per_learner']}: "
+            f"batch {config_value(result.config, 'train_batch_size_per_learner')}: "
             f"{len(df)} iterations in {elapsed.iloc[-1]:.0f} s, best combined {combined.max():.1f}, "
             f"best 5-it avg {smooth.max():.1f}, last 5-it avg {smooth.iloc[-1]:.1f}"
         )

@@ -291,14 +291,15 @@ for trial, checkpoints in after.items():
 # 3. a `tune.Tuner` with a `tune.RunConfig(name="exercise2", storage_path=storage,
 #    stop=exercise_stop, ...)`, and `exercise_results = tuner.fit()`.
 #
-# The target of 40 from the original 2021 course is out of reach here in
-# reasonable time: the course's agent2 learns to chase, which costs agent1
-# points. `TARGET` below is the highest target that the course setup reached in
-# every trial of the benchmark `bench/exercise2_target.py` within about 10
-# minutes on 2 cores.
+# The original 2021 course asked for a combined return of 40. With the course's
+# setup agent2 learns to chase, and every catch costs agent1 a point and more:
+# in our benchmark runs (`bench/exercise2_target.py`, seed 0) the combined
+# return climbed past 30 after about 30 iterations and past 35 after about 45-50,
+# then levelled off around 36-38 without reaching 40 in 70 iterations. So the
+# target here is **35**.
 
 # %%
-TARGET = pick(full=30.0, smoke=0.0)
+TARGET = pick(full=35.0, smoke=0.0)
 MAX_ITERATIONS = pick(full=100, smoke=2)
 
 # BEGIN SOLUTION: build exercise_config and exercise_stop, run the Tuner and store what fit() returns in exercise_results

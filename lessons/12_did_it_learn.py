@@ -27,30 +27,25 @@
 # %%
 from pathlib import Path
 
+from handson_rl.checkpoints import load_module
 from handson_rl.pretrained import info, load_pretrained
-from handson_rl.tuning import COMBINED_RETURN
+from handson_rl.tuning import best_trial_checkpoint
 
 exercise_dir = Path("outputs/tune/exercise2").absolute()
 
 
 def exercise2_modules(experiment_dir: Path):
-    """p1 and p2 from Exercise 2's best checkpoint, or None if there is none."""
-    if not (experiment_dir / "tuner.pkl").exists():
-        return None
-    from ray import tune
-    from ray.rllib.algorithms.ppo import PPO
-
-    from handson_rl.checkpoints import load_module
-
-    results = tune.Tuner.restore(str(experiment_dir), trainable=PPO).get_results()
-    best = results.get_best_result(metric=COMBINED_RETURN, mode="max")
-    checkpoint = best.get_best_checkpoint(metric=COMBINED_RETURN, mode="max") if best.checkpoint else None
+    """p1 and p2 from the latest checkpoint of Exercise 2's best trial, if any."""
+    checkpoint = best_trial_checkpoint(experiment_dir)
     if checkpoint is None:
         return None
-    return {module_id: load_module(checkpoint.path, module_id) for module_id in ("p1", "p2")}
+    print("checkpoint:", checkpoint)
+    return {module_id: load_module(checkpoint, module_id) for module_id in ("p1", "p2")}
 
 
-modules = exercise2_modules(exercise_dir)
+USE_PRETRAINED = False  # True: the course's agents, even if you trained your own
+
+modules = None if USE_PRETRAINED else exercise2_modules(exercise_dir)
 if modules is not None:
     print("Using your agents from Exercise 2:", exercise_dir)
 else:

@@ -17,6 +17,7 @@ from handson_rl.training import arena_ppo_config
 from handson_rl.tuning import (
     COMBINED_RETURN,
     ITERATION,
+    best_trial_checkpoint,
     checkpoints_on_disk,
     interrupt_run,
     results_table,
@@ -34,7 +35,8 @@ def fake_result(batch=3000, envs=5, lr=LR, returns=(5.0, 20.0, 31.0), error=None
     df = pd.DataFrame(
         {ITERATION: iterations, COMBINED_RETURN: list(returns), "time_total_s": [10.0 * i for i in iterations]}
     )
-    config = {"train_batch_size_per_learner": batch, "num_envs_per_env_runner": envs, "lr": lr}
+    # What Tune stores: RLlib keeps the per-learner batch size under a private name.
+    config = {"_train_batch_size_per_learner": batch, "train_batch_size": 4000, "num_envs_per_env_runner": envs, "lr": lr}
     metrics = {
         ITERATION: iterations[-1],
         "env_runners": {"episode_return_mean": returns[-1], "agent_episode_returns_mean": {"agent1": 1.0, "agent2": -2.0}},
@@ -142,3 +144,6 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
         lines = (storage / name / trial / "result.json").read_text().splitlines()
         iterations_logged = [json.loads(line)[ITERATION] for line in lines]
         assert iterations_logged.count(1) == 1, iterations_logged
+    best = best_trial_checkpoint(storage / name)
+    assert best is not None and (best / "rllib_checkpoint.json").exists()
+    assert best_trial_checkpoint(tmp_path / "no_such_experiment") is None

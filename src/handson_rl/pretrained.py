@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import time
 from pathlib import Path
@@ -57,6 +58,10 @@ def info(path: str | Path = PRETRAINED_DIR) -> dict:
     return json.loads(file.read_text())
 
 
+def _rounded(value: float):
+    return None if math.isnan(value) else round(value, 2)
+
+
 def make(out: str | Path = PRETRAINED_DIR, iterations: int = 100, seed: int = 0) -> dict:
     """Train the course's PPO setup for ``iterations`` and keep just the modules."""
     import ray
@@ -88,9 +93,8 @@ def make(out: str | Path = PRETRAINED_DIR, iterations: int = 100, seed: int = 0)
         env_steps = int(result["env_runners"]["num_env_steps_sampled_lifetime"])
         tmp = out.with_name(out.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        multi = algo.get_module()
         for module_id in MODULE_OF_AGENT.values():
-            multi[module_id].save_to_path(str(tmp / module_id))
+            algo.get_module(module_id).save_to_path(str(tmp / module_id))
         algo.stop()
     finally:
         ray.shutdown()
@@ -101,8 +105,8 @@ def make(out: str | Path = PRETRAINED_DIR, iterations: int = 100, seed: int = 0)
         "seed": seed,
         "env_steps": env_steps,
         "training_seconds": round(seconds, 1),
-        "agent1_last100_mean": round(window1.mean, 2),
-        "agent2_last100_mean": round(window2.mean, 2),
+        "agent1_last100_mean": _rounded(window1.mean),
+        "agent2_last100_mean": _rounded(window2.mean),
         "ray": ray.__version__,
     }
     (tmp / "training.json").write_text(json.dumps(meta, indent=2) + "\n")

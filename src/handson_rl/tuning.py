@@ -37,7 +37,9 @@ def trial_cpus(config) -> float:
     """
     from ray.rllib.algorithms.ppo import PPO
 
-    request = PPO.default_resource_request(config)
+    if not isinstance(config, Mapping):
+        config = config.to_dict()
+    request = PPO.default_resource_request(dict(config))
     return float(request.required_resources.get("CPU", 0.0))
 
 
@@ -59,12 +61,28 @@ def _fmt(value, spec="+.1f") -> str:
     return format(value, spec)
 
 
+def config_value(config: Mapping, key: str, default=None):
+    """A setting from a trial's config dict (``result.config``).
+
+    RLlib stores some settings under a private name (``train_batch_size_per_learner``
+    as ``_train_batch_size_per_learner``); this finds either. For the batch size it
+    falls back to ``train_batch_size``, the setting a config without a per-learner
+    value uses.
+    """
+    for name in (key, "_" + key):
+        if config.get(name) is not None:
+            return config[name]
+    if key == "train_batch_size_per_learner":
+        return config.get("train_batch_size", default)
+    return default
+
+
 def _lr(config: Mapping):
-    return config.get("lr", float("nan"))
+    return config_value(config, "lr", float("nan"))
 
 
 def _batch(config: Mapping):
-    return config.get("train_batch_size_per_learner", config.get("train_batch_size"))
+    return config_value(config, "train_batch_size_per_learner")
 
 
 class TuneProgress(Callback):
@@ -123,7 +141,7 @@ def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
         config = result.config or {}
         metrics = result.metrics or {}
         row = {
-            "trial": Path(result.path).name.split("_")[1] if result.path else "?",
+            "trial": metrics.get("trial_id") or (Path(result.path).name if result.path else "?"),
             "lr": _lr(config),
             "train_batch_size": _batch(config),
             "iterations": metrics.get(ITERATION, 0),
@@ -148,7 +166,7 @@ def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label
     for result in results:
         df = result.metrics_dataframe
         config = result.config or {}
-        label = ", ".join(f"{key}={config.get(key)}" for key in label_keys)
+        label = ", ".join(f"{key}={config_value(config, key)}" for key in label_keys)
         if result.error:
             label += " (error)"
         if df is None or metric not in df or df.empty:
@@ -221,8 +239,34 @@ def checkpoints_on_disk(experiment_dir) -> dict[str, list[str]]:
     return out
 
 
-def interrupt_run(command: list[str], experiment_dir, min_checkpoints: int = 2, timeout: float = 300.0, env=None):
-    """Start ``command``, wait until ``min_checkpoints`` checkpoints exist, then kill it.
+def best_trial_checkpoint(experiment_dir, metric: str = COMBINED_RETURN) -> Path | None:
+    """The latest checkpoint of the trial whose last ``metric`` is highest.
+
+    Reads only what Tune wrote to disk (each trial's ``progress.csv`` and
+    ``checkpoint_*`` folders), so it needs no running Ray; None when the experiment
+    has no trial with both results and a checkpoint.
+    """
+    import pandas as pd
+
+    best, best_value = None, -math.inf
+    for trial, checkpoints in checkpoints_on_disk(experiment_dir).items():
+        progress = Path(experiment_dir) / trial / "progress.csv"
+        if not checkpoints or not progress.exists():
+            continue
+        df = pd.read_csv(progress)
+        if metric not in df or df[metric].dropna().empty:
+            continue
+        value = float(df[metric].dropna().iloc[-1])
+        if value > best_value:
+            best, best_value = Path(experiment_dir) / trial / checkpoints[-1], value
+    return best
+
+
+def interrupt_run(
+    command: list[str], experiment_dir, min_checkpoints: int = 2, timeout: float = 300.0, env=None, min_trials: int = 2
+):
+    """Start ``command``; once ``min_trials`` trials exist, each has a checkpoint
+    and at least ``min_checkpoints`` exist in all, kill it.
 
     The kill is a ``SIGKILL`` to the whole process group (the driver, Tune and the
     Ray processes it started), exactly what a crash or a closed laptop lid does:
@@ -240,7 +284,11 @@ def interrupt_run(command: list[str], experiment_dir, min_checkpoints: int = 2, 
     try:
         while time.monotonic() < deadline:
             found = checkpoints_on_disk(experiment_dir)
-            if sum(len(c) for c in found.values()) >= min_checkpoints:
+            if (
+                len(found) >= min_trials
+                and all(found.values())
+                and sum(len(c) for c in found.values()) >= min_checkpoints
+            ):
                 break
             if proc.poll() is not None:
                 err = proc.stderr.read().decode(errors="replace")[-2000:]
