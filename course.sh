@@ -37,6 +37,10 @@ case "${1:-}" in
     ;;
   test)
     setup
+    # The browser test (tests/browser/) needs Debian's Chromium and Playwright:
+    # installed here when missing (Chromium only as root with apt-get; without it
+    # the browser test skips, except under CI, where it fails).
+    bash .ci/install_browser.sh
     # 1. Unit and property tests, plus "are the notebooks in sync with lessons/?".
     # 2. Every exercise and solution notebook, executed headless under the smoke
     #    budget (COURSE_BUDGET=smoke); a cell that raises fails the run.

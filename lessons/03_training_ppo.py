@@ -57,6 +57,10 @@ ray.init(num_cpus=2, include_dashboard=False)
 # methods, one per topic: `.environment()`, `.env_runners()`, `.multi_agent()`,
 # `.training()`, `.rl_module()`. The course keeps its PPO config in one function,
 # `arena_ppo_config()`, so every chapter trains the same way. Here is its source:
+#
+# (Coming from the 2021 version of this course, or from RLlib code with
+# `PPOTrainer` and config dicts? The [old API cheat sheet](../docs/old_api_cheatsheet.md)
+# translates each old name into today's.)
 
 # %%
 import inspect
@@ -80,6 +84,11 @@ print(inspect.getsource(arena_ppo_config))
 # - `.training(...)`: PPO's knobs: steps per iteration, minibatch size, epochs,
 #   learning rate.
 # - `.rl_module(...)`: the network: two hidden layers here.
+# - `.callbacks(...)`: code RLlib calls during training; here it records each
+#   finished episode's per-agent return (chapter 8 is about callbacks).
+# - `.fault_tolerance(...)`: if the env crashes inside an env runner, stop with
+#   the env's error instead of restarting the runner and carrying on; while you
+#   develop an env you want to see its bugs.
 
 # %% [markdown]
 # ## The course's settings against RLlib's defaults

@@ -31,7 +31,7 @@ def _pyproject_pins():
 
 def test_core_packages_are_pinned_exactly():
     pins = _pyproject_pins()
-    assert pins["ray"] == ("[rllib,tune]", "2.60.0")
+    assert pins["ray"] == ("[default,rllib,tune]", "2.60.0")
     assert pins["torch"][1] == "2.13.0"
     assert "gymnasium" in pins and "jupyterlab" in pins
 

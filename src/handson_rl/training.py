@@ -225,6 +225,10 @@ def arena_ppo_config(
             )
         )
         .callbacks(on_episode_end=record_episode_returns)
+        # A crashing env is a bug to see, not to paper over: without this RLlib
+        # restarts the failed env runner and training goes on with a warning
+        # (chapter 10 shows when restarts are what you want).
+        .fault_tolerance(restart_failed_env_runners=False)
     )
     if seed is not None:
         config = config.debugging(seed=seed)
