@@ -183,11 +183,17 @@ sorted(result.keys())
 
 # %%
 runners = result["env_runners"]
-print("combined return (agent1 + agent2):", runners.get("episode_return_mean"))
-print("per agent:  ", runners.get("agent_episode_returns_mean"))
-print("per module: ", runners.get("module_episode_returns_mean"))
+
+
+def rounded(values):  # RLlib reports numpy floats; round them for reading
+    return {key: round(float(value), 2) for key, value in (values or {}).items()}
+
+
+print("combined return (agent1 + agent2):", round(float(runners.get("episode_return_mean", "nan")), 2))
+print("per agent:  ", rounded(runners.get("agent_episode_returns_mean")))
+print("per module: ", rounded(runners.get("module_episode_returns_mean")))
 print("episodes finished this iteration:", runners.get("num_episodes"))
-print("env steps so far:", runners["num_env_steps_sampled_lifetime"])
+print("env steps so far:", int(runners["num_env_steps_sampled_lifetime"]))
 print("seconds this iteration:", round(result["time_this_iter_s"], 2))
 
 # %%

@@ -139,6 +139,15 @@ fig.suptitle("agent1's action probabilities (arrow length)")
 plt.tight_layout()
 
 # %% [markdown]
+# Look at the third board: agent2 stands right below agent1, so "down" would be a
+# collision (-1 for agent1) and "up", "left" or "right" would be better. Does your
+# agent1 see that? After only 15 iterations it often does not: the first thing a
+# policy learns is the big, frequent reward (new cells, away from the walls); a
+# rare situation like this one, where the *other* agent's cell matters, comes
+# much later. Chapter 12's agents, trained for 80 iterations, have had more
+# chances to learn it.
+
+# %% [markdown]
 # ## Check it against the algorithm
 #
 # Does our hand-made pipeline (one-hot, `forward_inference`, argmax) really match

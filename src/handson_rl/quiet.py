@@ -19,7 +19,8 @@ and Python's own settings, all in this one place:
 One notice is left alone: Ray's C++ core prints an error-level ``core_worker.cc
 ... max_restarts > 0`` line to the notebook's stderr whenever RLlib starts an env
 runner that Ray may restart (``config.fault_tolerance(restart_failed_env_runners=
-True)``, RLlib's default). No Python setting reaches C++ log lines; the only Ray
+True)``, RLlib's default; the course's ``arena_ppo_config`` turns it off, so the
+line only shows where a chapter asks for restarts on purpose). No Python setting reaches C++ log lines; the only Ray
 setting that does, ``RAY_BACKEND_LOG_LEVEL=fatal``, prints a line of its own
 ("Set ray log level from environment variable ...") at every ``ray.init()`` and
 silences every C++ error, in Ray's log files too. The line goes away with
@@ -51,6 +52,9 @@ NOISE_PATTERNS = (
     # RLlib builds its own modules through this deprecated path (RLModule.__init__
     # creates an RLModuleConfig); nothing in the learner's code can avoid it.
     r"DeprecationWarning: `RLModule\(config=\[RLModuleConfig object\]\)` has been deprecated",
+    # Ray Tune's bookkeeping, once per checkpoint and per experiment save.
+    r"Checkpoint successfully created at: Checkpoint\(",
+    r"Wrote the latest version of all result files and experiment state to",
 )
 NOISE_REGEX = "|".join(f"(?:{p})" for p in NOISE_PATTERNS)
 _NOISE = re.compile(NOISE_REGEX)

@@ -270,14 +270,17 @@ def summarize(result: Mapping) -> dict[str, Any]:
     runners = result.get("env_runners", {})
     per_agent = runners.get("agent_episode_returns_mean", {}) or {}
     nan = float("nan")
+    steps = runners.get("num_env_steps_sampled_lifetime")
+    seconds = result.get("time_this_iter_s")
     return {
         "iteration": result.get("training_iteration"),
-        "env_steps": runners.get("num_env_steps_sampled_lifetime"),
+        "env_steps": None if steps is None else int(steps),
         "episodes": _count(runners.get("num_episodes")),
-        "return": runners.get("episode_return_mean", nan),
-        "agent1": per_agent.get(AGENT1, nan),
-        "agent2": per_agent.get(AGENT2, nan),
-        "time_s": result.get("time_this_iter_s"),
+        # Plain floats (RLlib reports numpy ones), so they print readably.
+        "return": float(runners.get("episode_return_mean", nan)),
+        "agent1": float(per_agent.get(AGENT1, nan)),
+        "agent2": float(per_agent.get(AGENT2, nan)),
+        "time_s": None if seconds is None else round(float(seconds), 2),
     }
 
 
