@@ -1,0 +1,429 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # 10. Architecture and scaling
+#
+# **Goal of this chapter:** see what happens inside one `algo.train()` call, know
+# which config setting acts on which part, measure how throughput changes with
+# the number of env runners and envs per runner on *this* machine, then run the
+# same training on a real multi-node Ray cluster: first from this notebook, then
+# as a Ray Job, the way you would run it on a cloud cluster.
+#
+# Time: about 25 minutes, of which about 3 minutes are measurements and training.
+
+# %% [markdown]
+# ## One training iteration, step by step
+#
+# RLlib's new API stack splits an algorithm into a few kinds of parts, each of
+# which can live in its own process (a Ray *actor*), on any machine of a cluster:
+#
+# - **EnvRunners** play the game. Each holds one or more copies of the env and an
+#   inference-only copy of every RLModule (the policy networks). Between the env
+#   and the module sit **connectors**: the *env-to-module* pipeline turns raw
+#   observations into a batch the network can read (our one-hot encoding is one
+#   of its pieces), the *module-to-env* pipeline turns the network's output into
+#   actions (sampling from the action distribution).
+# - The **LearnerGroup** holds one or more **Learners**; each has the trainable
+#   copy of the modules and the optimizer. Its *learner connector* pipeline turns
+#   episodes into a training batch (for PPO it also computes advantages).
+# - The **Algorithm** (in this notebook's process) drives them: one `train()`
+#   call is one iteration.
+#
+# ```mermaid
+# sequenceDiagram
+#     participant A as Algorithm (driver)
+#     participant E as EnvRunners (num_env_runners, each with num_envs_per_env_runner envs)
+#     participant L as LearnerGroup (num_learners)
+#     A->>E: sample() until train_batch_size env steps
+#     Note over E: env-to-module connectors, RLModule forward pass,<br/>module-to-env connectors, env.step(), repeat
+#     E-->>A: episodes (+ metrics)
+#     A->>L: update(episodes)
+#     Note over L: learner connectors (one-hot, advantages),<br/>num_epochs x minibatches of SGD on each module
+#     L-->>A: learner results (losses, ...)
+#     A->>E: sync weights (new module state to every EnvRunner)
+#     A-->>A: result dict: env_runners, learners, timers, fault_tolerance
+# ```
+#
+# With `num_env_runners=0` the Algorithm samples with its own, local EnvRunner;
+# with `num_learners=0` (the default) the Learner also lives in the driver
+# process. That is what this course has done so far, apart from the sampling.
+
+# %% [markdown]
+# ## Where each setting acts
+#
+# | setting | method | acts on | what it changes |
+# |---|---|---|---|
+# | `num_env_runners` | `.env_runners()` | EnvRunner actors | how many sampling processes (0: sample in the driver) |
+# | `num_envs_per_env_runner` | `.env_runners()` | each EnvRunner | boards stepped at once: one batched forward pass picks actions for all |
+# | `num_cpus_per_env_runner`, `num_gpus_per_env_runner` | `.env_runners()` | Ray's scheduler | resources reserved for each EnvRunner actor |
+# | `num_learners` | `.learners()` | LearnerGroup | Learner actors (0: learn in the driver); more than 1 splits each batch between them (data-parallel) |
+# | `num_cpus_per_learner`, `num_gpus_per_learner` | `.learners()` | Ray's scheduler | resources of each Learner; a GPU here is where a GPU helps most |
+# | `train_batch_size_per_learner` | `.training()` | sampling and learning | env steps collected per iteration, per Learner |
+# | `minibatch_size`, `num_epochs` | `.training()` | each Learner | SGD steps per iteration: `num_epochs x batch / minibatch` |
+#
+# Ray only starts an actor when the resources it asks for are free. With
+# `ray.init(num_cpus=2)` two EnvRunners (one CPU each) take everything: a third
+# remote actor, such as an evaluation EnvRunner, would wait forever.
+
+# %% [markdown]
+# ## Measuring throughput on this machine
+#
+# How many env steps per second does training get through, and how long does an
+# iteration take, as we add env runners (processes) and envs per runner
+# (vectorisation)? `handson_rl.scaling.measure_grid` builds the course's PPO for
+# each combination, trains a couple of iterations with a small batch and keeps the
+# figures of the last ones (the first also pays start-up costs). Building an
+# algorithm with remote env runners takes several seconds, so the grid is kept
+# small.
+
+# %%
+import ray
+
+from handson_rl.budget import pick
+from handson_rl.quiet import quiet_ray
+
+quiet_ray()
+ray.init(num_cpus=2, include_dashboard=False)
+
+# %%
+import os
+
+from handson_rl.scaling import measure_grid
+
+os.makedirs("outputs", exist_ok=True)
+RUNNERS = pick(full=(0, 1, 2), smoke=(0, 1))
+ENVS = pick(full=(1, 5, 10), smoke=(1, 5))
+ITERATIONS = pick(full=2, smoke=1)
+BATCH = pick(full=1000, smoke=200)
+
+
+def show_row(row):
+    print(
+        f"{row['num_env_runners']} runner(s) x {row['envs_per_runner']:>2} envs: "
+        f"{row['env_steps_per_s']:6.0f} env steps/s, {row['iteration_s']:5.2f} s/iteration "
+        f"(sampling {row['sample_s']:.2f} s, learning {row['learn_s']:.2f} s)"
+    )
+
+
+table = measure_grid(
+    RUNNERS, ENVS, iterations=ITERATIONS, train_batch_size=BATCH, on_row=show_row
+)
+
+# %% [markdown]
+# The same numbers as a table and as a picture:
+
+# %%
+table.round(2).set_index(["num_env_runners", "envs_per_runner"])[
+    ["env_steps_per_s", "iteration_s", "sample_s", "learn_s"]
+]
+
+# %%
+from handson_rl.scaling import plot_grid
+
+plot_grid(table, "outputs/10_throughput.png");
+
+# %% [markdown]
+# ### Why it flattens on 2 cores
+#
+# Read the table along both directions:
+#
+# - **More envs per runner** is what pays on a laptop. An EnvRunner's cost per
+#   step is mostly fixed overhead: a forward pass of the network, connector calls,
+#   episode bookkeeping. Stepping 10 boards at once pays that overhead once for 10
+#   moves, while the game itself is almost free (about 127,000 raw steps per
+#   second, `bench/env_throughput.py`).
+# - **More env runners** help much less, and can even hurt. Each is a separate
+#   process that needs a CPU core, but this machine has only two, shared with the
+#   driver (which runs the learner and the Algorithm) and Ray's own processes.
+#   Two runners on two cores leave nothing for the learner: look at the learning
+#   time in the rows with 2 runners. On a machine with 8 cores, or on a cluster,
+#   the runner axis is the one that scales.
+# - **Time per iteration** = sampling + learning (+ sending the new weights to
+#   every runner). With a fixed batch size, faster sampling shortens only the
+#   first part; once sampling is quick, learning dominates and the curve
+#   flattens.
+#
+# These are short, single measurements, so they are noisy: anything else running
+# on the machine at the same time (another notebook, a browser tab playing video)
+# takes CPU from one cell and shows up as a dip. If a cell looks odd, rerun the
+# grid after closing other programs.
+
+# %%
+ray.shutdown()
+
+# %% [markdown]
+# ## Beyond one machine: a real Ray cluster
+#
+# `ray.init()` in a notebook starts a one-machine Ray instance that ends with the
+# notebook. A **Ray cluster** is long-lived: a **head node** (it runs the GCS, the
+# cluster's directory of nodes and actors, and the dashboard) plus **worker
+# nodes**, each started with `ray start` on its machine. Programs (*drivers*)
+# connect to it with `ray.init(address=...)`, and Ray schedules their actors on
+# any node with free resources.
+#
+# A node is just a set of processes, so we can start two on this one machine, the
+# exact commands you would type on two machines:
+#
+# ```bash
+# # on the head machine
+# ray start --head --node-ip-address=127.0.0.2 --port=P --num-cpus=1 \
+#     --dashboard-host=127.0.0.1 --dashboard-port=D
+# # on each worker machine
+# ray start --address=127.0.0.2:P --node-ip-address=127.0.0.2 --num-cpus=1
+# ```
+#
+# `handson_rl.cluster.start_local_cluster` runs exactly these (each with
+# `--block`, so it can stop them again), with a few precautions for a shared
+# laptop:
+#
+# - **Loopback only.** Every node and the dashboard listen on loopback addresses
+#   (`127.0.0.x`), so nothing is reachable from the network. (Ray replaces
+#   `127.0.0.1` given as a node address by the machine's network address, on
+#   purpose, so that other machines can reach the node; it keeps `127.0.0.2`,
+#   which is loopback too.)
+# - **Free ports chosen at run time**, so it does not clash with another Ray on
+#   the machine (Ray's defaults, like 6379 and 8265, are taken by the first one).
+# - **Token authentication stays on.** The head node generates a secret token in
+#   `~/.ray/auth_token`; every node, driver and command-line call must present it
+#   (`RAY_AUTH_MODE=token`), or the cluster answers "Authentication token is
+#   missing or incorrect". Ray runs whatever code a connected driver sends it, so
+#   an open Ray port is an open door to run any program on every node: never turn
+#   authentication off on a cluster other people can reach.
+# - **It stops only what it started.** `ray stop` kills *every* Ray process on the
+#   machine, including other notebooks' Ray instances. Each node here runs in its
+#   own process group, and `cluster.stop()` ends exactly those groups.
+
+# %%
+from handson_rl.cluster import start_local_cluster
+
+cluster = start_local_cluster(num_nodes=2, cpus_per_node=1)
+print("GCS address:  ", cluster.address)
+print("dashboard:    ", cluster.dashboard_url)
+print("logs of head: ", cluster.session_logs)
+
+# %% [markdown]
+# Connect this notebook to it as a driver. `handson_rl.cluster.connect` is
+# `ray.init(address=...)` with token authentication switched on first. The
+# cluster has two nodes with one CPU each:
+
+# %%
+import pandas as pd
+
+from handson_rl.cluster import connect, wait_for_nodes
+
+connect(cluster.address)
+nodes = wait_for_nodes(2)
+pd.DataFrame(
+    [
+        {
+            "node id": n["NodeID"][:12],
+            "address": n["NodeManagerAddress"],
+            "CPUs": n["Resources"].get("CPU"),
+            "head": "node:__internal_head__" in n["Resources"],
+        }
+        for n in nodes
+    ]
+)
+
+# %% [markdown]
+# ### The same training, spread over two nodes
+#
+# Nothing in the config mentions the cluster: two env runners ask for one CPU
+# each, and the only free CPUs are one per node, so Ray places one runner on each
+# node. The Learner stays in this notebook's process, the driver.
+
+# %%
+from handson_rl.progress import train
+from handson_rl.training import arena_ppo_config
+
+CLUSTER_ITERATIONS = pick(full=5, smoke=1)
+
+algo = arena_ppo_config(num_env_runners=2, num_envs_per_env_runner=8, seed=0).build_algo()
+cluster_history = train(algo, CLUSTER_ITERATIONS, label="on the cluster")
+
+# %% [markdown]
+# Where did the env runners run? `foreach_env_runner` calls a function inside
+# every (remote) EnvRunner actor and returns the answers; inside an actor,
+# `ray.get_runtime_context()` knows its node:
+
+# %%
+head_id = next(n["NodeID"] for n in nodes if "node:__internal_head__" in n["Resources"])
+
+
+def where_am_i(runner):
+    import os
+
+    import ray
+
+    context = ray.get_runtime_context()
+    return {
+        "env runner": runner.worker_index,
+        "node id": context.get_node_id()[:12],
+        "process id": os.getpid(),
+    }
+
+
+placement = pd.DataFrame(algo.env_runner_group.foreach_env_runner(where_am_i, local_env_runner=False))
+placement["node"] = ["head" if head_id.startswith(n) else "worker" for n in placement["node id"]]
+placement
+
+# %%
+algo.stop()
+ray.shutdown()  # disconnect this notebook; the cluster keeps running
+
+# %% [markdown]
+# ### Submitting the training as a Ray Job
+#
+# A notebook is a fine driver for exploring, but a long training run should not
+# depend on your laptop staying awake. A **Ray Job** runs a driver program *on the
+# cluster*: you submit a shell command (the *entrypoint*), the head node runs it,
+# keeps its logs and its status, and you can disconnect and come back for the
+# result.
+#
+# The course's training is already a program: `handson-rl-train` (module
+# `handson_rl.cli`, see `handson-rl-train --help`). It prints one line per
+# iteration and a final JSON summary line. Inside a job, Ray sets `RAY_ADDRESS`,
+# so the script connects to the cluster it runs on.
+#
+# Jobs are submitted to the dashboard's address, with the Jobs SDK from Python or
+# from a terminal:
+#
+# ```bash
+# RAY_AUTH_MODE=token ray job submit --address http://127.0.0.1:D -- \
+#     python -m handson_rl.cli --max-iterations 5
+# ```
+#
+# Here the cluster runs on this machine, so the job can use this very Python
+# (`sys.executable`) and the course package installed in it. On a real cluster,
+# the package must be installed on the nodes (in their image), or shipped with the
+# job via a *runtime environment* (`runtime_env={"working_dir": ".", "pip": [...]}`).
+
+# %%
+import sys
+
+from ray.job_submission import JobSubmissionClient
+
+JOB_ITERATIONS = pick(full=5, smoke=1)
+JOB_BATCH = pick(full=2000, smoke=200)
+
+client = JobSubmissionClient(cluster.dashboard_url)
+job_id = client.submit_job(
+    entrypoint=(
+        f"{sys.executable} -m handson_rl.cli --max-iterations {JOB_ITERATIONS} "
+        f"--num-env-runners 2 --num-envs-per-env-runner 8 --train-batch-size {JOB_BATCH}"
+    ),
+)
+print("submitted", job_id)
+
+# %% [markdown]
+# Follow its logs until it ends (`follow_job` polls `client.get_job_logs`; the SDK's
+# `client.tail_job_logs(job_id)` streams them with `async for`, and
+# `ray job logs --follow` does it from a terminal):
+
+# %%
+from handson_rl.cluster import follow_job
+
+status = follow_job(client, job_id, timeout=900)
+print("status:", status)
+
+# %% [markdown]
+# The job's result is whatever it printed: the last line is the JSON summary, which
+# `parse_summary` reads back.
+
+# %%
+from handson_rl.cli import parse_summary
+
+job_summary = parse_summary(client.get_job_logs(job_id))
+job_summary
+
+# %% [markdown]
+# ### Looking at the cluster: `ray status` and the dashboard
+#
+# `ray status` shows the nodes and how much of their resources is in use. Like
+# every call to this cluster, it needs the token (`cluster.env()` sets
+# `RAY_AUTH_MODE=token` and `RAY_ADDRESS`):
+
+# %%
+import subprocess
+
+from handson_rl.cluster import ray_command
+
+print(subprocess.run([ray_command(), "status"], env=cluster.env(), capture_output=True, text=True, timeout=120).stdout)
+
+# %% [markdown]
+# The **dashboard** (`cluster.dashboard_url`, on loopback only) shows the same
+# and more in a browser: nodes, actors, jobs with their logs, CPU and memory use.
+# On a remote cluster you would reach it through an SSH tunnel
+# (`ssh -L 8265:localhost:8265 head-node`), never by opening its port to the
+# network.
+
+# %% [markdown]
+# ### Shut the cluster down
+#
+# `cluster.stop()` ends the two nodes' process groups (the head last) and removes
+# their temporary folder. Nothing else on the machine is touched.
+
+# %%
+cluster.stop()
+
+# %% [markdown]
+# ## On a cloud cluster
+#
+# Only the way the nodes start changes; the driver code, the config and the job
+# stay the same.
+#
+# - **Virtual machines with the cluster launcher.** Describe the head and worker
+#   machines in a YAML file (cloud provider, instance types, min/max workers,
+#   setup commands such as `pip install` of the course), then:
+#
+#   ```bash
+#   ray up cluster.yaml                   # start (or update) the cluster
+#   ray dashboard cluster.yaml            # tunnel the dashboard to localhost:8265
+#   RAY_AUTH_MODE=token ray job submit --address http://localhost:8265 \
+#       --working-dir . -- python -m handson_rl.cli --max-iterations 100
+#   ray down cluster.yaml                 # stop every machine
+#   ```
+#
+# - **Kubernetes with KubeRay.** Install the KubeRay operator once
+#   (`helm install kuberay-operator kuberay/kuberay-operator`). A `RayCluster`
+#   resource describes a long-lived cluster (head and worker pod templates, with
+#   an image that has the course installed); a `RayJob` resource creates a
+#   cluster, runs one entrypoint such as `python -m handson_rl.cli
+#   --max-iterations 100` on it, and deletes the cluster afterwards:
+#
+#   ```bash
+#   kubectl apply -f raycluster.yaml      # or rayjob.yaml
+#   kubectl get rayclusters,rayjobs
+#   kubectl port-forward svc/<cluster>-head-svc 8265:8265
+#   ```
+#
+# On a cluster, set `num_env_runners` to the number of CPUs you want sampling
+# (say 30 on four 8-core machines), put the Learner on a GPU node
+# (`.learners(num_learners=1, num_gpus_per_learner=1)`), and size
+# `train_batch_size_per_learner` so that one iteration keeps every runner busy.
+
+# %% [markdown]
+# ## Recap
+#
+# - One iteration: EnvRunners sample (connectors + module + env), the
+#   LearnerGroup updates the modules, the new weights are synced back.
+# - `num_env_runners` adds processes, `num_envs_per_env_runner` batches boards
+#   inside each; on 2 cores the second is what pays, because there are no spare
+#   cores for more processes.
+# - A Ray cluster is a head node plus worker nodes started with `ray start`; a
+#   driver connects with `ray.init(address=...)` and the same config spreads over
+#   the nodes.
+# - A Ray Job runs a training program on the cluster itself; `handson-rl-train`
+#   is such a program.
+# - Keep token authentication on and the dashboard on loopback; stop only the
+#   nodes you started.
+#
+# **Try next:** start the cluster with `cpus_per_node=2` and run 4 env runners;
+# submit a job with `--stop-return 18` and read how long it took from its summary;
+# run `handson-rl-train --help` in a terminal.

@@ -1,0 +1,417 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # 11. Debugging
+#
+# **Goal of this chapter:** find bugs in RLlib programs quickly. You will run
+# everything in one process so that a debugger can stop inside your env, read an
+# error that happened in a remote env runner, meet the three most common mistakes
+# in a multi-agent env (and the errors they cause), catch them before training
+# with two checks, and see what happens when an env crashes for real in the
+# middle of training. At the end: where Ray keeps its logs, and the tools to look
+# at a running Ray.
+#
+# Time: about 20 minutes, of which about 2 minutes are training.
+
+# %%
+import ray
+
+from handson_rl.budget import pick
+from handson_rl.quiet import quiet_ray
+
+quiet_ray()
+ray.init(num_cpus=2, include_dashboard=False)
+
+# %% [markdown]
+# ## Everything in one process
+#
+# With `num_env_runners=0` there are no remote env runners: the Algorithm samples
+# with a local EnvRunner inside *this* Python process, and the Learner lives here
+# too (`num_learners=0` is the default). Your env's `step()` then runs in the
+# notebook's process, so everything a debugger needs is here: `breakpoint()`
+# stops in it, `%debug` can open the frame where it crashed, and `print` shows up
+# in the cell's output.
+#
+# To prove it, here is an env that records where it is called from the first time
+# `step()` runs: the process id and the call stack.
+
+# %%
+import os
+import traceback
+
+from handson_rl.env import MultiAgentArena
+from handson_rl.training import arena_ppo_config
+from ray.tune.registry import register_env
+
+
+class WhereAmIArena(MultiAgentArena):
+    """The arena, plus a record of the first step()'s process and call stack.
+
+    With ``env_config={"break": True}`` it also calls ``breakpoint()`` there. That
+    stops in the debugger only when the env runs in your process (num_env_runners=0).
+    """
+
+    first_step = None
+
+    def __init__(self, config=None):
+        config = dict(config or {})
+        self.stop_in_debugger = config.pop("break", False)
+        super().__init__(config)
+
+    def step(self, action_dict):
+        if WhereAmIArena.first_step is None:
+            WhereAmIArena.first_step = {
+                "pid": os.getpid(),
+                "stack": traceback.format_stack(limit=12)[:-1],
+            }
+            if self.stop_in_debugger:
+                breakpoint()  # type `n` to step, `p action_dict` to print, `c` to go on
+        return super().step(action_dict)
+
+
+register_env("WhereAmIArena", lambda config: WhereAmIArena(config))
+
+# %% [markdown]
+# Train one small iteration in one process. (Set `"break": True` in `env_config`
+# to stop in the debugger at the first step; it is off here so that the notebook
+# runs through.)
+
+# %%
+SMALL = dict(num_envs_per_env_runner=4, train_batch_size=400, minibatch_size=400, num_epochs=1)
+
+config = arena_ppo_config(num_env_runners=0, **SMALL).environment(
+    "WhereAmIArena", env_config={"break": False}
+)
+algo = config.build_algo()
+algo.train()
+algo.stop()
+
+print("notebook process:", os.getpid(), "| env's first step ran in:", WhereAmIArena.first_step["pid"])
+print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in line)[-1200:])
+
+# %% [markdown]
+# Same process id. And the stack holds a surprise: the very first `step()` does not
+# come from training at all, but from building the algorithm: `Algorithm.setup`
+# creates the `EnvRunnerGroup`, whose local `MultiAgentEnvRunner.make_env` runs
+# RLlib's env checker (`check_multiagent_environments`), which resets the env and
+# takes one random step. Later steps come from `algo.train()` through
+# `MultiAgentEnvRunner.sample`. Two debugger tools that use all this:
+#
+# - **`breakpoint()`** anywhere in your env, connector or callback code stops there
+#   (in JupyterLab the prompt appears under the cell; `n` next line, `s` step into,
+#   `p x` print, `c` continue, `q` quit).
+# - **`%debug`** in the cell after an exception opens the debugger *post mortem*, in
+#   the frame that raised, with all its variables. `%pdb on` does this
+#   automatically after every error.
+#
+# Neither works inside a remote env runner: that is another process, and its
+# standard input is not your notebook. So: reproduce with `num_env_runners=0`
+# first, debug there, then scale out again.
+
+# %% [markdown]
+# ## Reading an error from a remote env runner
+#
+# When the env crashes inside a *remote* env runner, the error travels back to
+# the driver wrapped in Ray's exceptions. `FlakyArena` (from
+# `handson_rl.flaky`) is the arena with a bug we can switch on: its `step()`
+# raises `EnvCrash` with probability `crash_prob` (seeded, so the crash comes at
+# the same step every run). With `crash_prob=0.05` the remote env runner crashes
+# at once, on the very first step: the env checker's. We turn RLlib's fault
+# tolerance off (`restart_failed_env_runners=False`), so that the error stops us
+# instead of being handled.
+
+# %% tags=["raises-exception"]
+from handson_rl.flaky import flaky_ppo_config
+
+config = flaky_ppo_config(
+    crash_prob=0.05, restart_failed_env_runners=False, num_env_runners=1, **SMALL
+)
+algo = config.build_algo()
+try:
+    algo.train()
+finally:
+    algo.stop()
+
+# %% [markdown]
+# How to read this. The driver's traceback (the long one) ends in
+# `ActorDiedError: The actor died because of an error raised in its creation
+# task, ray::MultiAgentEnvRunner.__init__() (pid=..., ip=...)`: a remote error
+# reaches you wrapped in a Ray error (a kind of `RayActorError`) that says which
+# actor, in which process on which node, and at what stage (here: while it was
+# being created). Below that line Ray prints the remote traceback, and there:
+#
+# 1. At the top, the *original* error with its traceback in the remote process,
+#    ending in our `flaky.py`: `EnvCrash: FlakyArena crashed (simulated) in step 0
+#    on env runner 1, sub-env 0`.
+# 2. Then `The above exception was the direct cause of the following exception`:
+#    RLlib's env checker caught it and raised its own `ValueError: Your
+#    environment ... does not abide to the new gymnasium-style API!`. That
+#    message is misleading: the checker says this for *any* exception in
+#    `step()`. Always scroll up to the first exception in the chain.
+#
+# The env runner also printed the error itself, in the lines prefixed
+# `(MultiAgentEnvRunner pid=...)` (Ray forwards a worker's output to the driver),
+# and it stays in that worker's log file. If a remote error is still unclear,
+# rerun with `num_env_runners=0`: the original exception then happens in your own
+# process, where `%debug` can open it.
+
+# %% [markdown]
+# ## Three broken environments
+#
+# Writing your own multi-agent env, three mistakes come up again and again.
+# `handson_rl.broken_envs` has one of each, all built on the arena:
+#
+# - `WrongObsSpaceArena` declares `Discrete(100)` (one cell index) as the
+#   observation space but returns `[own cell, other cell]`;
+# - `MissingAllArena` forgets the `"__all__"` key in `terminateds` and
+#   `truncateds`;
+# - `UnknownAgentArena` has a typo: it returns its data for `"agent_1"` instead of
+#   `"agent1"`.
+#
+# Each trains in one process here (`num_env_runners=0`), so the errors arrive
+# directly. The cells are expected to fail.
+
+# %%
+import inspect
+
+from handson_rl import broken_envs
+from handson_rl.broken_envs import BROKEN_ENVS
+
+for name, cls in BROKEN_ENVS.items():
+    register_env(name, lambda config, cls=cls: cls(config))
+
+print(inspect.getsource(broken_envs.WrongObsSpaceArena))
+
+
+def train_once(env_name):
+    """One small training iteration on `env_name`, in this process."""
+    algo = arena_ppo_config(num_env_runners=0, **SMALL).environment(env_name).build_algo()
+    try:
+        return algo.train()
+    finally:
+        algo.stop()
+
+
+# %% tags=["raises-exception"]
+train_once("wrong_obs_space")
+
+# %% [markdown]
+# **Wrong observation space.** The error comes from the course's one-hot
+# connector, while RLlib builds the env-to-module pipeline: it reads the
+# *declared* space, finds `Discrete` where it expects `MultiDiscrete`, and says
+# so. The declared spaces drive everything RLlib builds (connectors, network
+# sizes), so a wrong one fails early, but the message speaks of the connector,
+# not of your env. When an error mentions a space, compare
+# `env.observation_spaces` with what `reset()` and `step()` really return.
+
+# %%
+print(inspect.getsource(broken_envs.MissingAllArena))
+
+# %% tags=["raises-exception"]
+train_once("missing_all")
+
+# %% [markdown]
+# **Missing `"__all__"`.** RLlib reads `terminateds["__all__"]` and
+# `truncateds["__all__"]` after every step to decide whether the episode is over.
+# The env checker does not notice the missing key, so training starts, and the
+# first step in the env runner fails: its vector env looks up `t["__all__"]` and
+# gets a `KeyError: '__all__'`, which the env runner re-raises as a
+# `RuntimeError` (the `KeyError` is shown as its cause, above it, together with
+# RLlib's hint about `restart_failed_sub_environments`, which would not help
+# here). No frame of the traceback is in our code: the env returned normally, and
+# the problem is in *what* it returned.
+
+# %%
+print(inspect.getsource(broken_envs.UnknownAgentArena))
+
+# %% tags=["raises-exception"]
+train_once("unknown_agent")
+
+# %% [markdown]
+# **Unknown agent id.** RLlib runs its env checker when it creates the env, and
+# it catches this one: the message lists the ids the env returned next to the
+# ids it declared (`possible_agents`). Without the checker
+# (`.environment(disable_env_checking=True)`) the typo would surface later, as
+# an error about an agent no module is mapped to.
+
+# %% [markdown]
+# ## Catching them before training
+#
+# RLlib's checker is `check_multiagent_environments` (in
+# `ray.rllib.utils.pre_checks.env`). It resets the env, takes one random step and
+# checks the *shape* of what comes back: multi-agent dicts with known agent ids.
+# It does not compare observations with the declared spaces, and it does not
+# look for `"__all__"`. `handson_rl.broken_envs.episode_problems` plays a whole
+# episode with random actions and checks those too. Run both on the real arena
+# and on each broken one:
+
+# %%
+import pandas as pd
+
+from handson_rl.broken_envs import episode_problems, rllib_check
+
+rows = []
+for name, cls in {"MultiAgentArena": MultiAgentArena, **BROKEN_ENVS}.items():
+    rllib_says = rllib_check(cls())
+    course_says = episode_problems(cls())
+    rows.append(
+        {
+            "env": name,
+            "RLlib's checker": "ok" if rllib_says is None else rllib_says.splitlines()[0][:70],
+            "episode_problems": "ok" if not course_says else course_says[0][:90],
+        }
+    )
+pd.set_option("display.max_colwidth", 100)
+pd.DataFrame(rows).set_index("env")
+
+# %% [markdown]
+# A few seconds of checks, against minutes of training and a confusing traceback:
+# run both on every new env before you train on it.
+
+# %% [markdown]
+# ## When the env crashes for real: fault tolerance
+#
+# Some crashes are not bugs you can fix: a simulator that segfaults once in a
+# while, a game server that drops the connection, a cloud machine taken away.
+# RLlib can carry on. With `restart_failed_env_runners=True` (RLlib's default;
+# `flaky_ppo_config` sets it, plus no delay before a restart), an env runner that
+# crashes is taken out of service, Ray starts a new process for it, and RLlib
+# syncs the current weights to it and puts it back to work. Training goes on
+# with the other runners meanwhile.
+#
+# `FlakyArena` with `crash_prob=0.0005` crashes each runner about once every ten
+# iterations. The result dict counts the restarts under
+# `result["fault_tolerance"]`. The crashed runners print their error (the same
+# traceback as above) and Ray reports the dead worker: that is the crash
+# happening, and training going on regardless.
+
+# %%
+import time
+
+from handson_rl.flaky import env_steps, healthy_runners, restarts
+
+FT_ITERATIONS = pick(full=16, smoke=3)
+
+config = flaky_ppo_config(
+    crash_prob=0.0005, crash_seed=1, seed=0, num_env_runners=2,
+    num_envs_per_env_runner=2, train_batch_size=400, minibatch_size=400, num_epochs=1,
+)
+algo = config.build_algo()
+ft_rows = []
+start = time.perf_counter()
+for _ in range(FT_ITERATIONS):
+    result = algo.train()
+    ft_rows.append(
+        {
+            "iteration": result["training_iteration"],
+            "seconds": round(time.perf_counter() - start, 1),
+            "env steps": env_steps(result),
+            "healthy runners": healthy_runners(result),
+            "restarts so far": restarts(result),
+        }
+    )
+algo.stop()
+ft_table = pd.DataFrame(ft_rows).set_index("iteration")
+ft_table
+
+# %% [markdown]
+# Read the table: when a runner crashes, "healthy runners" drops and fewer env
+# steps are collected (none while no runner is healthy: such an iteration only
+# waits); once Ray has started a new process for it, RLlib brings the runner back
+# and "restarts so far" goes up. Starting a process takes a few seconds (much
+# longer on a busy machine), so how many restarts you see in these iterations
+# varies. Training itself never stopped.
+#
+# A lighter option for flaky *envs* (rather than flaky machines) is
+# `.fault_tolerance(restart_failed_sub_environments=True)`: the env runner catches
+# the env's exception itself, re-creates its envs and goes on in the same
+# process; the episodes in progress are dropped, and
+# `result["env_runners"]["num_env_step_failures"]` counts the failures. Raise
+# `ray.rllib.env.env_runner.StepFailedRecreateEnvError` from your env to ask for
+# exactly this without an error being logged.
+
+# %%
+config = flaky_ppo_config(
+    crash_prob=0.002, crash_seed=1, seed=0, num_env_runners=0, **SMALL
+).fault_tolerance(restart_failed_sub_environments=True)
+algo = config.build_algo()
+for _ in range(3):  # until at least one crash has happened
+    result = algo.train()
+    failures = result["env_runners"].get("num_env_step_failures", 0)  # absent until the first
+    if failures:
+        break
+algo.stop()
+print(f"after {result['training_iteration']} iteration(s): {failures} env step failure(s) "
+      "handled inside the runner, training went on")
+
+# %% [markdown]
+# ## Where Ray keeps its logs, and how to look at a running Ray
+#
+# Every Ray instance writes a *session* folder; `session_latest` points to the
+# newest. Its `logs/` folder has one file per process: `raylet.out` (the node's
+# scheduler), `gcs_server.out` (the head's directory), and `worker-*.out` /
+# `worker-*.err` for every worker process, which is where an env runner's
+# `print`s and tracebacks end up, even when nobody was watching.
+
+# %%
+from pathlib import Path
+
+session = Path(ray.get_runtime_context().get_temp_dir()) / "session_latest" / "logs"
+print(session)
+logs = sorted(p.name for p in session.iterdir())
+print(len(logs), "files, e.g.", [name for name in logs if name.startswith(("raylet", "gcs_server"))][:4])
+
+# %% [markdown]
+# Three tools to look at a running Ray:
+#
+# - **`ray status`** (in a terminal, or with `!` in a notebook): the nodes and how
+#   much of their CPUs, GPUs and memory is in use. The first thing to check when
+#   training hangs: an actor waiting for a CPU that nobody frees.
+# - **`ray list actors`**, `ray list tasks`, `ray logs actor --id ...` (Ray's
+#   *state API*, also in Python as `ray.util.state.list_actors()`): every actor
+#   with its state (`ALIVE`, `DEAD` with the reason), node and process id. They
+#   ask the dashboard's server, so they need a Ray started with the dashboard
+#   (as chapter 10's cluster is; this notebook's `ray.init(...,
+#   include_dashboard=False)` is not).
+# - **The dashboard** (`http://127.0.0.1:8265` by default when it runs): the same
+#   in a browser, plus logs of every worker, CPU and memory graphs, and a stack
+#   trace of any worker at the click of a button, handy when something hangs.
+#
+# `ray status` needs the address and, since token authentication is on, the
+# token: `ray.init()` turned it on for this process, and subprocesses inherit it.
+
+# %%
+import subprocess
+
+from handson_rl.cluster import ray_command
+
+address = ray.get_runtime_context().gcs_address
+print(subprocess.run([ray_command(), "status", "--address", address], capture_output=True, text=True, timeout=120).stdout)
+
+# %%
+ray.shutdown()
+
+# %% [markdown]
+# ## Recap
+#
+# - Debug with `num_env_runners=0`: everything runs in your process, so
+#   `breakpoint()`, `%debug` and `print` work.
+# - A remote error reaches you as a Ray error (the actor died); the original
+#   exception is in the `(MultiAgentEnvRunner pid=...)` lines and in the worker's
+#   log.
+# - Wrong spaces, a missing `"__all__"` and unknown agent ids each fail in their
+#   own way; RLlib's checker catches the last, `episode_problems` all three.
+# - `restart_failed_env_runners` (and `restart_failed_sub_environments`) keep
+#   training going through crashes; `result["fault_tolerance"]` counts restarts.
+# - Logs live in `<temp dir>/session_latest/logs`; `ray status`, `ray list
+#   actors` and the dashboard show a running Ray.
+#
+# **Try next:** set `"break": True` in the first training cell and step through
+# the arena's `step()`; write your own broken env (a reward for an agent that did
+# not act) and see which check catches it.

@@ -1,0 +1,298 @@
+"""``handson-rl-train``: train the course's PPO agents from the command line.
+
+The notebooks train interactively; this script does the same training as a
+program, the way it runs on a server, on a cluster or as a Ray Job (chapter 10)::
+
+    handson-rl-train --max-iterations 30 --stop-return 18 --checkpoint-dir outputs/run1
+    python -m handson_rl.cli --help
+
+It prints one line per iteration (iteration, wall time, env steps, both agents'
+mean returns in that iteration and agent1's mean over its last 100 episodes),
+and at the end one JSON line with the summary, which scripts (and Ray Jobs) can
+parse: it is the last line of the output and starts with ``{"summary":``.
+
+Exit status: 0 when training ran (whether or not it reached ``--stop-return``),
+2 for bad arguments (with a message saying what to change), 1 if training failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+SUMMARY_KEY = "summary"
+_ADDRESS = re.compile(r"^(auto|(ray://)?[A-Za-z0-9_.-]+:\d{1,5})$")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def _address(text: str) -> str:
+    if not _ADDRESS.match(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Ray address; use HOST:PORT of the head node's GCS "
+            "(e.g. 127.0.0.2:6379), or 'auto' to find a cluster started on this machine"
+        )
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="handson-rl-train",
+        description=(
+            "Train the course's two PPO agents (one module per agent) on "
+            "MultiAgentArena with the course's settings, print one line per "
+            "iteration and a final JSON summary line."
+        ),
+        epilog=(
+            "Examples:\n"
+            "  handson-rl-train --max-iterations 30 --stop-return 18\n"
+            "  handson-rl-train --max-iterations 5 --checkpoint-dir outputs/cli_run\n"
+            "  handson-rl-train --address 127.0.0.2:6379 --num-env-runners 2\n"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--max-iterations", type=_positive_int, default=30, metavar="N",
+        help="stop after N training iterations (default: 30)",
+    )
+    parser.add_argument(
+        "--stop-return", type=_finite_float, default=None, metavar="R",
+        help="stop early once the mean return over the last 100 finished episodes "
+        "reaches R (agent1's, or the combined one with --stop-on combined)",
+    )
+    parser.add_argument(
+        "--stop-on", choices=("agent1", "combined"), default="agent1",
+        help="which return --stop-return is about: agent1's or agent1 + agent2 "
+        "(default: agent1)",
+    )
+    parser.add_argument(
+        "--max-seconds", type=_finite_float, default=None, metavar="S",
+        help="also stop once S seconds of training have passed",
+    )
+    parser.add_argument(
+        "--checkpoint-dir", type=Path, default=None, metavar="DIR",
+        help="save the trained algorithm there at the end (algo.save_to_path); "
+        "restore it with Algorithm.from_checkpoint(DIR)",
+    )
+    parser.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+    parser.add_argument(
+        "--num-env-runners", type=_non_negative_int, default=None, metavar="N",
+        help="sampling processes (0 = sample in this process; default: the course's 2)",
+    )
+    parser.add_argument(
+        "--num-envs-per-env-runner", type=_positive_int, default=None, metavar="N",
+        help="boards each env runner steps at once (default: the course's 16)",
+    )
+    parser.add_argument(
+        "--train-batch-size", type=_positive_int, default=None, metavar="N",
+        help="env steps per iteration (default: the course's 2000)",
+    )
+    parser.add_argument(
+        "--address", type=_address, default=None,
+        help="connect to an existing Ray cluster at HOST:PORT (default: the "
+        "RAY_ADDRESS environment variable, set inside a Ray Job; else start a local "
+        "Ray instance for this run)",
+    )
+    parser.add_argument(
+        "--num-cpus", type=_positive_int, default=None, metavar="N",
+        help="CPUs of the local Ray instance (default: enough for the env runners; "
+        "ignored with --address)",
+    )
+    return parser
+
+
+def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Checks that need more than one argument, with messages that say what to change."""
+    if args.checkpoint_dir is not None:
+        path = args.checkpoint_dir.expanduser()
+        if path.exists() and not path.is_dir():
+            parser.error(f"--checkpoint-dir {str(path)!r} is a file; give a directory path.")
+        if path.is_dir() and any(path.iterdir()) and not (path / "rllib_checkpoint.json").exists():
+            parser.error(
+                f"--checkpoint-dir {str(path)!r} is a non-empty directory that is not a "
+                "checkpoint; give a new or empty directory so nothing is overwritten."
+            )
+    if args.stop_on == "combined" and args.stop_return is None:
+        parser.error("--stop-on combined needs --stop-return R (the target to stop at).")
+    if args.max_seconds is not None and args.max_seconds <= 0:
+        parser.error(f"--max-seconds must be more than 0, got {args.max_seconds}.")
+    if args.address is not None and args.num_cpus is not None:
+        parser.error(
+            "--num-cpus sizes a local Ray instance; with --address the cluster's own "
+            "size counts. Drop one of them."
+        )
+    runners = args.num_env_runners
+    if args.address is None and args.num_cpus is not None and runners is not None and runners > args.num_cpus:
+        parser.error(
+            f"--num-env-runners {runners} needs {runners} CPUs but --num-cpus is "
+            f"{args.num_cpus}: each env runner takes one CPU. Lower the runners or raise "
+            "--num-cpus."
+        )
+
+
+def _fmt(value: float) -> str:
+    return "   n/a" if value is None or math.isnan(value) else f"{value:+6.1f}"
+
+
+def run(args: argparse.Namespace, out=None) -> dict:
+    """Train as ``args`` say; print progress to ``out``; return the summary dict."""
+    out = out or sys.stdout
+    import ray
+
+    from handson_rl.env import AGENT1, AGENT2
+    from handson_rl.quiet import quiet_ray
+    from handson_rl.training import (
+        COURSE_SETTINGS,
+        ReturnWindow,
+        arena_ppo_config,
+        summarize,
+    )
+
+    overrides = {}
+    if args.num_env_runners is not None:
+        overrides["num_env_runners"] = args.num_env_runners
+    if args.num_envs_per_env_runner is not None:
+        overrides["num_envs_per_env_runner"] = args.num_envs_per_env_runner
+    if args.train_batch_size is not None:
+        overrides["train_batch_size"] = args.train_batch_size
+        overrides["minibatch_size"] = min(args.train_batch_size, COURSE_SETTINGS["minibatch_size"])
+    runners = overrides.get("num_env_runners", COURSE_SETTINGS["num_env_runners"])
+
+    quiet_ray()
+    started_ray = not ray.is_initialized()
+    # Inside a Ray Job, Ray sets RAY_ADDRESS to the cluster the job runs on.
+    address = args.address or os.environ.get("RAY_ADDRESS")
+    if started_ray:
+        if address:
+            from handson_rl.cluster import connect
+
+            connect(address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=args.num_cpus or max(2, runners), include_dashboard=False,
+                     log_to_driver=False)
+
+    windows = {AGENT1: ReturnWindow(AGENT1), AGENT2: ReturnWindow(AGENT2)}
+    summary: dict = {}
+    algo = None
+    try:
+        algo = arena_ppo_config(seed=args.seed, **overrides).build_algo()
+        print(
+            f"Training PPO on MultiAgentArena: up to {args.max_iterations} iterations"
+            + (f", stop at {args.stop_on} last-100 mean >= {args.stop_return}" if args.stop_return is not None else "")
+            + f", {runners} env runner(s), seed {args.seed}.",
+            file=out, flush=True,
+        )
+        start = time.perf_counter()
+        reached = False
+        row: dict = {}
+        for _ in range(args.max_iterations):
+            result = algo.train()
+            elapsed = time.perf_counter() - start
+            row = summarize(result)
+            for window in windows.values():
+                window.update(result)
+            last100 = windows[AGENT1].mean
+            combined = windows[AGENT1].mean + windows[AGENT2].mean
+            print(
+                f"iter {row['iteration']:>4}  {elapsed:7.1f} s  env steps "
+                f"{int(row['env_steps'] or 0):>8,}  agent1 {_fmt(row['agent1'])}  "
+                f"agent2 {_fmt(row['agent2'])}  agent1 last-100 {_fmt(last100)}",
+                file=out, flush=True,
+            )
+            if args.stop_return is not None:
+                window = windows[AGENT1]
+                value = last100 if args.stop_on == "agent1" else combined
+                if window.full and value >= args.stop_return:
+                    reached = True
+                    break
+            if args.max_seconds is not None and elapsed >= args.max_seconds:
+                break
+        checkpoint = None
+        if args.checkpoint_dir is not None:
+            path = args.checkpoint_dir.expanduser().resolve()
+            path.mkdir(parents=True, exist_ok=True)
+            checkpoint = str(algo.save_to_path(str(path)))
+        summary = {
+            "iterations": row.get("iteration", 0),
+            "seconds": round(time.perf_counter() - start, 2),
+            "env_steps": int(row.get("env_steps") or 0),
+            "agent1_last100": _round(windows[AGENT1].mean),
+            "agent2_last100": _round(windows[AGENT2].mean),
+            "episodes": windows[AGENT1].episodes,
+            "stop_return": args.stop_return,
+            "stop_on": args.stop_on,
+            "reached": reached,
+            "checkpoint": checkpoint,
+            "seed": args.seed,
+            "num_env_runners": runners,
+        }
+    finally:
+        if algo is not None:
+            algo.stop()
+        if started_ray:
+            ray.shutdown()
+    print(json.dumps({SUMMARY_KEY: summary}), file=out, flush=True)
+    return summary
+
+
+def _round(value: float):
+    return None if math.isnan(value) else round(value, 3)
+
+
+def parse_summary(text: str) -> dict:
+    """The summary dict from the output of a run (its last ``{"summary": ...}`` line)."""
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{") and f'"{SUMMARY_KEY}"' in line:
+            return json.loads(line)[SUMMARY_KEY]
+    raise ValueError("No summary line in this output; did the run finish?")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_args(parser, args)
+    try:
+        run(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

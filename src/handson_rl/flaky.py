@@ -1,0 +1,139 @@
+"""A MultiAgentArena that crashes now and then, to show RLlib's fault tolerance.
+
+Real environments crash: a simulator segfaults, a game server drops the
+connection, a cloud machine is preempted. :class:`FlakyArena` plays the normal
+game but raises :class:`EnvCrash` in ``step`` with a small probability, drawn
+from its own generator seeded per env runner and per sub-environment, so a run
+is repeatable and different runners crash at different times.
+
+:func:`flaky_ppo_config` is the course's PPO config on this env with RLlib's
+fault-tolerance settings on: a crashed env runner is taken out of service and
+brought back (its weights re-synced), and training goes on. The result dict
+counts it: ``result["fault_tolerance"]["num_remote_worker_restarts"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from ray.tune.registry import register_env
+
+from handson_rl.env import MultiAgentArena
+
+FLAKY_ENV_NAME = "FlakyArena"
+#: ``env_config`` keys FlakyArena reads itself (the rest go to the arena).
+FLAKY_KEYS = {"crash_prob": 0.001, "crash_seed": 0}
+
+
+# How many FlakyArenas were made in this process per (worker_index, vector_index).
+_INSTANCES: dict[tuple[int, int], int] = {}
+
+
+class EnvCrash(RuntimeError):
+    """The (simulated) crash of an environment."""
+
+
+class FlakyArena(MultiAgentArena):
+    """MultiAgentArena whose ``step`` raises :class:`EnvCrash` with probability ``crash_prob``.
+
+    ``env_config`` takes the arena's keys plus ``crash_prob`` (per step, default
+    0.001: about one crash per 10 episodes) and ``crash_seed``. The crash
+    generator is seeded with ``(crash_seed, worker_index, vector_index)``, which
+    RLlib passes in ``env_config`` (an ``EnvContext``): each env runner and each of
+    its sub-environments crashes on its own schedule, the same in every run (an
+    env re-created after a crash, or in a restarted runner, gets the next one in
+    the sequence; a restarted runner draws a fresh one). The crash happens before
+    the step changes anything.
+    """
+
+    def __init__(self, config: Mapping | None = None):
+        config = config if config is not None else {}
+        own = {k: config.get(k, default) for k, default in FLAKY_KEYS.items()}
+        rest = {k: v for k, v in dict(config).items() if k not in FLAKY_KEYS}
+        super().__init__(rest)
+        crash_prob = float(own["crash_prob"])
+        if not 0.0 <= crash_prob <= 1.0:
+            raise ValueError(f"crash_prob must be a probability in [0, 1], got {crash_prob}.")
+        self.crash_prob = crash_prob
+        self.worker_index = int(getattr(config, "worker_index", 0))
+        self.vector_index = int(getattr(config, "vector_index", 0))
+        # A re-created env must not replay the schedule that crashed it. Within a
+        # process (RLlib re-creates envs after a crash), count the envs made for
+        # this slot; in a restarted env runner (``recreated_worker``: a new process,
+        # where that count starts again) draw a fresh seed from the OS.
+        self.recreated = bool(getattr(config, "recreated_worker", False))
+        slot = (self.worker_index, self.vector_index)
+        _INSTANCES[slot] = instance = _INSTANCES.get(slot, -1) + 1
+        self._crash_rng = np.random.default_rng(
+            None
+            if self.recreated
+            else [int(own["crash_seed"]), self.worker_index, self.vector_index, instance]
+        )
+        self.crashes = 0
+
+    def step(self, action_dict: Mapping):
+        if self.crash_prob and self._crash_rng.random() < self.crash_prob:
+            self.crashes += 1
+            raise EnvCrash(
+                f"FlakyArena crashed (simulated) in step {self.timestep} on env runner "
+                f"{self.worker_index}, sub-env {self.vector_index}."
+            )
+        return super().step(action_dict)
+
+
+def register_flaky_arena() -> str:
+    """Register :class:`FlakyArena` under :data:`FLAKY_ENV_NAME`."""
+    register_env(FLAKY_ENV_NAME, lambda config: FlakyArena(config))
+    return FLAKY_ENV_NAME
+
+
+def flaky_ppo_config(
+    *,
+    crash_prob: float = 0.001,
+    crash_seed: int = 0,
+    seed: int | None = None,
+    restart_failed_env_runners: bool = True,
+    **overrides: Any,
+):
+    """The course's PPO config on :class:`FlakyArena`, with fault tolerance on.
+
+    ``overrides`` go to :func:`handson_rl.training.arena_ppo_config`. With
+    ``restart_failed_env_runners=True`` a crash takes that env runner out of
+    service for the rest of the iteration; RLlib then checks it is alive, syncs
+    the current weights to it and puts it back to work (a "restart"). With False
+    the first crash stops training with the crash's error.
+    """
+    from handson_rl.training import arena_ppo_config
+
+    config = arena_ppo_config(seed=seed, **overrides)
+    config.environment(
+        register_flaky_arena(),
+        env_config={"crash_prob": crash_prob, "crash_seed": crash_seed},
+    )
+    return config.fault_tolerance(
+        restart_failed_env_runners=restart_failed_env_runners,
+        # Fail instead of looping forever if a runner crashes in every iteration.
+        num_consecutive_env_runner_failures_tolerance=100,
+        # Bring a crashed runner back at once (the default waits 60 s).
+        delay_between_env_runner_restarts_s=0.0,
+    )
+
+
+def restarts(result: Mapping) -> int:
+    """How many times the env runners have been restarted so far (from a result dict)."""
+    return int((result.get("fault_tolerance") or {}).get("num_remote_worker_restarts", 0))
+
+
+def healthy_runners(result: Mapping) -> int:
+    """How many remote env runners were healthy at the end of the iteration."""
+    return int((result.get("fault_tolerance") or {}).get("num_healthy_workers", 0))
+
+
+def env_steps(result: Mapping) -> int:
+    """Env steps sampled so far. (An iteration in which no env runner was healthy
+    has no ``env_runners`` section; the top-level counter is always there.)"""
+    runners = result.get("env_runners") or {}
+    value = runners.get("num_env_steps_sampled_lifetime", result.get("num_env_steps_sampled_lifetime", 0))
+    return int(value or 0)
