@@ -71,7 +71,20 @@ print(f"untrained, over {EVAL_EPISODES} evaluation episodes:", untrained)
 # %%
 history = train(algo, pick(full=30, smoke=1), label="PPO")
 trained = evaluate(algo)
-print("trained:", trained)
+print("trained, greedy evaluation:", trained)
+print("last training iteration (sampled actions):",
+      {agent: round(history[-1][agent], 2) for agent in ("agent1", "agent2")})
+
+# %% [markdown]
+# Compare the two lines. Evaluation plays *greedy*: each agent always takes its
+# most likely action. That can look quite different from training, where actions
+# are sampled. A greedy agent1 is predictable, and a greedy agent2 that has
+# learned to chase can corner it and bump into it again and again; or a greedy
+# agent1 can get stuck walking back and forth. In the run we made while writing
+# this chapter, greedy agent2 scored far above its training return. Sampling is part of the policy PPO
+# learns, so for "how good is it?" chapter 12 evaluates with sampled actions;
+# greedy evaluation is what RLlib does by default with `explore=False`, and it is
+# the right choice when the policy has become (nearly) deterministic.
 
 # %% [markdown]
 # ## Save a checkpoint

@@ -108,9 +108,13 @@ from ray.rllib.algorithms.ppo import PPO
 
 from handson_rl.tuning import COMBINED_RETURN, ITERATION, TuneProgress
 
+import shutil
+
 ITERATIONS = pick(full=20, smoke=2)
 stop = {ITERATION: ITERATIONS, COMBINED_RETURN: 30.0}
 storage = str(Path("outputs/tune").absolute())
+# Tune adds new trials to an existing experiment folder: start afresh each time.
+shutil.rmtree(Path(storage) / "lr_sweep", ignore_errors=True)
 
 tuner = tune.Tuner(
     PPO,  # the algorithm class (passing the string "PPO" also works, but imports every algorithm)
@@ -227,7 +231,6 @@ for agent, stats in evaluation.items():
 # chance to clean up.
 
 # %%
-import shutil
 import sys
 
 from handson_rl.tuning import interrupt_run
@@ -301,6 +304,7 @@ for trial, checkpoints in after.items():
 # %%
 TARGET = pick(full=35.0, smoke=0.0)
 MAX_ITERATIONS = pick(full=100, smoke=2)
+shutil.rmtree(Path(storage) / "exercise2", ignore_errors=True)  # a fresh start on every run
 
 # BEGIN SOLUTION: build exercise_config and exercise_stop, run the Tuner and store what fit() returns in exercise_results
 exercise_config = arena_ppo_config(
