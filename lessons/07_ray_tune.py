@@ -159,6 +159,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
+# (A "NaN or Inf found in input tensor" line above is a warning from
+# tensorboardX, the library Tune writes TensorBoard files with: some reported
+# value is not a number (RLlib reports NaN for statistics it has no data for
+# yet). It does not affect training.)
+#
 # With lr 0.5 each update throws the network far away from where it was: the
 # policy collapses onto a single action per situation (a wall-hugging agent1, or
 # worse) and never recovers; there is no gradual learning curve to speak of. With
@@ -224,6 +229,10 @@ for agent, stats in evaluation.items():
 # saves the experiment's state next to the trials, so `Tuner.restore(path, ...)`
 # picks it up: finished trials stay finished, interrupted trials continue from
 # their latest checkpoint.
+#
+# (How much survives depends on how often Tune saves that state: by default every
+# 10 seconds or more, so a crash can lose the last few iterations. The demo sweep
+# below sets `TUNE_GLOBAL_CHECKPOINT_S=0` to save it on every step.)
 #
 # Let's crash one for real. `python -m handson_rl.tuning` runs a small two-trial
 # sweep (checkpointing every iteration) in a separate process; we kill that whole

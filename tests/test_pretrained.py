@@ -34,6 +34,11 @@ def test_trained_agent1_beats_a_random_agent1_against_the_same_opponent(modules)
     random_vs_same = mean_returns({"agent1": random_agent1, "agent2": trained["agent2"]}, 100, seed=500)
     margin = versus_trained_agent2["agent1"]["mean"] - random_vs_same["agent1"]["mean"]
     assert margin > 10, (versus_trained_agent2, random_vs_same)
+    # Chapter 12's agent2 claim: the trained agent2 catches the trained agent1
+    # more often than a random agent2 does.
+    random_agent2 = RandomPolicy(MultiAgentArena().get_action_space("agent2"), seed=6)
+    versus_random_agent2 = mean_returns({"agent1": trained["agent1"], "agent2": random_agent2}, 100, seed=500)
+    assert versus_trained_agent2["agent2"]["mean"] > versus_random_agent2["agent2"]["mean"] + 1
 
 
 def test_missing_pretrained_dir_says_how_to_make_it(tmp_path):

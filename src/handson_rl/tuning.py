@@ -208,6 +208,11 @@ def run_demo_sweep(storage: str, name: str, iterations: int, resume: bool = Fals
     from handson_rl.training import register_arena
 
     register_arena()
+    # Tune saves the experiment's state (which trials exist, their latest
+    # checkpoints) every 10 s or more by default; a crash loses what happened since.
+    # Saving it on every step makes this small demo resume from its latest
+    # checkpoints. (Big experiments keep the default: saving costs time.)
+    os.environ.setdefault("TUNE_GLOBAL_CHECKPOINT_S", "0")
     storage = str(Path(storage).absolute())
     path = os.path.join(storage, name)
     if resume:
@@ -242,23 +247,25 @@ def checkpoints_on_disk(experiment_dir) -> dict[str, list[str]]:
 def best_trial_checkpoint(experiment_dir, metric: str = COMBINED_RETURN) -> Path | None:
     """The latest checkpoint of the trial whose last ``metric`` is highest.
 
-    Reads only what Tune wrote to disk (each trial's ``progress.csv`` and
-    ``checkpoint_*`` folders), so it needs no running Ray; None when the experiment
-    has no trial with both results and a checkpoint.
+    Reads only what Tune wrote to disk (each trial's ``result.json``, one JSON line
+    per iteration, and its ``checkpoint_*`` folders), so it needs no running Ray;
+    None when no trial has both results and a checkpoint.
     """
-    import pandas as pd
+    import json
 
     best, best_value = None, -math.inf
     for trial, checkpoints in checkpoints_on_disk(experiment_dir).items():
-        progress = Path(experiment_dir) / trial / "progress.csv"
-        if not checkpoints or not progress.exists():
+        results = Path(experiment_dir) / trial / "result.json"
+        if not checkpoints or not results.exists():
             continue
-        df = pd.read_csv(progress)
-        if metric not in df or df[metric].dropna().empty:
+        lines = [line for line in results.read_text().splitlines() if line.strip()]
+        if not lines:
             continue
-        value = float(df[metric].dropna().iloc[-1])
-        if value > best_value:
-            best, best_value = Path(experiment_dir) / trial / checkpoints[-1], value
+        value = _get(json.loads(lines[-1]), metric)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if float(value) > best_value:
+            best, best_value = Path(experiment_dir) / trial / checkpoints[-1], float(value)
     return best
 
 
@@ -299,6 +306,16 @@ def interrupt_run(
             time.sleep(0.2)
         else:
             raise TimeoutError(f"No {min_checkpoints} checkpoints in {experiment_dir} after {timeout} s.")
+        # Let Tune record those checkpoints in its experiment state before the crash.
+        newest = max(
+            (Path(experiment_dir) / t / c).stat().st_mtime for t, cs in found.items() for c in cs
+        )
+        settle = time.monotonic() + 10
+        while time.monotonic() < settle and proc.poll() is None:
+            states = list(Path(experiment_dir).glob("experiment_state-*.json"))
+            if states and max(p.stat().st_mtime for p in states) > newest:
+                break
+            time.sleep(0.1)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
