@@ -46,7 +46,7 @@ case "${1:-}" in
     #    budget (COURSE_BUDGET=smoke); a cell that raises fails the run.
     export COURSE_BUDGET=smoke
     exec .venv/bin/python -m pytest tests notebooks solutions \
-      --nbval-lax --nbval-cell-timeout=900 -p no:cacheprovider "${@:2}"
+      --nbval-lax --nbval-cell-timeout=900 -p no:cacheprovider --durations=30 "${@:2}"
     ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

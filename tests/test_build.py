@@ -112,9 +112,14 @@ def test_a_top_level_stub_is_skipped_by_ci_but_a_stub_in_a_function_is_not(tmp_p
 
 
 def test_ci_runs_an_exercise_notebook_only_when_it_differs_from_its_solution():
-    import conftest
+    import importlib.util
 
     root = build.ROOT
+    # Load the repository's conftest.py by path: "import conftest" could find
+    # another conftest module pytest has already imported (tests/browser/).
+    spec = importlib.util.spec_from_file_location("repo_conftest", root / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
     assert conftest.same_as_solution(root / "notebooks" / "01_rl_and_rllib_in_a_nutshell.ipynb")
     assert not conftest.same_as_solution(root / "notebooks" / "02_environment_and_spaces.ipynb")
     assert not conftest.same_as_solution(root / "solutions" / "01_rl_and_rllib_in_a_nutshell.ipynb")

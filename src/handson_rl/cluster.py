@@ -395,7 +395,19 @@ def connect(address: str, **kwargs):
             Config.initialize("")
         except Exception:  # noqa: BLE001 - best effort; ray.init() reports real problems
             pass
-    return ray.init(address=address, **kwargs)
+    context = ray.init(address=address, **kwargs)
+    # Tune's env registry keys its entries by the job id it saw first in this
+    # process and never forgets it. A process that ran Ray before (a local
+    # instance, or an earlier connection to this cluster) would then register
+    # envs under a stale job id, and the cluster's env runners would not find
+    # "MultiAgentArena". Forget it, and register the arena again for this job.
+    from ray.tune import registry
+
+    registry._global_registry._prefix = None
+    from handson_rl.training import register_arena
+
+    register_arena()
+    return context
 
 
 def init_with_retries(attempts: int = 3, **kwargs):
