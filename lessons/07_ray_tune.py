@@ -159,7 +159,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# (A "NaN or Inf found in input tensor" line above is a warning from
+# (If you see a "NaN or Inf found in input tensor" line: that is a warning from
 # tensorboardX, the library Tune writes TensorBoard files with: some reported
 # value is not a number (RLlib reports NaN for statistics it has no data for
 # yet). It does not affect training.)

@@ -29,7 +29,10 @@ from pathlib import Path
 
 from handson_rl.checkpoints import load_module
 from handson_rl.pretrained import info, load_pretrained
+from handson_rl.quiet import quiet_ray
 from handson_rl.tuning import best_trial_checkpoint
+
+quiet_ray()  # no Ray cluster in this chapter, but RLlib's notices stay hidden
 
 exercise_dir = Path("outputs/tune/exercise2").absolute()
 

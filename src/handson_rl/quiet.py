@@ -55,6 +55,9 @@ NOISE_PATTERNS = (
     # Ray Tune's bookkeeping, once per checkpoint and per experiment save.
     r"Checkpoint successfully created at: Checkpoint\(",
     r"Wrote the latest version of all result files and experiment state to",
+    # tensorboardX (Tune's TensorBoard writer) meeting RLlib's NaN placeholders
+    # for statistics without data yet.
+    r"NaN or Inf found in input tensor",
 )
 NOISE_REGEX = "|".join(f"(?:{p})" for p in NOISE_PATTERNS)
 _NOISE = re.compile(NOISE_REGEX)
