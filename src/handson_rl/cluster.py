@@ -396,14 +396,8 @@ def connect(address: str, **kwargs):
         except Exception:  # noqa: BLE001 - best effort; ray.init() reports real problems
             pass
     context = ray.init(address=address, **kwargs)
-    # Tune's env registry keys its entries by the job id it saw first in this
-    # process and never forgets it. A process that ran Ray before (a local
-    # instance, or an earlier connection to this cluster) would then register
-    # envs under a stale job id, and the cluster's env runners would not find
-    # "MultiAgentArena". Forget it, and register the arena again for this job.
-    from ray.tune import registry
-
-    registry._global_registry._prefix = None
+    # Register the arena for this job (see training.register_arena: Tune's
+    # registry would otherwise use the job id of an earlier Ray session).
     from handson_rl.training import register_arena
 
     register_arena()

@@ -81,6 +81,14 @@ COURSE_SETTINGS: dict[str, Any] = {
 
 def register_arena() -> str:
     """Register the arena under :data:`ENV_NAME` (needed by Tune and remote runners)."""
+    # Tune's registry keys entries by the Ray job id it saw first in this process
+    # and caches it forever. After a Ray session ends and another starts with a
+    # different job id (e.g. connecting to a cluster that already ran a job), env
+    # runners would look the env up under their own job id and not find it.
+    # Forget the cached id, so it is read from the current session.
+    from ray.tune import registry
+
+    registry._global_registry._prefix = None
     register_env(ENV_NAME, lambda config: MultiAgentArena(config))
     return ENV_NAME
 
