@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from handson_rl.env import MultiAgentArena
+from handson_rl.arena.env import MultiAgentArena
 
 
 def measure(steps: int, seed: int = 0) -> tuple[float, dict]:

@@ -34,13 +34,13 @@ def main(argv=None):
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
-    from handson_rl.quiet import quiet_ray
-    from handson_rl.training import arena_ppo_config, register_arena
-    from handson_rl.tuning import COMBINED_RETURN, ITERATION, TuneProgress, config_value
+    from handson_rl.training.quiet import quiet_ray
+    from handson_rl.training.config import arena_ppo_config
+    from handson_rl.training.results import COMBINED_RETURN, ITERATION
+    from handson_rl.training.tuning import TuneProgress, config_value
 
     quiet_ray()
     ray.init(num_cpus=2, include_dashboard=False)
-    register_arena()
     config = arena_ppo_config(
         seed=args.seed,
         num_env_runners=0,

@@ -12,7 +12,7 @@ run once per seed, one after the other in this one process (never two at once):
 - ``defaults``: RLlib's PPO defaults (:func:`handson_rl.training.rllib_default_ppo_config`:
   only the one-hot connector and the p1/p2 mapping added), both modules trained.
 - ``sb3``: Stable-Baselines3 PPO with its defaults, training agent1 against a
-  uniformly random agent2 (:class:`handson_rl.wrappers.SingleAgentView`); an easier
+  uniformly random agent2 (:class:`handson_rl.arena.single_agent.SingleAgentView`); an easier
   game (agent2 never learns to chase), shown as the familiar reference. Needs the
   ``bench`` extra: ``pip install -e ".[bench]"``.
 
@@ -94,7 +94,8 @@ class OtherLoad:
 
 # ------------------------------------------------------------------- setups
 def run_rllib(setup: str, seed: int, target: float, max_seconds: float) -> dict:
-    from handson_rl.training import arena_ppo_config, rllib_default_ppo_config, train_until
+    from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
+    from handson_rl.training.loop import train_until
 
     if setup == "course":
         config = arena_ppo_config(seed=seed)
@@ -124,7 +125,7 @@ def run_sb3(seed: int, target: float, max_seconds: float) -> dict:
             "The sb3 setup needs Stable-Baselines3: pip install -e \".[bench]\" "
             "(or leave it out: --only course,defaults)."
         ) from err
-    from handson_rl.wrappers import SingleAgentView
+    from handson_rl.arena.single_agent import SingleAgentView
 
     class StopAtTarget(BaseCallback):
         """Stop once SB3's own 100-episode window (``ep_info_buffer``) reaches target.

@@ -187,8 +187,8 @@ print("probabilities:", np.round(probs, 3), " sampled action:", action)
 # chapter imports the same tested code. Here is its start position:
 
 # %%
-from handson_rl import MultiAgentArena
-from handson_rl.render import show_frame
+from handson_rl.arena import MultiAgentArena
+from handson_rl.arena.render import show_frame
 
 arena = MultiAgentArena({"render_mode": "rgb_array"})
 arena.reset(seed=0)

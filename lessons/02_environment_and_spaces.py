@@ -93,7 +93,7 @@ for name, space in examples.items():
 # the move is cancelled. Moving into a wall leaves the agent where it is.
 
 # %%
-from handson_rl import ACTION_NAMES, MultiAgentArena
+from handson_rl.arena import ACTION_NAMES, MultiAgentArena
 
 env = MultiAgentArena()
 print("agents:", env.possible_agents)
@@ -110,7 +110,7 @@ print("actions:", dict(enumerate(ACTION_NAMES)))
 # that says what is wrong, rather than quietly producing a strange game:
 
 # %%
-from handson_rl import ArenaConfigError
+from handson_rl.arena import ArenaConfigError
 
 small = MultiAgentArena({"width": 5, "height": 4, "timestep_limit": 20})
 print("5 x 4 board, observation space:", small.get_observation_space("agent1"))
@@ -186,7 +186,7 @@ print(env.render())
 # action space. The env says exactly what was wrong instead of guessing:
 
 # %%
-from handson_rl import ArenaActionError
+from handson_rl.arena import ArenaActionError
 
 for bad in ({"agent1": 1}, {"agent1": 1, "agent2": 4}, {"agent1": "up", "agent2": 0}):
     try:
@@ -201,7 +201,7 @@ for bad in ({"agent1": 1}, {"agent1": 1, "agent2": 4}, {"agent1": "up", "agent2"
 # pixels). Light blue cells are the ones agent1 has visited.
 
 # %%
-from handson_rl.render import show_frame
+from handson_rl.arena.render import show_frame
 
 pic_env = MultiAgentArena({"render_mode": "rgb_array"})
 pic_env.reset(seed=0)
@@ -220,7 +220,7 @@ show_frame(frame, scale=2)
 
 # %%
 from handson_rl.budget import pick
-from handson_rl.render import LiveBoard, frames_to_gif, show_gif
+from handson_rl.arena.render import LiveBoard, frames_to_gif, show_gif
 
 live_env = MultiAgentArena({"render_mode": "rgb_array"})
 obs, infos = live_env.reset(seed=3)
@@ -296,7 +296,7 @@ for agent, values in totals.items():
 # %%
 import inspect
 
-from handson_rl.policies import RandomPolicy as DummyPolicy
+from handson_rl.arena.rollout import RandomPolicy as DummyPolicy
 
 print(inspect.getsource(DummyPolicy))
 
@@ -324,7 +324,7 @@ def run_episode(env, policies, seed=None):
 
 
 # %% tags=["check"]
-from handson_rl.checks import check_exercise1
+from handson_rl.exercises.exercise1 import check_exercise1
 
 check_exercise1(run_episode)
 

@@ -45,7 +45,7 @@
 # %%
 import ray
 
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()  # hide Ray's start-up banners; real errors still show
 ray.init(num_cpus=2, include_dashboard=False)
@@ -65,7 +65,7 @@ ray.init(num_cpus=2, include_dashboard=False)
 # %%
 import inspect
 
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.config import arena_ppo_config
 
 print(inspect.getsource(arena_ppo_config))
 
@@ -102,8 +102,8 @@ print(inspect.getsource(arena_ppo_config))
 # %%
 import pandas as pd
 
-from handson_rl.explain import rllib_default
-from handson_rl.training import COURSE_SETTINGS
+from handson_rl.training.explain import rllib_default
+from handson_rl.training.config import COURSE_SETTINGS
 
 pd.DataFrame(
     [
@@ -141,7 +141,7 @@ pd.DataFrame(
 #
 # `config.build_algo()` creates the algorithm: its env runner(s) with the envs, the
 # learner, and one network per module. Every call to `algo.train()` then runs one
-# iteration and returns a (large) result dict. `handson_rl.progress.train` calls it
+# iteration and returns a (large) result dict. `handson_rl.training.loop.train` calls it
 # in a loop and shows one progress line instead of the whole dict.
 #
 # The number of iterations comes from the course's budget switch: the full course
@@ -149,7 +149,7 @@ pd.DataFrame(
 
 # %%
 from handson_rl.budget import pick
-from handson_rl.progress import train
+from handson_rl.training.loop import train
 
 ITERATIONS = pick(full=30, smoke=2)
 
@@ -208,7 +208,7 @@ p1_stats = result["learners"]["p1"]
 # The course's helper `summarize(result)` pulls out the figures we plot:
 
 # %%
-from handson_rl.training import summarize
+from handson_rl.training.results import summarize
 
 summarize(result)
 
@@ -220,7 +220,7 @@ summarize(result)
 # lines are a moving average over 5 iterations.
 
 # %%
-from handson_rl.plotting import plot_returns
+from handson_rl.training.plotting import plot_returns
 
 history.append(summarize(result))  # the extra iteration we ran above
 plot_returns(history, title="PPO on MultiAgentArena: both agents learning");

@@ -22,10 +22,10 @@ import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 
 from handson_rl.budget import pick
-from handson_rl.plotting import plot_returns
-from handson_rl.progress import train
-from handson_rl.quiet import quiet_ray
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.plotting import plot_returns
+from handson_rl.training.loop import train
+from handson_rl.training.quiet import quiet_ray
+from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -90,7 +90,7 @@ plot_returns(shared_history, title="One shared policy for both agents");
 # %%
 import inspect
 
-from handson_rl.training import agent_to_module
+from handson_rl.training.config import agent_to_module
 
 print(inspect.getsource(agent_to_module))
 print({agent: agent_to_module(agent) for agent in ("agent1", "agent2")})

@@ -22,9 +22,9 @@ import ray
 import torch
 
 from handson_rl.budget import pick
-from handson_rl.progress import train
-from handson_rl.quiet import quiet_ray
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.loop import train
+from handson_rl.training.quiet import quiet_ray
+from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -61,12 +61,12 @@ print(f"{n_params:,} parameters")
 #
 # The env gives agent1 `[own cell, agent2's cell]`, two integers. The network
 # wants 200 numbers: the connector from chapter 3 one-hot encodes each cell index
-# into 100 numbers and puts the two side by side. `handson_rl.policies.one_hot`
+# into 100 numbers and puts the two side by side. `handson_rl.training.policies.one_hot`
 # does the same by hand:
 
 # %%
-from handson_rl import MultiAgentArena
-from handson_rl.policies import one_hot
+from handson_rl.arena import MultiAgentArena
+from handson_rl.training.policies import one_hot
 
 env = MultiAgentArena()
 obs, _ = env.reset(seed=0)
@@ -101,7 +101,7 @@ print("logits:", logits.numpy().round(3))
 # use to cross-check our softmax:
 
 # %%
-from handson_rl import ACTION_NAMES
+from handson_rl.arena import ACTION_NAMES
 
 probs = torch.softmax(logits, dim=-1)
 dist = module.get_inference_action_dist_cls().from_logits(logits[None])
@@ -122,7 +122,7 @@ print("RLlib's distribution agrees:", torch.allclose(dist.to_deterministic().sam
 # %%
 import matplotlib.pyplot as plt
 
-from handson_rl.policies import action_probabilities
+from handson_rl.training.policies import action_probabilities
 
 arrows = {0: (0, 1), 1: (1, 0), 2: (0, -1), 3: (-1, 0)}  # (dx, dy) in plot coordinates
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))

@@ -20,9 +20,9 @@
 import ray
 
 from handson_rl.budget import pick
-from handson_rl.progress import train
-from handson_rl.quiet import quiet_ray
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.loop import train
+from handson_rl.training.quiet import quiet_ray
+from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -104,7 +104,7 @@ print("saved to", checkpoint_dir)
 # into its own sub-directory, and `rllib_checkpoint.json` marks the top:
 
 # %%
-from handson_rl.checkpoints import describe
+from handson_rl.training.checkpoints import describe
 
 print(describe(checkpoint_dir))
 
@@ -125,7 +125,7 @@ print(describe(checkpoint_dir))
 # nothing is borrowed from it:
 
 # %%
-from handson_rl.checkpoints import load_algorithm
+from handson_rl.training.checkpoints import load_algorithm
 
 algo.stop()
 restored = load_algorithm(checkpoint_dir)
@@ -149,7 +149,7 @@ restored.stop()
 # inside Ray:
 
 # %%
-from handson_rl.checkpoints import CheckpointError
+from handson_rl.training.checkpoints import CheckpointError
 
 for wrong in ("outputs/no_such_checkpoint", "outputs"):
     try:
@@ -166,7 +166,7 @@ for wrong in ("outputs/no_such_checkpoint", "outputs"):
 # network; `load_module(checkpoint, "p1")` finds the sub-directory for you.
 
 # %%
-from handson_rl.checkpoints import load_module
+from handson_rl.training.checkpoints import load_module
 
 p1 = load_module(checkpoint_dir, "p1")
 p2 = load_module(checkpoint_dir, "p2")
@@ -180,10 +180,10 @@ print(type(p1).__name__, sum(p.numel() for p in p1.parameters()), "parameters")
 # into the same loop you wrote in chapter 2. `play_episode` is that loop.
 
 # %%
-from handson_rl import MultiAgentArena
-from handson_rl.policies import ModulePolicy
-from handson_rl.render import frames_to_gif, show_gif
-from handson_rl.rollout import play_episode
+from handson_rl.arena import MultiAgentArena
+from handson_rl.training.policies import ModulePolicy
+from handson_rl.arena.render import frames_to_gif, show_gif
+from handson_rl.arena.rollout import play_episode
 
 env = MultiAgentArena({"render_mode": "rgb_array"})
 policies = {"agent1": ModulePolicy(p1), "agent2": ModulePolicy(p2)}
@@ -206,4 +206,4 @@ ray.shutdown()
 # - A module plus a one-hot encoder is a policy you can use anywhere.
 #
 # **Try next:** evaluate with `explore=True` and compare; restore only `p1` and let
-# it play against a `RandomPolicy` agent2 (from `handson_rl.policies`).
+# it play against a `RandomPolicy` agent2 (from `handson_rl.arena.rollout`).

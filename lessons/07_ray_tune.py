@@ -42,7 +42,7 @@
 import ray
 
 from handson_rl.budget import pick
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -56,8 +56,8 @@ ray.init(num_cpus=2, include_dashboard=False)
 # remote env runners:
 
 # %%
-from handson_rl.training import arena_ppo_config
-from handson_rl.tuning import trial_cpus
+from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.tuning import trial_cpus
 
 print("course config (2 env runners):", trial_cpus(arena_ppo_config()), "CPUs per trial")
 print("0 env runners (sample in the main process):", trial_cpus(arena_ppo_config(num_env_runners=0)), "CPU per trial")
@@ -106,7 +106,8 @@ from pathlib import Path
 
 from ray.rllib.algorithms.ppo import PPO
 
-from handson_rl.tuning import COMBINED_RETURN, ITERATION, TuneProgress
+from handson_rl.training.results import COMBINED_RETURN, ITERATION
+from handson_rl.training.tuning import TuneProgress
 
 import shutil
 
@@ -139,7 +140,7 @@ results = tuner.fit()
 # `results_table` puts them side by side:
 
 # %%
-from handson_rl.tuning import results_table
+from handson_rl.training.tuning import results_table
 
 results_table(results)
 
@@ -150,7 +151,8 @@ results_table(results)
 # %%
 import matplotlib.pyplot as plt
 
-from handson_rl.tuning import AGENT1_RETURN, plot_trials
+from handson_rl.training.results import AGENT1_RETURN
+from handson_rl.training.tuning import plot_trials
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 plot_trials(results, COMBINED_RETURN, ax=axes[0], title="combined return (agent1 + agent2)")
@@ -179,7 +181,7 @@ plt.show()
 # checkpoints:
 
 # %%
-from handson_rl.tuning import checkpoints_on_disk
+from handson_rl.training.tuning import checkpoints_on_disk
 
 experiment_dir = Path(storage) / "lr_sweep"
 for trial_dir in sorted(p for p in experiment_dir.iterdir() if p.is_dir()):
@@ -208,9 +210,9 @@ print("best checkpoint:", best_checkpoint.path)
 # Exercise 1's loop, against each other, sampling their actions:
 
 # %%
-from handson_rl.checkpoints import load_algorithm
-from handson_rl.policies import ModulePolicy
-from handson_rl.rollout import mean_returns
+from handson_rl.training.checkpoints import load_algorithm
+from handson_rl.training.policies import ModulePolicy
+from handson_rl.arena.rollout import mean_returns
 
 restored = load_algorithm(best_checkpoint.path)
 policies = {
@@ -234,7 +236,7 @@ for agent, stats in evaluation.items():
 # 10 seconds or more, so a crash can lose the last few iterations. The demo sweep
 # below sets `TUNE_GLOBAL_CHECKPOINT_S=0` to save it on every step.)
 #
-# Let's crash one for real. `python -m handson_rl.tuning` runs a small two-trial
+# Let's crash one for real. `python -m handson_rl.training.tuning` runs a small two-trial
 # sweep (checkpointing every iteration) in a separate process; we kill that whole
 # process group with `SIGKILL` as soon as a few checkpoints exist. Nothing gets a
 # chance to clean up.
@@ -242,13 +244,13 @@ for agent, stats in evaluation.items():
 # %%
 import sys
 
-from handson_rl.tuning import interrupt_run
+from handson_rl.training.tuning import interrupt_run
 
 crash_name = "interrupted_sweep"
 shutil.rmtree(Path(storage) / crash_name, ignore_errors=True)
 DEMO_ITERATIONS = pick(full=6, smoke=3)
 on_disk = interrupt_run(
-    [sys.executable, "-m", "handson_rl.tuning", "--storage", storage,
+    [sys.executable, "-m", "handson_rl.training.tuning", "--storage", storage,
      "--name", crash_name, "--iterations", str(DEMO_ITERATIONS)],
     Path(storage) / crash_name,
     min_checkpoints=2,
@@ -342,7 +344,7 @@ exercise_results = exercise_tuner.fit()
 # END SOLUTION
 
 # %% tags=["check"]
-from handson_rl.checks import check_exercise2
+from handson_rl.exercises.exercise2 import check_exercise2
 
 check_exercise2(exercise_results, exercise_stop, lr=BEST_LR, target=TARGET, max_iterations=MAX_ITERATIONS)
 

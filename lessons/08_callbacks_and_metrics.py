@@ -21,7 +21,7 @@
 import ray
 
 from handson_rl.budget import pick
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -46,7 +46,7 @@ ray.init(num_cpus=2, include_dashboard=False)
 # agent1 found a new cell and whether the agents collided.
 
 # %%
-from handson_rl.env import MultiAgentArena
+from handson_rl.arena.env import MultiAgentArena
 
 env = MultiAgentArena()
 obs, infos = env.reset(seed=0)
@@ -77,7 +77,7 @@ print("infos:  ", infos)
 # %%
 import inspect
 
-from handson_rl.metrics import ArenaMetrics, count_step_events
+from handson_rl.training.metrics import ArenaMetrics, count_step_events
 
 print(inspect.getsource(count_step_events))
 print(inspect.getsource(ArenaMetrics))
@@ -103,7 +103,7 @@ print(inspect.getsource(ArenaMetrics))
 # The names it logs under are constants, so nobody has to retype them:
 
 # %%
-from handson_rl.metrics import COLLISIONS, NEW_FIELDS
+from handson_rl.training.metrics import COLLISIONS, NEW_FIELDS
 
 print(NEW_FIELDS, COLLISIONS)
 
@@ -127,7 +127,7 @@ from pathlib import Path
 from ray import tune
 from ray.rllib.algorithms.ppo import PPO
 
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.config import arena_ppo_config
 
 ITERATIONS = pick(full=40, smoke=2)
 STORAGE = Path("outputs/08_tune").absolute()  # Tune wants an absolute path
@@ -178,8 +178,8 @@ print("agent returns:", {a: round(float(r), 1) for a, r in runners["agent_episod
 # %%
 import matplotlib.pyplot as plt
 
-from handson_rl.metrics import history_from_dataframe, plot_metrics
-from handson_rl.plotting import plot_returns
+from handson_rl.training.metrics import history_from_dataframe, plot_metrics
+from handson_rl.training.plotting import plot_returns
 
 history = history_from_dataframe(result.metrics_dataframe)
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
@@ -205,7 +205,7 @@ plt.show()
 # of every result dict, under tags like `ray/tune/env_runners/agent1_new_fields`:
 
 # %%
-from handson_rl.tensorboard import event_files, read_scalars
+from handson_rl.training.tensorboard import event_files, read_scalars
 
 trial_dir = Path(result.path)
 for path in event_files(trial_dir):
@@ -285,7 +285,7 @@ class MyMetric(RLlibCallback):
 
 
 # %% tags=["check"]
-from handson_rl.checks import check_exercise3
+from handson_rl.exercises.exercise3 import check_exercise3
 
 values = check_exercise3(MyMetric, METRIC)
 

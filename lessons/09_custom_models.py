@@ -21,7 +21,7 @@
 import ray
 
 from handson_rl.budget import pick
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -36,8 +36,8 @@ ray.init(num_cpus=2, include_dashboard=False)
 # sampling processes, we only want to look) and print agent1's module:
 
 # %%
-from handson_rl.models import count_parameters
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.models import count_parameters
+from handson_rl.training.config import arena_ppo_config
 
 LOOK = dict(num_env_runners=0, num_envs_per_env_runner=1)  # cheap to build
 
@@ -95,7 +95,7 @@ algo.stop()
 # %%
 import inspect
 
-from handson_rl.models import ArenaPolicyValueModule
+from handson_rl.training.models import ArenaPolicyValueModule
 
 print(inspect.getsource(ArenaPolicyValueModule))
 
@@ -182,7 +182,7 @@ print(algo.get_module("p2"))
 # runner, and its optimizer, losses and weight syncing work as before. Train:
 
 # %%
-from handson_rl.progress import train
+from handson_rl.training.loop import train
 
 custom_history = train(algo, ITERATIONS, label="custom module")
 algo.stop()
@@ -200,7 +200,7 @@ algo.stop()
 # %%
 import matplotlib.pyplot as plt
 
-from handson_rl.plotting import plot_returns
+from handson_rl.training.plotting import plot_returns
 
 ax = plot_returns(default_history, label_prefix="default: ", title="Default network vs custom module")
 plot_returns(custom_history, ax=ax, label_prefix="custom: ", linestyle="--")

@@ -76,7 +76,7 @@
 #
 # How many env steps per second does training get through, and how long does an
 # iteration take, as we add env runners (processes) and envs per runner
-# (vectorisation)? `handson_rl.scaling.measure_grid` builds the course's PPO for
+# (vectorisation)? `handson_rl.training.scaling.measure_grid` builds the course's PPO for
 # each combination, trains a couple of iterations with a small batch and keeps the
 # figures of the last ones (the first also pays start-up costs). Building an
 # algorithm with remote env runners takes several seconds, so the grid is kept
@@ -86,7 +86,7 @@
 import ray
 
 from handson_rl.budget import pick
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -94,7 +94,7 @@ ray.init(num_cpus=2, include_dashboard=False)
 # %%
 import os
 
-from handson_rl.scaling import measure_grid
+from handson_rl.training.scaling import measure_grid
 
 os.makedirs("outputs", exist_ok=True)
 RUNNERS = pick(full=(0, 1, 2), smoke=(0, 1))
@@ -124,7 +124,7 @@ table.round(2).set_index(["num_env_runners", "envs_per_runner"])[
 ]
 
 # %%
-from handson_rl.scaling import plot_grid
+from handson_rl.training.scaling import plot_grid
 
 plot_grid(table, "outputs/10_throughput.png");
 
@@ -178,7 +178,7 @@ ray.shutdown()
 # ray start --address=127.0.0.2:P --node-ip-address=127.0.0.2 --num-cpus=1
 # ```
 #
-# `handson_rl.cluster.start_local_cluster` runs exactly these (each with
+# `handson_rl.training.cluster.start_local_cluster` runs exactly these (each with
 # `--block`, so it can stop them again), with a few precautions for a shared
 # laptop:
 #
@@ -200,7 +200,7 @@ ray.shutdown()
 #   own process group, and `cluster.stop()` ends exactly those groups.
 
 # %%
-from handson_rl.cluster import start_local_cluster
+from handson_rl.training.cluster import start_local_cluster
 
 cluster = start_local_cluster(num_nodes=2, cpus_per_node=1)
 print("GCS address:  ", cluster.address)
@@ -208,14 +208,15 @@ print("dashboard:    ", cluster.dashboard_url)
 print("logs of head: ", cluster.session_logs)
 
 # %% [markdown]
-# Connect this notebook to it as a driver. `handson_rl.cluster.connect` is
+# Connect this notebook to it as a driver. `handson_rl.training.session.connect` is
 # `ray.init(address=...)` with token authentication switched on first. The
 # cluster has two nodes with one CPU each:
 
 # %%
 import pandas as pd
 
-from handson_rl.cluster import connect, wait_for_nodes
+from handson_rl.training.session import connect
+from handson_rl.training.cluster import wait_for_nodes
 
 connect(cluster.address)
 nodes = wait_for_nodes(2)
@@ -239,8 +240,8 @@ pd.DataFrame(
 # node. The Learner stays in this notebook's process, the driver.
 
 # %%
-from handson_rl.progress import train
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.loop import train
+from handson_rl.training.config import arena_ppo_config
 
 CLUSTER_ITERATIONS = pick(full=5, smoke=1)
 
@@ -287,7 +288,7 @@ ray.shutdown()  # disconnect this notebook; the cluster keeps running
 # result.
 #
 # The course's training is already a program: `handson-rl-train` (module
-# `handson_rl.cli`, see `handson-rl-train --help`). It prints one line per
+# `handson_rl.training.cli`, see `handson-rl-train --help`). It prints one line per
 # iteration and a final JSON summary line. Inside a job, Ray sets `RAY_ADDRESS`,
 # so the script connects to the cluster it runs on.
 #
@@ -296,7 +297,7 @@ ray.shutdown()  # disconnect this notebook; the cluster keeps running
 #
 # ```bash
 # RAY_AUTH_MODE=token ray job submit --address http://127.0.0.1:D -- \
-#     python -m handson_rl.cli --max-iterations 5
+#     python -m handson_rl.training.cli --max-iterations 5
 # ```
 #
 # Here the cluster runs on this machine, so the job can use this very Python
@@ -315,7 +316,7 @@ JOB_BATCH = pick(full=2000, smoke=200)
 client = JobSubmissionClient(cluster.dashboard_url)
 job_id = client.submit_job(
     entrypoint=(
-        f"{sys.executable} -m handson_rl.cli --max-iterations {JOB_ITERATIONS} "
+        f"{sys.executable} -m handson_rl.training.cli --max-iterations {JOB_ITERATIONS} "
         f"--num-env-runners 2 --num-envs-per-env-runner 8 --train-batch-size {JOB_BATCH}"
     ),
 )
@@ -327,7 +328,7 @@ print("submitted", job_id)
 # `ray job logs --follow` does it from a terminal):
 
 # %%
-from handson_rl.cluster import follow_job
+from handson_rl.training.cluster import follow_job
 
 status = follow_job(client, job_id, timeout=900)
 print("status:", status)
@@ -337,7 +338,7 @@ print("status:", status)
 # `parse_summary` reads back.
 
 # %%
-from handson_rl.cli import parse_summary
+from handson_rl.training.cli import parse_summary
 
 job_summary = parse_summary(client.get_job_logs(job_id))
 job_summary
@@ -352,7 +353,7 @@ job_summary
 # %%
 import subprocess
 
-from handson_rl.cluster import ray_command
+from handson_rl.training.cluster import ray_command
 
 print(subprocess.run([ray_command(), "status"], env=cluster.env(), capture_output=True, text=True, timeout=120).stdout)
 
@@ -386,7 +387,7 @@ cluster.stop()
 #   ray up cluster.yaml                   # start (or update) the cluster
 #   ray dashboard cluster.yaml            # tunnel the dashboard to localhost:8265
 #   RAY_AUTH_MODE=token ray job submit --address http://localhost:8265 \
-#       --working-dir . -- python -m handson_rl.cli --max-iterations 100
+#       --working-dir . -- python -m handson_rl.training.cli --max-iterations 100
 #   ray down cluster.yaml                 # stop every machine
 #   ```
 #
@@ -394,7 +395,7 @@ cluster.stop()
 #   (`helm install kuberay-operator kuberay/kuberay-operator`). A `RayCluster`
 #   resource describes a long-lived cluster (head and worker pod templates, with
 #   an image that has the course installed); a `RayJob` resource creates a
-#   cluster, runs one entrypoint such as `python -m handson_rl.cli
+#   cluster, runs one entrypoint such as `python -m handson_rl.training.cli
 #   --max-iterations 100` on it, and deletes the cluster afterwards:
 #
 #   ```bash

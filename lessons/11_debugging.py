@@ -23,7 +23,7 @@
 import ray
 
 from handson_rl.budget import pick
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False)
@@ -45,8 +45,8 @@ ray.init(num_cpus=2, include_dashboard=False)
 import os
 import traceback
 
-from handson_rl.env import MultiAgentArena
-from handson_rl.training import arena_ppo_config
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.training.config import arena_ppo_config
 from ray.tune.registry import register_env
 
 
@@ -119,7 +119,7 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 #
 # When the env crashes inside a *remote* env runner, the error travels back to
 # the driver wrapped in Ray's exceptions. `FlakyArena` (from
-# `handson_rl.flaky`) is the arena with a bug we can switch on: its `step()`
+# `handson_rl.arena.flaky`) is the arena with a bug we can switch on: its `step()`
 # raises `EnvCrash` with probability `crash_prob` (seeded, so the crash comes at
 # the same step every run). With `crash_prob=0.05` the remote env runner crashes
 # at once, on the very first step: the env checker's. We turn RLlib's fault
@@ -127,7 +127,7 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 # instead of being handled.
 
 # %% tags=["raises-exception"]
-from handson_rl.flaky import flaky_ppo_config
+from handson_rl.training.config import flaky_ppo_config
 
 config = flaky_ppo_config(
     crash_prob=0.05, restart_failed_env_runners=False, num_env_runners=1, **SMALL
@@ -165,7 +165,7 @@ finally:
 # ## Three broken environments
 #
 # Writing your own multi-agent env, three mistakes come up again and again.
-# `handson_rl.broken_envs` has one of each, all built on the arena:
+# `handson_rl.arena.broken` has one of each, all built on the arena:
 #
 # - `WrongObsSpaceArena` declares `Discrete(100)` (one cell index) as the
 #   observation space but returns `[own cell, other cell]`;
@@ -180,8 +180,8 @@ finally:
 # %%
 import inspect
 
-from handson_rl import broken_envs
-from handson_rl.broken_envs import BROKEN_ENVS
+from handson_rl.arena import broken as broken_envs
+from handson_rl.arena.broken import BROKEN_ENVS
 
 for name, cls in BROKEN_ENVS.items():
     register_env(name, lambda config, cls=cls: cls(config))
@@ -247,14 +247,14 @@ train_once("unknown_agent")
 # `ray.rllib.utils.pre_checks.env`). It resets the env, takes one random step and
 # checks the *shape* of what comes back: multi-agent dicts with known agent ids.
 # It does not compare observations with the declared spaces, and it does not
-# look for `"__all__"`. `handson_rl.broken_envs.episode_problems` plays a whole
+# look for `"__all__"`. `handson_rl.arena.broken.episode_problems` plays a whole
 # episode with random actions and checks those too. Run both on the real arena
 # and on each broken one:
 
 # %%
 import pandas as pd
 
-from handson_rl.broken_envs import episode_problems, rllib_check
+from handson_rl.arena.broken import episode_problems, rllib_check
 
 rows = []
 for name, cls in {"MultiAgentArena": MultiAgentArena, **BROKEN_ENVS}.items():
@@ -294,7 +294,7 @@ pd.DataFrame(rows).set_index("env")
 # %%
 import time
 
-from handson_rl.flaky import env_steps, healthy_runners, restarts
+from handson_rl.training.results import env_steps, healthy_runners, restarts
 
 FT_ITERATIONS = pick(full=16, smoke=3)
 
@@ -389,7 +389,7 @@ print(len(logs), "files, e.g.", [name for name in logs if name.startswith(("rayl
 # %%
 import subprocess
 
-from handson_rl.cluster import ray_command
+from handson_rl.training.cluster import ray_command
 
 address = ray.get_runtime_context().gcs_address
 print(subprocess.run([ray_command(), "status", "--address", address], capture_output=True, text=True, timeout=120).stdout)

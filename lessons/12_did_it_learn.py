@@ -22,15 +22,15 @@
 # If you finished Exercise 2 (chapter 7), its best trial left a checkpoint in
 # `outputs/tune/exercise2/`. If not (or if your laptop was too slow to train in
 # class), the course ships two pre-trained modules in `pretrained/arena_ppo/`,
-# trained with the course's PPO settings by `python -m handson_rl.pretrained`.
+# trained with the course's PPO settings by `python -m handson_rl.maintainers.pretrained`.
 
 # %%
 from pathlib import Path
 
-from handson_rl.checkpoints import load_module
-from handson_rl.pretrained import info, load_pretrained
-from handson_rl.quiet import quiet_ray
-from handson_rl.tuning import best_trial_checkpoint
+from handson_rl.training.checkpoints import load_module
+from handson_rl.training.pretrained import info, load_pretrained
+from handson_rl.training.quiet import quiet_ray
+from handson_rl.training.tuning import best_trial_checkpoint
 
 quiet_ray()  # no Ray cluster in this chapter, but RLlib's notices stay hidden
 
@@ -79,8 +79,9 @@ else:
 import pandas as pd
 
 from handson_rl.budget import pick
-from handson_rl.rollout import mean_returns
-from handson_rl.videos import random_policies, trained_policies
+from handson_rl.arena.rollout import mean_returns
+from handson_rl.arena.rollout import random_policies
+from handson_rl.training.policies import trained_policies
 
 EPISODES = pick(full=300, smoke=10)
 trained = trained_policies(modules, seed=100)
@@ -140,8 +141,8 @@ if EPISODES >= 100:
 # of visited cells in light blue), red is agent2.
 
 # %%
-from handson_rl.render import show_gif
-from handson_rl.videos import episode_gif
+from handson_rl.arena.render import show_gif
+from handson_rl.arena.rollout import episode_gif
 
 returns, gif = episode_gif(trained_policies(modules, seed=3), Path("outputs/12_trained_episode.gif"), seed=3)
 print({agent: round(value, 1) for agent, value in returns.items()})

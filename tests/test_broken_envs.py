@@ -2,7 +2,7 @@
 
 import pytest
 
-from handson_rl.broken_envs import (
+from handson_rl.arena.broken import (
     BROKEN_ENVS,
     MissingAllArena,
     UnknownAgentArena,
@@ -10,7 +10,7 @@ from handson_rl.broken_envs import (
     episode_problems,
     rllib_check,
 )
-from handson_rl.env import MultiAgentArena
+from handson_rl.arena.env import MultiAgentArena
 
 
 def test_the_real_arena_passes_both_checks():

@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from handson_rl import build
+from handson_rl.maintainers import build
 
 LESSON = textwrap.dedent(
     '''\

@@ -313,8 +313,8 @@ def _kwargs_spy():
 def algo():
     import ray
 
-    from handson_rl.quiet import quiet_ray
-    from handson_rl.training import arena_ppo_config
+    from handson_rl.training.quiet import quiet_ray
+    from handson_rl.training.config import arena_ppo_config
 
     quiet_ray()
     started = not ray.is_initialized()

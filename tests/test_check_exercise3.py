@@ -5,7 +5,8 @@ import pytest
 import ray
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
-from handson_rl.checks import ExerciseError, check_exercise3
+from handson_rl.exercises.common import ExerciseError
+from handson_rl.exercises.exercise3 import check_exercise3
 
 NAME = "mean_distance"
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from handson_rl import MultiAgentArena
+from handson_rl.arena import MultiAgentArena
 
 
 def test_random_play_baseline_stated_in_chapter_2():

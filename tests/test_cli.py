@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handson_rl import cli
+from handson_rl.training import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,12 +21,12 @@ def _error(capsys, argv) -> str:
 
 def test_console_script_is_declared():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["handson-rl-train"] == "handson_rl.cli:main"
+    assert scripts["handson-rl-train"] == "handson_rl.training.cli:main"
 
 
 def test_help_lists_every_option():
     out = subprocess.run(
-        [sys.executable, "-m", "handson_rl.cli", "--help"],
+        [sys.executable, "-m", "handson_rl.training.cli", "--help"],
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout
     for option in (
@@ -77,7 +77,7 @@ def test_parse_summary_finds_the_last_summary_line():
 def ray_session():
     import ray
 
-    from handson_rl.cluster import init_with_retries
+    from handson_rl.training.cluster import init_with_retries
 
     init_with_retries(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield

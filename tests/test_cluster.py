@@ -11,16 +11,16 @@ import urllib.request
 
 import pytest
 
-from handson_rl.cli import parse_summary
-from handson_rl.cluster import (
+from handson_rl.training.cli import parse_summary
+from handson_rl.training.cluster import (
     NODE_IP,
     _group_alive,
-    connect,
     follow_job,
     free_port,
     start_local_cluster,
     wait_for_nodes,
 )
+from handson_rl.training.session import connect
 
 
 def test_free_port_is_free_and_on_loopback():
@@ -69,7 +69,7 @@ def test_dashboard_refuses_requests_without_the_token(cluster):
 def test_env_runners_run_on_both_nodes(cluster):
     import ray
 
-    from handson_rl.training import arena_ppo_config
+    from handson_rl.training.config import arena_ppo_config
 
     connect(cluster.address)
     algo = arena_ppo_config(
@@ -94,7 +94,7 @@ def test_training_runs_as_a_ray_job(cluster):
     client = JobSubmissionClient(cluster.dashboard_url)
     job_id = client.submit_job(
         entrypoint=(
-            f"{sys.executable} -m handson_rl.cli --max-iterations 1 --num-env-runners 2 "
+            f"{sys.executable} -m handson_rl.training.cli --max-iterations 1 --num-env-runners 2 "
             "--num-envs-per-env-runner 2 --train-batch-size 200"
         ),
     )

@@ -17,9 +17,9 @@ from pettingzoo.test import parallel_api_test, parallel_seed_test
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
 from ray.rllib.utils.pre_checks.env import check_multiagent_environments
 
-from handson_rl.env import MultiAgentArena
-from handson_rl.pettingzoo_adapter import ArenaParallelEnv
-from handson_rl.wrappers import SingleAgentView
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.arena.pettingzoo_view import ArenaParallelEnv
+from handson_rl.arena.single_agent import SingleAgentView
 
 CONFIGS = [{}, {"width": 7, "height": 4, "timestep_limit": 12}, {"render_mode": "rgb_array"}]
 

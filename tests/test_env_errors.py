@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from handson_rl.env import (
+from handson_rl.arena.env import (
     ArenaActionError,
     ArenaConfigError,
     ArenaStateError,
     MultiAgentArena,
 )
-from handson_rl.wrappers import SingleAgentView
+from handson_rl.arena.single_agent import SingleAgentView
 
 
 @pytest.fixture

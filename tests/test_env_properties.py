@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handson_rl.env import MultiAgentArena
+from handson_rl.arena.env import MultiAgentArena
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))

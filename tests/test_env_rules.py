@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from handson_rl.env import MultiAgentArena
-from handson_rl.render import frames_to_gif
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.arena.render import frames_to_gif
 
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 DELTAS = {UP: (-1, 0), RIGHT: (0, 1), DOWN: (1, 0), LEFT: (0, -1)}

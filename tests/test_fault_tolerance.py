@@ -4,15 +4,10 @@ import time
 
 import pytest
 
-from handson_rl.env import AGENT1, AGENT2, ArenaConfigError
-from handson_rl.flaky import (
-    EnvCrash,
-    FlakyArena,
-    env_steps,
-    flaky_ppo_config,
-    healthy_runners,
-    restarts,
-)
+from handson_rl.arena.env import AGENT1, AGENT2, ArenaConfigError
+from handson_rl.arena.flaky import EnvCrash, FlakyArena
+from handson_rl.training.results import env_steps, healthy_runners, restarts
+from handson_rl.training.config import flaky_ppo_config
 
 
 class _Context(dict):
@@ -47,7 +42,7 @@ def test_crash_prob_0_never_crashes_and_1_always_does():
 
 
 def test_crashes_are_seeded_per_runner_and_sub_env():
-    from handson_rl import flaky
+    from handson_rl.arena import flaky
 
     def schedule(**where):
         return _steps_until_crash(FlakyArena(_Context({"crash_prob": 0.01, "crash_seed": 7}, **where)))
@@ -80,7 +75,7 @@ def test_config_turns_fault_tolerance_on():
 def ray_session():
     import ray
 
-    from handson_rl.cluster import init_with_retries
+    from handson_rl.training.cluster import init_with_retries
 
     init_with_retries(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield

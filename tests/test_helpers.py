@@ -5,11 +5,12 @@ import logging
 import numpy as np
 import pytest
 
-from handson_rl import MultiAgentArena
-from handson_rl.plotting import plot_returns, smooth
-from handson_rl.policies import RandomPolicy, one_hot
-from handson_rl.quiet import NoiseFilter
-from handson_rl.rollout import mean_returns, play_episode
+from handson_rl.arena import MultiAgentArena
+from handson_rl.training.plotting import plot_returns, smooth
+from handson_rl.arena.rollout import RandomPolicy
+from handson_rl.training.policies import one_hot
+from handson_rl.training.quiet import NoiseFilter
+from handson_rl.arena.rollout import mean_returns, play_episode
 
 
 def test_one_hot_layout_and_errors():

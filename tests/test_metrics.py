@@ -9,8 +9,8 @@ import ray
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
-from handson_rl.env import AGENT1, AGENT2, MultiAgentArena
-from handson_rl.metrics import (
+from handson_rl.arena.env import AGENT1, AGENT2, MultiAgentArena
+from handson_rl.training.metrics import (
     COLLISIONS,
     METRIC_KEYS,
     NEW_FIELDS,
@@ -18,8 +18,8 @@ from handson_rl.metrics import (
     count_step_events,
     metric_history,
 )
-from handson_rl.tensorboard import EventFileError, read_scalars
-from handson_rl.training import agent_to_module, arena_ppo_config
+from handson_rl.training.tensorboard import EventFileError, read_scalars
+from handson_rl.training.config import agent_to_module, arena_ppo_config
 
 
 def test_count_step_events_reads_agent1s_info_once():
@@ -176,7 +176,7 @@ def test_chapter8_claim_both_agents_learn(ray_session, tmp_path):
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
-    from handson_rl.metrics import history_from_dataframe
+    from handson_rl.training.metrics import history_from_dataframe
 
     config = arena_ppo_config(
         seed=0, num_env_runners=0, num_envs_per_env_runner=32,

@@ -8,13 +8,13 @@ import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
-from handson_rl.models import (
+from handson_rl.training.models import (
     DEFAULT_MODEL_CONFIG,
     ArenaPolicyValueModule,
     arena_module_spec,
     count_parameters,
 )
-from handson_rl.training import arena_ppo_config
+from handson_rl.training.config import arena_ppo_config
 
 OBS_SPACE = gym.spaces.Box(0.0, 1.0, (200,), np.float32)
 ACT_SPACE = gym.spaces.Discrete(4)

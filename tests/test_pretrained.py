@@ -7,11 +7,18 @@ import json
 import pytest
 import ray
 
-from handson_rl.env import MultiAgentArena
-from handson_rl.policies import RandomPolicy
-from handson_rl.pretrained import PRETRAINED_DIR, PretrainedError, info, load_pretrained, make
-from handson_rl.rollout import mean_returns
-from handson_rl.videos import VIDEOS_DIR, stale, trained_policies
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.arena.rollout import RandomPolicy
+from handson_rl.training.pretrained import (
+    PRETRAINED_DIR,
+    PretrainedError,
+    info,
+    load_pretrained,
+)
+from handson_rl.maintainers.pretrained import make
+from handson_rl.arena.rollout import mean_returns
+from handson_rl.maintainers.videos import VIDEOS_DIR, stale
+from handson_rl.training.policies import trained_policies
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +29,7 @@ def modules():
 def test_pretrained_modules_restore_on_the_pinned_ray(modules):
     assert set(modules) == {"p1", "p2"}
     meta = info()
-    assert meta["ray"] == ray.__version__, "re-make with `python -m handson_rl.pretrained`"
+    assert meta["ray"] == ray.__version__, "re-make with `python -m handson_rl.maintainers.pretrained`"
     size = sum(f.stat().st_size for f in PRETRAINED_DIR.rglob("*") if f.is_file())
     assert size < 1_000_000, f"the pre-trained agents should stay small, are {size} bytes"
 
@@ -42,7 +49,7 @@ def test_trained_agent1_beats_a_random_agent1_against_the_same_opponent(modules)
 
 
 def test_missing_pretrained_dir_says_how_to_make_it(tmp_path):
-    with pytest.raises(PretrainedError, match="python -m handson_rl.pretrained"):
+    with pytest.raises(PretrainedError, match="python -m handson_rl.maintainers.pretrained"):
         load_pretrained(tmp_path)
     with pytest.raises(PretrainedError, match="training.json"):
         info(tmp_path)
@@ -50,7 +57,7 @@ def test_missing_pretrained_dir_says_how_to_make_it(tmp_path):
 
 def test_committed_videos_are_the_output_of_the_command():
     assert (VIDEOS_DIR / "trained_episode.gif").exists()
-    assert stale() == [], "run `python -m handson_rl.videos` and commit videos/"
+    assert stale() == [], "run `python -m handson_rl.maintainers.videos` and commit videos/"
 
 
 def test_the_command_trains_and_writes_loadable_modules(tmp_path):

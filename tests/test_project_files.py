@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from handson_rl import build
+from handson_rl.maintainers import build
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +70,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_generated_notebooks_are_in_sync_with_lessons():
     problems = build.stale(ROOT)
-    assert not problems, "Run `python -m handson_rl.build`:\n" + "\n".join(problems)
+    assert not problems, "Run `python -m handson_rl.maintainers.build`:\n" + "\n".join(problems)
 
 
 def test_notebooks_are_clean():

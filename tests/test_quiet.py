@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from handson_rl.quiet import NOISE_PATTERNS, NoiseFilter, is_noise
+from handson_rl.training.quiet import NOISE_PATTERNS, NoiseFilter, is_noise
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ KNOWN_NOISE = (
     "already in registry",
 )
 #: Ray's C++ core prints this for env runners Ray may restart; no Python or Ray
-#: logging setting hides it without hiding all C++ errors (see handson_rl.quiet).
+#: logging setting hides it without hiding all C++ errors (see handson_rl.training.quiet).
 CPP_RESTART_NOTICE = "max_restarts > 0"
 
 
@@ -114,7 +114,7 @@ def start_ray(**kwargs):
 LEARNER_SCRIPT = r"""
 import warnings
 
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 import ray
@@ -123,8 +123,8 @@ start_ray(num_cpus=2, include_dashboard=False)
 
 from ray.tune.registry import register_env
 
-from handson_rl.env import MultiAgentArena
-from handson_rl.training import arena_ppo_config
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.training.config import arena_ppo_config
 
 
 class LearnerEnv(MultiAgentArena):
@@ -209,7 +209,7 @@ def test_learner_exception_on_remote_runner_still_shows(learner_run):
 COURSE_PATHS_SCRIPT = r"""
 import json, logging, sys, tempfile, traceback, warnings
 
-from handson_rl.quiet import quiet_ray
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()  # as the notebooks do; the recorder below sees past its filters
 import numpy as np
@@ -272,8 +272,8 @@ with warnings.catch_warnings():
     print("=== SELFTEST DONE", flush=True)
     EVENTS.append({"kind": "marker", "message": "SELFTEST DONE", "stack": []})
 
-    from handson_rl import checkpoints, policies, training
-    from handson_rl.progress import train
+    from handson_rl.training import checkpoints, config as training, policies
+    from handson_rl.training.loop import train
 
     config = training.arena_ppo_config(
         seed=0, num_env_runners=0, num_envs_per_env_runner=2,
@@ -281,7 +281,6 @@ with warnings.catch_warnings():
     )
     algo = config.build_algo()
     history = train(algo, 1, "deprecation check")
-    training.summarize(history[-1])
     path = algo.save_to_path(tempfile.mkdtemp(prefix="quiet_test_"))
     checkpoints.describe(path)
     restored = checkpoints.load_algorithm(path)

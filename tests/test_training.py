@@ -15,20 +15,18 @@ import ray
 from ray.rllib.connectors.env_to_module import FlattenObservations
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
-from handson_rl import MultiAgentArena
-from handson_rl.training import (
+from handson_rl.arena import MultiAgentArena
+from handson_rl.training.config import (
     COURSE_SETTINGS,
     ENV_NAME,
-    EPISODE_RETURNS_KEY,
     MODULE_OF_AGENT,
     OneHotObservations,
-    ReturnWindow,
     agent_to_module,
     arena_ppo_config,
     rllib_default_ppo_config,
-    summarize,
-    train_until,
 )
+from handson_rl.training.results import EPISODE_RETURNS_KEY, ReturnWindow, summarize
+from handson_rl.training.loop import train_until
 
 # ------------------------------------------------------------------ config
 

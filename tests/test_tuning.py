@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from ray.tune import Result
 
-from handson_rl.checks import ExerciseError, check_exercise2
-from handson_rl.training import arena_ppo_config
-from handson_rl.tuning import (
+from handson_rl.exercises.common import ExerciseError
+from handson_rl.exercises.exercise2 import check_exercise2
+from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.tuning import (
     COMBINED_RETURN,
     ITERATION,
     best_trial_checkpoint,
@@ -124,7 +125,7 @@ def _last_iteration(trial_dir: Path) -> int:
 def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
     """Kill a real Tune run part-way (SIGKILL to its process group), restore, finish."""
     storage, name, iterations = tmp_path / "tune", "crash", 4
-    base = [sys.executable, "-m", "handson_rl.tuning", "--storage", str(storage), "--name", name,
+    base = [sys.executable, "-m", "handson_rl.training.tuning", "--storage", str(storage), "--name", name,
             "--iterations", str(iterations)]
     env = {**os.environ, "COURSE_BUDGET": "smoke"}
     before = interrupt_run(base, storage / name, min_checkpoints=2, timeout=300, env=env)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from handson_rl.env import AGENT1, AGENTS, MultiAgentArena
+from handson_rl.arena.env import AGENT1, AGENTS, MultiAgentArena
 
 
 class WrongObsSpaceArena(MultiAgentArena):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from pettingzoo import ParallelEnv
 
-from handson_rl.env import RESET_OPTIONS, MultiAgentArena
+from handson_rl.arena.env import RESET_OPTIONS, MultiAgentArena
 
 
 class ArenaParallelEnv(ParallelEnv):

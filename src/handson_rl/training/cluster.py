@@ -183,19 +183,14 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    """Whether any process of process group ``pgid`` is still running."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) == pgid:
-                with open(f"/proc/{entry}/stat") as f:
-                    state = f.read().rsplit(")", 1)[1].split()[0]
-                if state != "Z":
-                    return True
-        except (ProcessLookupError, PermissionError, FileNotFoundError, IndexError):
-            continue
-    return False
+    """Whether any process of process group ``pgid`` still exists (portable: Linux and macOS)."""
+    try:
+        os.killpg(pgid, 0)  # signal 0: only checks that the group has a member
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member exists but belongs to someone else
+        return True
+    return True
 
 
 def _agent_ports() -> list[str]:
@@ -374,50 +369,3 @@ def follow_job(client, job_id: str, timeout: float = 600.0, out=None, poll: floa
             client.stop_job(job_id)
             raise TimeoutError(f"Job {job_id} did not finish in {timeout:.0f} s; stopped it.")
         time.sleep(poll)
-
-
-def connect(address: str, **kwargs):
-    """``ray.init(address=...)`` for a token-authenticated cluster.
-
-    Token authentication must be on in this process before it talks to the
-    cluster: Ray reads ``RAY_AUTH_MODE`` into its configuration when it is
-    imported, so setting the variable later is not enough on its own. (A
-    ``ray.init()`` that started a local instance earlier in the same process has
-    already done this.) The token itself comes from ``~/.ray/auth_token``.
-    """
-    import ray
-
-    if not ray.is_initialized() and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
-        os.environ["RAY_AUTH_MODE"] = "token"
-        try:  # re-read the configuration, as ray.init() does when it turns auth on
-            from ray._raylet import Config
-
-            Config.initialize("")
-        except Exception:  # noqa: BLE001 - best effort; ray.init() reports real problems
-            pass
-    context = ray.init(address=address, **kwargs)
-    # Register the arena for this job (see training.register_arena: Tune's
-    # registry would otherwise use the job id of an earlier Ray session).
-    from handson_rl.training import register_arena
-
-    register_arena()
-    return context
-
-
-def init_with_retries(attempts: int = 3, **kwargs):
-    """``ray.init(**kwargs)``, tried again if the local node fails to start in time.
-
-    Ray gives a new node's agents 15 s to come up; on a machine that is busy with
-    other work that can be too short ("The current node timed out during
-    startup"). Used by the tests; a notebook just calls ``ray.init``.
-    """
-    import ray
-
-    for attempt in range(1, attempts + 1):
-        try:
-            return ray.init(**kwargs)
-        except Exception as error:  # noqa: BLE001 - Ray raises a bare Exception here
-            if "timed out during startup" not in str(error) or attempt == attempts:
-                raise
-            ray.shutdown()
-            time.sleep(2)

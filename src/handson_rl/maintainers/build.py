@@ -25,10 +25,13 @@ Markers in a lesson source:
 Outputs are empty, cell ids are derived from the cell's content (no random ids),
 and the only notebook metadata is the kernel and language, so diffs stay readable.
 
-The same command regenerates ``images/`` (see :mod:`handson_rl.media`).
+The same command regenerates every other generated file: ``images/`` (see
+:mod:`handson_rl.maintainers.images`), the ``README.md`` of ``notebooks/`` and
+``solutions/`` that tells an editor where their source is, and ``videos/`` (see
+:mod:`handson_rl.maintainers.videos`).
 
-    python -m handson_rl.build            # (re)write notebooks/, solutions/, images/
-    python -m handson_rl.build --check    # exit 1 and list what is out of date
+    python -m handson_rl.maintainers.build            # (re)write everything generated
+    python -m handson_rl.maintainers.build --check    # exit 1 and list what is out of date
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+from handson_rl.paths import ROOT
+
 LESSONS = "lessons"
 TARGETS = {"solutions": "solution", "notebooks": "exercise"}
 
@@ -149,12 +153,31 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
     return files
 
 
+FOLDER_README = """# {folder}/: generated, do not edit
+
+Every notebook here is generated from its lesson source in `lessons/` (same name,
+`.py`) by
+
+    python -m handson_rl.maintainers.build
+
+{what} Edit the lesson, run the command, and commit both; the test suite fails when
+this folder is out of date with `lessons/`.
+"""
+_FOLDER_WHAT = {
+    "notebooks": "These are what learners open: each exercise's solution is replaced by a stub.",
+    "solutions": "These are the lessons with every exercise solved.",
+}
+
+
 def planned_files(root: Path = ROOT) -> dict[Path, bytes]:
-    """Every generated file (notebooks and images) with the bytes it should have."""
-    from handson_rl import media
+    """Every generated file (notebooks, folder READMEs, images) with its bytes."""
+    from handson_rl.maintainers import images
 
     files = {path: text.encode() for path, text in planned(root).items()}
-    files.update(media.planned(root))
+    for folder in TARGETS:
+        text = FOLDER_README.format(folder=folder, what=_FOLDER_WHAT[folder])
+        files[root / folder / "README.md"] = text.encode()
+    files.update(images.planned(root))
     return files
 
 
@@ -176,17 +199,28 @@ def stale(root: Path = ROOT) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Build notebooks/ and solutions/ from lessons/.")
+    parser = argparse.ArgumentParser(
+        description="Build notebooks/, solutions/, images/ and videos/ from their sources."
+    )
     parser.add_argument("--check", action="store_true", help="only report what is out of date")
+    parser.add_argument(
+        "--no-videos", action="store_true",
+        help="skip videos/ (they need the pre-trained modules and PyTorch)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    with_videos = not args.no_videos and args.root == ROOT
     if args.check:
         problems = stale(args.root)
+        if with_videos:
+            from handson_rl.maintainers import videos
+
+            problems += [f"out of date: videos/{name}" for name in videos.stale()]
         if problems:
             print("Generated files are not in sync with their sources:", *problems, sep="\n  ")
-            print("Run `python -m handson_rl.build` and commit the result.")
+            print("Run `python -m handson_rl.maintainers.build` and commit the result.")
             return 1
-        print("notebooks/, solutions/ and images/ are in sync with their sources.")
+        print("notebooks/, solutions/, images/ and videos/ are in sync with their sources.")
         return 0
     want = planned_files(args.root)
     for path, data in want.items():
@@ -198,6 +232,13 @@ def main(argv=None) -> int:
         for path in (args.root / folder).glob("*.ipynb"):
             if path not in want:
                 print(f"note: {path.relative_to(args.root)} has no lesson source")
+    if with_videos:
+        from handson_rl.maintainers import videos
+
+        for name in videos.stale():
+            videos.write_videos()
+            print(f"wrote videos/ ({name} was out of date)")
+            break
     return 0
 
 

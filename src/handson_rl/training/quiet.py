@@ -40,6 +40,8 @@ import os
 import re
 import warnings
 
+from handson_rl.training.ray_internals import add_worker_log_skip_regex
+
 #: Messages a learner cannot act on (each matched anywhere in one log line).
 NOISE_PATTERNS = (
     r"Token authentication is enabled for this Ray cluster",
@@ -97,23 +99,12 @@ def _filter_handlers() -> None:
 
 def _skip_worker_noise() -> None:
     """Make Ray's log deduplicator drop noise lines forwarded from worker processes."""
-    # For a Ray imported after this call: Ray reads the variable at import time.
-    user = os.environ.get("RAY_DEDUP_LOGS_SKIP_REGEX")
-    if not user:
+    # For a Ray imported after this call: Ray reads this documented variable when
+    # it is imported.
+    if not os.environ.get("RAY_DEDUP_LOGS_SKIP_REGEX"):
         os.environ["RAY_DEDUP_LOGS_SKIP_REGEX"] = NOISE_REGEX
-    # For a Ray already imported (notebooks import ray first): the same setting on
-    # the deduplicators that print worker output in this process.
-    from ray._private import ray_logging
-
-    for name in ("stdout_deduplicator", "stderr_deduplicator"):
-        dedup = getattr(ray_logging, name, None)
-        if dedup is None or not hasattr(dedup, "skip_re"):
-            continue
-        current = dedup.skip_re.pattern if dedup.skip_re is not None else ""
-        if NOISE_REGEX in current:
-            continue
-        pattern = f"{current}|{NOISE_REGEX}" if current else NOISE_REGEX
-        dedup.skip_re = re.compile(pattern)
+    # For a Ray already imported (notebooks import ray first).
+    add_worker_log_skip_regex(NOISE_REGEX)
 
 
 def quiet_ray() -> None:

@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.loop import iterate
+
 
 def measure(
     num_env_runners: int,
@@ -31,8 +34,6 @@ def measure(
     ``learn_s`` (RLlib's timers for the two halves of it), averaged over the
     iterations after the first (or the only one), and ``build_s``.
     """
-    from handson_rl.training import arena_ppo_config
-
     if iterations < 1:
         raise ValueError(f"iterations must be at least 1, got {iterations}.")
     start = time.perf_counter()
@@ -48,14 +49,14 @@ def measure(
     rows = []
     try:
         previous = 0
-        for _ in range(iterations):
-            result = algo.train()
-            steps = int(result["env_runners"]["num_env_steps_sampled_lifetime"])
+        for step in iterate(algo, iterations):
+            result = step.result
+            steps = int(step.row["env_steps"] or 0)
             timers = result.get("timers", {})
             rows.append(
                 {
                     "steps": steps - previous,
-                    "iteration_s": float(result["time_this_iter_s"]),
+                    "iteration_s": float(step.row["time_s"]),
                     "sample_s": float(timers.get("env_runner_sampling_timer", np.nan)),
                     "learn_s": float(timers.get("learner_update_timer", np.nan)),
                 }

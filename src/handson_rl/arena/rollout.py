@@ -1,4 +1,9 @@
-"""Playing episodes with policies outside RLlib's training loop (Exercise 1's loop)."""
+"""Playing episodes with policies outside RLlib's training loop (Exercise 1's loop).
+
+A policy is anything with ``act(observation) -> action``: :class:`RandomPolicy`
+here, a trained module (``handson_rl.training.policies.ModulePolicy``), or a rule
+you write yourself.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,28 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from handson_rl.env import MultiAgentArena
+from pathlib import Path
+
+from handson_rl.arena.env import AGENTS, MultiAgentArena
+from handson_rl.arena.render import frames_to_gif
+
+
+class RandomPolicy:
+    """Picks a uniformly random action, whatever it observes."""
+
+    def __init__(self, action_space, seed: int | None = None):
+        self.n_actions = int(action_space.n)
+        self.rng = np.random.default_rng(seed)
+
+    def act(self, observation) -> int:
+        return int(self.rng.integers(self.n_actions))
+
+
+
+def random_policies(seed: int = 7) -> dict:
+    """A :class:`RandomPolicy` per agent, seeded ``seed``, ``seed + 1``."""
+    env = MultiAgentArena()
+    return {a: RandomPolicy(env.get_action_space(a), seed=seed + i) for i, a in enumerate(AGENTS)}
 
 
 def play_episode(env: MultiAgentArena, policies: Mapping, seed: int | None = None, render: bool = False):
@@ -48,3 +74,11 @@ def mean_returns(policies: Mapping, episodes: int, seed: int = 0, env_config=Non
         }
         for agent, v in values.items()
     }
+
+
+def episode_gif(policies: Mapping, path, seed: int = 7, fps: int = 8) -> tuple[dict, Path]:
+    """Play one episode with ``policies``, write it as a GIF; return (returns, path)."""
+    env = MultiAgentArena({"render_mode": "rgb_array"})
+    returns, frames = play_episode(env, policies, seed=seed, render=True)
+    frames_to_gif(frames, path, fps=fps)
+    return returns, Path(path)

@@ -4,7 +4,7 @@ The notebooks train interactively; this script does the same training as a
 program, the way it runs on a server, on a cluster or as a Ray Job (chapter 10)::
 
     handson-rl-train --max-iterations 30 --stop-return 18 --checkpoint-dir outputs/run1
-    python -m handson_rl.cli --help
+    python -m handson_rl.training.cli --help
 
 It prints one line per iteration (iteration, wall time, env steps, both agents'
 mean returns in that iteration and agent1's mean over its last 100 episodes),
@@ -23,31 +23,30 @@ import math
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 SUMMARY_KEY = "summary"
 _ADDRESS = re.compile(r"^(auto|(ray://)?[A-Za-z0-9_.-]+:\d{1,5})$")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: a whole number >= ``minimum``, with a message saying so."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            bound = "at least 1" if minimum == 1 else f"{minimum} or more"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def _finite_float(text: str) -> float:
@@ -164,24 +163,17 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         )
 
 
-def _fmt(value: float) -> str:
-    return "   n/a" if value is None or math.isnan(value) else f"{value:+6.1f}"
-
-
 def run(args: argparse.Namespace, out=None) -> dict:
     """Train as ``args`` say; print progress to ``out``; return the summary dict."""
+    # Imported here, not at the top, so that `--help` and argument errors answer
+    # at once instead of after loading Ray and RLlib (several seconds).
+    from handson_rl.arena.env import AGENT1, AGENT2
+    from handson_rl.training.config import COURSE_SETTINGS, arena_ppo_config
+    from handson_rl.training.loop import iterate
+    from handson_rl.training.results import fmt, rounded
+    from handson_rl.training.session import ray_session
+
     out = out or sys.stdout
-    import ray
-
-    from handson_rl.env import AGENT1, AGENT2
-    from handson_rl.quiet import quiet_ray
-    from handson_rl.training import (
-        COURSE_SETTINGS,
-        ReturnWindow,
-        arena_ppo_config,
-        summarize,
-    )
-
     overrides = {}
     if args.num_env_runners is not None:
         overrides["num_env_runners"] = args.num_env_runners
@@ -191,86 +183,62 @@ def run(args: argparse.Namespace, out=None) -> dict:
         overrides["train_batch_size"] = args.train_batch_size
         overrides["minibatch_size"] = min(args.train_batch_size, COURSE_SETTINGS["minibatch_size"])
     runners = overrides.get("num_env_runners", COURSE_SETTINGS["num_env_runners"])
-
-    quiet_ray()
-    started_ray = not ray.is_initialized()
     # Inside a Ray Job, Ray sets RAY_ADDRESS to the cluster the job runs on.
     address = args.address or os.environ.get("RAY_ADDRESS")
-    if started_ray:
-        if address:
-            from handson_rl.cluster import connect
 
-            connect(address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=args.num_cpus or max(2, runners), include_dashboard=False,
-                     log_to_driver=False)
-
-    windows = {AGENT1: ReturnWindow(AGENT1), AGENT2: ReturnWindow(AGENT2)}
     summary: dict = {}
-    algo = None
-    try:
+    with ray_session(
+        num_cpus=args.num_cpus or max(2, runners), address=address, log_to_driver=False
+    ):
         algo = arena_ppo_config(seed=args.seed, **overrides).build_algo()
-        print(
-            f"Training PPO on MultiAgentArena: up to {args.max_iterations} iterations"
-            + (f", stop at {args.stop_on} last-100 mean >= {args.stop_return}" if args.stop_return is not None else "")
-            + f", {runners} env runner(s), seed {args.seed}.",
-            file=out, flush=True,
-        )
-        start = time.perf_counter()
-        reached = False
-        row: dict = {}
-        for _ in range(args.max_iterations):
-            result = algo.train()
-            elapsed = time.perf_counter() - start
-            row = summarize(result)
-            for window in windows.values():
-                window.update(result)
-            last100 = windows[AGENT1].mean
-            combined = windows[AGENT1].mean + windows[AGENT2].mean
+        try:
             print(
-                f"iter {row['iteration']:>4}  {elapsed:7.1f} s  env steps "
-                f"{int(row['env_steps'] or 0):>8,}  agent1 {_fmt(row['agent1'])}  "
-                f"agent2 {_fmt(row['agent2'])}  agent1 last-100 {_fmt(last100)}",
+                f"Training PPO on MultiAgentArena: up to {args.max_iterations} iterations"
+                + (f", stop at {args.stop_on} last-100 mean >= {args.stop_return}" if args.stop_return is not None else "")
+                + f", {runners} env runner(s), seed {args.seed}.",
                 file=out, flush=True,
             )
-            if args.stop_return is not None:
-                window = windows[AGENT1]
-                value = last100 if args.stop_on == "agent1" else combined
-                if window.full and value >= args.stop_return:
-                    reached = True
-                    break
-            if args.max_seconds is not None and elapsed >= args.max_seconds:
-                break
-        checkpoint = None
-        if args.checkpoint_dir is not None:
-            path = args.checkpoint_dir.expanduser().resolve()
-            path.mkdir(parents=True, exist_ok=True)
-            checkpoint = str(algo.save_to_path(str(path)))
-        summary = {
-            "iterations": row.get("iteration", 0),
-            "seconds": round(time.perf_counter() - start, 2),
-            "env_steps": int(row.get("env_steps") or 0),
-            "agent1_last100": _round(windows[AGENT1].mean),
-            "agent2_last100": _round(windows[AGENT2].mean),
-            "episodes": windows[AGENT1].episodes,
-            "stop_return": args.stop_return,
-            "stop_on": args.stop_on,
-            "reached": reached,
-            "checkpoint": checkpoint,
-            "seed": args.seed,
-            "num_env_runners": runners,
-        }
-    finally:
-        if algo is not None:
+            reached = False
+            row: dict = {}
+            for step in iterate(algo, args.max_iterations, max_seconds=args.max_seconds, strict_windows=True):
+                row = step.row
+                last100 = row[f"{AGENT1}_last100"]
+                print(
+                    f"iter {row['iteration']:>4}  {row['wall_s']:7.1f} s  env steps "
+                    f"{int(row['env_steps'] or 0):>8,}  agent1 {fmt(row['agent1'], '+6.1f', '   n/a')}  "
+                    f"agent2 {fmt(row['agent2'], '+6.1f', '   n/a')}  "
+                    f"agent1 last-100 {fmt(last100, '+6.1f', '   n/a')}",
+                    file=out, flush=True,
+                )
+                if args.stop_return is not None:
+                    combined = last100 + row[f"{AGENT2}_last100"]
+                    value = last100 if args.stop_on == "agent1" else combined
+                    if step.windows[AGENT1].full and value >= args.stop_return:
+                        reached = True
+                        break
+            checkpoint = None
+            if args.checkpoint_dir is not None:
+                path = args.checkpoint_dir.expanduser().resolve()
+                path.mkdir(parents=True, exist_ok=True)
+                checkpoint = str(algo.save_to_path(str(path)))
+            summary = {
+                "iterations": row.get("iteration", 0),
+                "seconds": round(row.get("wall_s", 0.0), 2),
+                "env_steps": int(row.get("env_steps") or 0),
+                "agent1_last100": rounded(row.get(f"{AGENT1}_last100")),
+                "agent2_last100": rounded(row.get(f"{AGENT2}_last100")),
+                "episodes": step.windows[AGENT1].episodes if row else 0,
+                "stop_return": args.stop_return,
+                "stop_on": args.stop_on,
+                "reached": reached,
+                "checkpoint": checkpoint,
+                "seed": args.seed,
+                "num_env_runners": runners,
+            }
+        finally:
             algo.stop()
-        if started_ray:
-            ray.shutdown()
     print(json.dumps({SUMMARY_KEY: summary}), file=out, flush=True)
     return summary
-
-
-def _round(value: float):
-    return None if math.isnan(value) else round(value, 3)
 
 
 def parse_summary(text: str) -> dict:

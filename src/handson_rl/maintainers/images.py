@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from handson_rl.env import MultiAgentArena
-from handson_rl.render import board_rgb
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.arena.render import board_rgb
 
 
 def _png(frame) -> bytes:

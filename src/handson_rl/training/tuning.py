@@ -4,7 +4,7 @@ The notebooks build the ``tune.Tuner`` themselves (that is what they teach); thi
 module only reads and shows what Tune produced, plus a small sweep script that
 chapter 7 and the tests interrupt and resume like a crashed laptop would:
 
-    python -m handson_rl.tuning --storage outputs/tune --name interrupted --iterations 6
+    python -m handson_rl.training.tuning --storage outputs/tune --name interrupted --iterations 6
 """
 
 from __future__ import annotations
@@ -21,13 +21,19 @@ from pathlib import Path
 
 from ray.tune import Callback
 
-#: Tune names nested result keys with "/": these are the ones the course uses.
-COMBINED_RETURN = "env_runners/episode_return_mean"
-AGENT1_RETURN = "env_runners/agent_episode_returns_mean/agent1"
-AGENT2_RETURN = "env_runners/agent_episode_returns_mean/agent2"
-ITERATION = "training_iteration"
-ENV_STEPS = "env_runners/num_env_steps_sampled_lifetime"
-
+from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.loop import ProgressLine
+from handson_rl.training.quiet import quiet_ray
+from handson_rl.training.results import (
+    AGENT1_RETURN,
+    AGENT2_RETURN,
+    COMBINED_RETURN,
+    ENV_STEPS,
+    ITERATION,
+    fmt,
+    get,
+    is_missing,
+)
 
 def trial_cpus(config) -> float:
     """How many CPUs Tune reserves for one trial of this (PPO) config.
@@ -43,38 +49,19 @@ def trial_cpus(config) -> float:
     return float(request.required_resources.get("CPU", 0.0))
 
 
-def _get(metrics: Mapping, key: str, default=float("nan")):
-    """``metrics["a"]["b"]`` for ``key="a/b"`` (also accepts an already-flat dict)."""
-    if key in metrics:
-        return metrics[key]
-    node = metrics
-    for part in key.split("/"):
-        if not isinstance(node, Mapping) or part not in node:
-            return default
-        node = node[part]
-    return node
+def config_value(config, key: str, default=None):
+    """A setting of a trial, read through RLlib's public config attributes.
 
-
-def _fmt(value, spec="+.1f") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return format(value, spec)
-
-
-def config_value(config: Mapping, key: str, default=None):
-    """A setting from a trial's config dict (``result.config``).
-
-    RLlib stores some settings under a private name (``train_batch_size_per_learner``
-    as ``_train_batch_size_per_learner``); this finds either. For the batch size it
-    falls back to ``train_batch_size``, the setting a config without a per-learner
-    value uses.
+    ``config`` is a trial's config dict (``result.config``, what Tune stores) or an
+    ``AlgorithmConfig``; ``key`` is the attribute name, e.g. ``"lr"`` or
+    ``"train_batch_size_per_learner"`` (which falls back to ``train_batch_size``
+    when no per-learner value was set, as RLlib itself does).
     """
-    for name in (key, "_" + key):
-        if config.get(name) is not None:
-            return config[name]
-    if key == "train_batch_size_per_learner":
-        return config.get("train_batch_size", default)
-    return default
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    if isinstance(config, Mapping):
+        config = PPOConfig.from_dict(dict(config))
+    return getattr(config, key, default)
 
 
 def _lr(config: Mapping):
@@ -94,8 +81,6 @@ class TuneProgress(Callback):
     """
 
     def __init__(self, metric: str = COMBINED_RETURN):
-        from handson_rl.progress import ProgressLine
-
         self.metric = metric
         self.line = ProgressLine()
         self.rows: dict[str, str] = {}
@@ -112,7 +97,7 @@ class TuneProgress(Callback):
     def on_trial_result(self, iteration, trials, trial, result, **info):
         self.rows[trial.trial_id] = (
             f"{trial.trial_id}: it {result.get(ITERATION, 0):>3}, "
-            f"return {_fmt(_get(result, self.metric))}"
+            f"return {fmt(get(result, self.metric))}"
         )
         self._show()
 
@@ -145,9 +130,9 @@ def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
             "lr": _lr(config),
             "train_batch_size": _batch(config),
             "iterations": metrics.get(ITERATION, 0),
-            "combined return": _get(metrics, COMBINED_RETURN),
-            "agent1": _get(metrics, AGENT1_RETURN),
-            "agent2": _get(metrics, AGENT2_RETURN),
+            "combined return": get(metrics, COMBINED_RETURN),
+            "agent1": get(metrics, AGENT1_RETURN),
+            "agent2": get(metrics, AGENT2_RETURN),
             "error": type(result.error).__name__ if result.error else "",
             "checkpoint": Path(result.checkpoint.path).name if result.checkpoint else "",
         }
@@ -187,7 +172,6 @@ def demo_sweep_config(seed: int = 0):
     """Two small trials that fit side by side on 2 CPUs (1 CPU each: 0 env runners)."""
     from ray import tune
 
-    from handson_rl.training import arena_ppo_config
 
     return arena_ppo_config(
         seed=seed,
@@ -205,9 +189,6 @@ def run_demo_sweep(storage: str, name: str, iterations: int, resume: bool = Fals
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
-    from handson_rl.training import register_arena
-
-    register_arena()
     # Tune saves the experiment's state (which trials exist, their latest
     # checkpoints) every 10 s or more by default; a crash loses what happened since.
     # Saving it on every step makes this small demo resume from its latest
@@ -261,8 +242,8 @@ def best_trial_checkpoint(experiment_dir, metric: str = COMBINED_RETURN) -> Path
         lines = [line for line in results.read_text().splitlines() if line.strip()]
         if not lines:
             continue
-        value = _get(json.loads(lines[-1]), metric)
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        value = get(json.loads(lines[-1]), metric)
+        if is_missing(value):
             continue
         if float(value) > best_value:
             best, best_value = Path(experiment_dir) / trial / checkpoints[-1], float(value)
@@ -336,7 +317,6 @@ def main(argv=None) -> int:
 
     import ray
 
-    from handson_rl.quiet import quiet_ray
 
     quiet_ray()
     ray.init(num_cpus=2, include_dashboard=False)

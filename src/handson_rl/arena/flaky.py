@@ -6,8 +6,8 @@ game but raises :class:`EnvCrash` in ``step`` with a small probability, drawn
 from its own generator seeded per env runner and per sub-environment, so a run
 is repeatable and different runners crash at different times.
 
-:func:`flaky_ppo_config` is the course's PPO config on this env with RLlib's
-fault-tolerance settings on: a crashed env runner is taken out of service and
+:func:`handson_rl.training.config.flaky_ppo_config` is the course's PPO config on
+this env with RLlib's fault-tolerance settings on: a crashed env runner is taken out of service and
 brought back (its weights re-synced), and training goes on. The result dict
 counts it: ``result["fault_tolerance"]["num_remote_worker_restarts"]``.
 """
@@ -15,14 +15,11 @@ counts it: ``result["fault_tolerance"]["num_remote_worker_restarts"]``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
-from ray.tune.registry import register_env
 
-from handson_rl.env import MultiAgentArena
+from handson_rl.arena.env import MultiAgentArena
 
-FLAKY_ENV_NAME = "FlakyArena"
 #: ``env_config`` keys FlakyArena reads itself (the rest go to the arena).
 FLAKY_KEYS = {"crash_prob": 0.001, "crash_seed": 0}
 
@@ -81,59 +78,3 @@ class FlakyArena(MultiAgentArena):
                 f"{self.worker_index}, sub-env {self.vector_index}."
             )
         return super().step(action_dict)
-
-
-def register_flaky_arena() -> str:
-    """Register :class:`FlakyArena` under :data:`FLAKY_ENV_NAME`."""
-    register_env(FLAKY_ENV_NAME, lambda config: FlakyArena(config))
-    return FLAKY_ENV_NAME
-
-
-def flaky_ppo_config(
-    *,
-    crash_prob: float = 0.001,
-    crash_seed: int = 0,
-    seed: int | None = None,
-    restart_failed_env_runners: bool = True,
-    **overrides: Any,
-):
-    """The course's PPO config on :class:`FlakyArena`, with fault tolerance on.
-
-    ``overrides`` go to :func:`handson_rl.training.arena_ppo_config`. With
-    ``restart_failed_env_runners=True`` a crash takes that env runner out of
-    service for the rest of the iteration; RLlib then checks it is alive, syncs
-    the current weights to it and puts it back to work (a "restart"). With False
-    the first crash stops training with the crash's error.
-    """
-    from handson_rl.training import arena_ppo_config
-
-    config = arena_ppo_config(seed=seed, **overrides)
-    config.environment(
-        register_flaky_arena(),
-        env_config={"crash_prob": crash_prob, "crash_seed": crash_seed},
-    )
-    return config.fault_tolerance(
-        restart_failed_env_runners=restart_failed_env_runners,
-        # Fail instead of looping forever if a runner crashes in every iteration.
-        num_consecutive_env_runner_failures_tolerance=100,
-        # Bring a crashed runner back at once (the default waits 60 s).
-        delay_between_env_runner_restarts_s=0.0,
-    )
-
-
-def restarts(result: Mapping) -> int:
-    """How many times the env runners have been restarted so far (from a result dict)."""
-    return int((result.get("fault_tolerance") or {}).get("num_remote_worker_restarts", 0))
-
-
-def healthy_runners(result: Mapping) -> int:
-    """How many remote env runners were healthy at the end of the iteration."""
-    return int((result.get("fault_tolerance") or {}).get("num_healthy_workers", 0))
-
-
-def env_steps(result: Mapping) -> int:
-    """Env steps sampled so far. (An iteration in which no env runner was healthy
-    has no ``env_runners`` section; the top-level counter is always there.)"""
-    runners = result.get("env_runners") or {}
-    value = runners.get("num_env_steps_sampled_lifetime", result.get("num_env_steps_sampled_lifetime", 0))
-    return int(value or 0)

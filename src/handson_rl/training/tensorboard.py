@@ -6,18 +6,16 @@ every number of every result dict, flattened with ``/`` and prefixed with
 them in the browser; :func:`read_scalars` reads them in Python, so a notebook or a
 test can check what TensorBoard will show.
 
-The files are TFRecord files: a sequence of records, each
-``length (uint64) | crc of length (uint32) | data | crc of data (uint32)``, where
-``data`` is a serialized ``Event`` protocol buffer. The ``Event`` message class
-comes from tensorboardX (installed with ``ray[tune]``), so this works without
-TensorBoard or TensorFlow installed.
+It uses TensorBoard's own reader (``EventAccumulator``, which also checks each
+record's checksum), so it reads exactly what TensorBoard would show.
 """
 
 from __future__ import annotations
 
-import struct
 from collections import defaultdict
 from pathlib import Path
+
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 #: The prefix Ray Tune puts in front of every result key.
 TUNE_PREFIX = "ray/tune/"
@@ -37,21 +35,6 @@ def event_files(logdir) -> list[Path]:
     return sorted(root.rglob("events.out.tfevents.*"))
 
 
-def _records(path: Path):
-    data = path.read_bytes()
-    pos = 0
-    while pos < len(data):
-        if pos + 12 > len(data):
-            raise EventFileError(f"{path} ends inside a record header: truncated or not an event file.")
-        (length,) = struct.unpack_from("<Q", data, pos)
-        start = pos + 12  # skip length and its crc
-        end = start + length
-        if end + 4 > len(data):
-            raise EventFileError(f"{path} ends inside a record: truncated or not an event file.")
-        yield data[start:end]
-        pos = end + 4  # skip the data crc
-
-
 def read_scalars(logdir, strip_prefix: bool = True) -> dict[str, list[tuple[int, float]]]:
     """Every scalar in the event files under ``logdir``: ``{tag: [(step, value), ...]}``.
 
@@ -60,8 +43,6 @@ def read_scalars(logdir, strip_prefix: bool = True) -> dict[str, list[tuple[int,
     Points are sorted by step. Raises :class:`EventFileError` if there are no
     event files under ``logdir``.
     """
-    from tensorboardX.proto.event_pb2 import Event
-
     files = event_files(logdir)
     if not files:
         raise EventFileError(
@@ -71,13 +52,12 @@ def read_scalars(logdir, strip_prefix: bool = True) -> dict[str, list[tuple[int,
         )
     scalars: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for path in files:
-        for record in _records(path):
-            event = Event.FromString(record)
-            for value in event.summary.value:
-                if not value.HasField("simple_value"):
-                    continue
-                tag = value.tag
-                if strip_prefix and tag.startswith(TUNE_PREFIX):
-                    tag = tag[len(TUNE_PREFIX):]
-                scalars[tag].append((int(event.step), float(value.simple_value)))
+        events = EventAccumulator(str(path), size_guidance={"scalars": 0})  # 0: keep all
+        try:
+            events.Reload()
+        except Exception as error:  # noqa: BLE001 - TensorBoard raises several kinds
+            raise EventFileError(f"{path} is not a readable event file: {error}") from error
+        for tag in events.Tags()["scalars"]:
+            name = tag[len(TUNE_PREFIX):] if strip_prefix and tag.startswith(TUNE_PREFIX) else tag
+            scalars[name].extend((int(e.step), float(e.value)) for e in events.Scalars(tag))
     return {tag: sorted(points) for tag, points in sorted(scalars.items())}

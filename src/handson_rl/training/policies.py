@@ -1,7 +1,8 @@
-"""Policies with one small interface, ``act(observation) -> action``.
+"""Trained RLlib modules as policies with the arena's ``act(observation) -> action``.
 
 Exercise 1's loop calls ``policies[agent_id].act(obs[agent_id])``; a random
-policy, a trained RLlib module and a hand-written rule all fit in it.
+policy (:class:`handson_rl.arena.rollout.RandomPolicy`), a trained RLlib module
+(:class:`ModulePolicy`) and a hand-written rule all fit in it.
 """
 
 from __future__ import annotations
@@ -10,16 +11,8 @@ import numpy as np
 import torch
 from ray.rllib.core.columns import Columns
 
-
-class RandomPolicy:
-    """Picks a uniformly random action, whatever it observes."""
-
-    def __init__(self, action_space, seed: int | None = None):
-        self.n_actions = int(action_space.n)
-        self.rng = np.random.default_rng(seed)
-
-    def act(self, observation) -> int:
-        return int(self.rng.integers(self.n_actions))
+from handson_rl.arena.env import AGENTS
+from handson_rl.training.config import MODULE_OF_AGENT
 
 
 def one_hot(observation, n_cells: int = 100) -> np.ndarray:
@@ -72,3 +65,11 @@ class ModulePolicy:
         if self.explore:
             return int(self.rng.choice(len(probs), p=probs / probs.sum()))
         return int(np.argmax(probs))
+
+
+def trained_policies(modules: dict, seed: int = 7, explore: bool = True) -> dict:
+    """A :class:`ModulePolicy` per agent from ``{"p1": module, "p2": module}``."""
+    return {
+        agent: ModulePolicy(modules[MODULE_OF_AGENT[agent]], explore=explore, seed=seed + i)
+        for i, agent in enumerate(AGENTS)
+    }

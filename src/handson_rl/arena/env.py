@@ -3,7 +3,7 @@
 The game is written once, as an RLlib :class:`~ray.rllib.env.multi_agent_env.MultiAgentEnv`,
 because that is what the course teaches learners to write and what RLlib trains on
 directly. PettingZoo's API tests see it through the small adapter in
-:mod:`handson_rl.pettingzoo_adapter` (RLlib only ships the PettingZoo-to-RLlib
+:mod:`handson_rl.arena.pettingzoo_view` (RLlib only ships the PettingZoo-to-RLlib
 direction), so there is exactly one implementation of the rules.
 """
 
@@ -16,6 +16,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from ray.rllib.env.multi_agent_env import MultiAgentEnv
+
+from handson_rl.arena.render import board_rgb, board_text
 
 AGENT1 = "agent1"
 AGENT2 = "agent2"
@@ -392,13 +394,11 @@ class MultiAgentArena(MultiAgentEnv):
     # ----------------------------------------------------------------- render
     def render(self):
         """The board as text (``render_mode="ansi"``) or as an RGB image array."""
-        from handson_rl import render
-
         if self._timestep is None:
             raise ArenaStateError("Nothing to render yet: call env.reset() first.")
         if self.render_mode == "rgb_array":
-            return render.board_rgb(self)
-        return render.board_text(self)
+            return board_rgb(self)
+        return board_text(self)
 
 
 def _coerce_action(agent: str, action: Any) -> int:

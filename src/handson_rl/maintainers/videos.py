@@ -1,10 +1,10 @@
 """The GIFs in videos/: one episode of random play, one of the pre-trained agents.
 
-    python -m handson_rl.videos            # (re)write videos/*.gif
-    python -m handson_rl.videos --check    # exit 1 if the committed GIFs are stale
+    python -m handson_rl.maintainers.videos            # (re)write videos/*.gif
+    python -m handson_rl.maintainers.videos --check    # exit 1 if the committed GIFs are stale
 
 The trained episode uses the modules in ``pretrained/arena_ppo/`` (made by
-``python -m handson_rl.pretrained``), sampling their actions with a fixed seed, so
+``python -m handson_rl.maintainers.pretrained``), sampling their actions with a fixed seed, so
 the same modules always give the same, byte-identical GIF.
 """
 
@@ -15,35 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from handson_rl.env import AGENTS, MultiAgentArena
-from handson_rl.policies import ModulePolicy, RandomPolicy
-from handson_rl.pretrained import PRETRAINED_DIR, ROOT, load_pretrained
-from handson_rl.render import frames_to_gif
-from handson_rl.rollout import play_episode
-from handson_rl.training import MODULE_OF_AGENT
-
-VIDEOS_DIR = ROOT / "videos"
-EPISODE_SEED = 7
-FPS = 8
-
-
-def random_policies(seed: int = EPISODE_SEED) -> dict:
-    env = MultiAgentArena()
-    return {a: RandomPolicy(env.get_action_space(a), seed=seed + i) for i, a in enumerate(AGENTS)}
-
-
-def trained_policies(modules: dict, seed: int = EPISODE_SEED, explore: bool = True) -> dict:
-    return {
-        agent: ModulePolicy(modules[MODULE_OF_AGENT[agent]], explore=explore, seed=seed + i)
-        for i, agent in enumerate(AGENTS)
-    }
-
-
-def episode_gif(policies: dict, path: Path, seed: int = EPISODE_SEED) -> tuple[dict, Path]:
-    env = MultiAgentArena({"render_mode": "rgb_array"})
-    returns, frames = play_episode(env, policies, seed=seed, render=True)
-    frames_to_gif(frames, path, fps=FPS)
-    return returns, path
+from handson_rl.arena.rollout import episode_gif, random_policies
+from handson_rl.paths import PRETRAINED_DIR, VIDEOS_DIR
+from handson_rl.training.policies import trained_policies
+from handson_rl.training.pretrained import load_pretrained
 
 
 def write_videos(out_dir: Path = VIDEOS_DIR, pretrained: Path = PRETRAINED_DIR) -> dict:
@@ -74,7 +49,7 @@ def main(argv=None) -> int:
     if args.check:
         bad = stale()
         if bad:
-            print(f"Stale: {bad}; run `python -m handson_rl.videos`.", file=sys.stderr)
+            print(f"Stale: {bad}; run `python -m handson_rl.maintainers.videos`.", file=sys.stderr)
             return 1
         print("videos/ is up to date.")
         return 0

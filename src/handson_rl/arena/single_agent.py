@@ -14,7 +14,13 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from handson_rl.env import AGENT1, AGENT2, AGENTS, ArenaStateError, MultiAgentArena
+from handson_rl.arena.env import (
+    AGENT1,
+    AGENT2,
+    AGENTS,
+    ArenaStateError,
+    MultiAgentArena,
+)
 
 Opponent = Callable[[np.ndarray], Any]
 

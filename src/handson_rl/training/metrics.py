@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping
 
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
-from handson_rl.env import AGENT1
+from handson_rl.arena.env import AGENT1
+from handson_rl.training.plotting import smooth
 
 #: Result key: new cells agent1 discovered per episode (mean over the iteration's episodes).
 NEW_FIELDS = "agent1_new_fields"
@@ -100,7 +101,7 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
 
     ``df`` is ``result.metrics_dataframe`` of a Tune ``Result`` (progress.csv, where
     nested keys are joined with ``/``). Rows also carry ``agent1`` and ``agent2``
-    (mean episode return per agent), so :func:`handson_rl.plotting.plot_returns`
+    (mean episode return per agent), so :func:`handson_rl.training.plotting.plot_returns`
     can draw them.
     """
     def column(name):
@@ -126,7 +127,6 @@ def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: s
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from handson_rl.plotting import smooth
 
     keys = list(keys)
     if axes is None:

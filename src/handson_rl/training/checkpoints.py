@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from handson_rl.training import MODULE_OF_AGENT
+from handson_rl.training.config import MODULE_OF_AGENT
 
 # Where a PPO checkpoint keeps each module (RLlib 2.60's layout).
 MODULE_SUBDIR = Path("learner_group") / "learner" / "rl_module"

@@ -1,11 +1,13 @@
-"""Learning curves from the per-iteration summaries of :func:`handson_rl.progress.train`."""
+"""Learning curves from the per-iteration summaries of :func:`handson_rl.training.loop.train`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
+
+from handson_rl.training.results import is_missing
 
 AGENT_COLOURS = {"agent1": "#1f61b4", "agent2": "#d64d27", "return": "#555555"}
 
@@ -14,7 +16,7 @@ def _series(history: Sequence[Mapping], key: str):
     xs, ys = [], []
     for row in history:
         y = row.get(key)
-        if y is None or (isinstance(y, float) and math.isnan(y)):
+        if is_missing(y):
             continue  # no episode finished in that iteration
         xs.append(row["env_steps"])
         ys.append(float(y))
@@ -25,12 +27,7 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     """Trailing moving average over up to ``window`` points (same length as input)."""
     if window <= 1 or len(values) == 0:
         return values
-    csum = np.cumsum(np.insert(values, 0, 0.0))
-    out = np.empty(len(values))
-    for i in range(len(values)):
-        lo = max(0, i + 1 - window)
-        out[i] = (csum[i + 1] - csum[lo]) / (i + 1 - lo)
-    return out
+    return pd.Series(values, dtype=float).rolling(window, min_periods=1).mean().to_numpy()
 
 
 def plot_returns(

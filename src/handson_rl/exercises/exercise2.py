@@ -1,0 +1,150 @@
+"""Exercise 2 (chapter 7): the batch-size sweep with Ray Tune."""
+
+from __future__ import annotations
+
+import math
+
+from handson_rl.exercises.common import ExerciseError, fail
+from handson_rl.training.results import COMBINED_RETURN, ITERATION
+from handson_rl.training.tuning import config_value
+
+#: Exercise 2's sweep (chapter 7): the two batch sizes and the envs per runner.
+
+EXERCISE2_BATCH_SIZES = (3000, 4000)
+EXERCISE2_ENVS_PER_RUNNER = 5
+#: Old (2021) result keys learners bring along, and what replaced them.
+_OLD_RESULT_KEYS = {
+    "episode_reward_mean": "env_runners/episode_return_mean",
+    "episode_return_mean": "env_runners/episode_return_mean",
+    "sampler_results/episode_reward_mean": "env_runners/episode_return_mean",
+    "timesteps_total": "training_iteration",
+}
+
+
+def _trial_batch(config) -> int | None:
+    value = config_value(config, "train_batch_size_per_learner")
+    return None if value is None else int(value)
+
+
+def check_exercise2(results, stop, *, lr: float, target: float, max_iterations: int) -> dict:
+    """Check Exercise 2's sweep: configured as asked, and did it reach the target?
+
+    ``results`` is what ``tuner.fit()`` returned; ``stop`` is the stop dict you gave
+    ``tune.RunConfig``. The sweep must have two trials, ``train_batch_size`` 3000 and
+    4000 (a grid search), 5 envs per env runner, learning rate ``lr``, and stop at
+    ``target`` combined return or after ``max_iterations`` iterations. Raises
+    :class:`ExerciseError` saying what to change; otherwise prints, per trial,
+    whether and when it reached the target, and returns that as a dict
+    ``{batch size: iteration reached or None}``.
+    """
+    # --- the stop criteria
+    if not isinstance(stop, dict):
+        fail(
+            f"`stop` should be the dict you passed to tune.RunConfig(stop=...), got "
+            f"{type(stop).__name__}. Write e.g. stop = {{{COMBINED_RETURN!r}: {target}, "
+            f"{ITERATION!r}: {max_iterations}}}."
+        )
+    for key in stop:
+        if key in _OLD_RESULT_KEYS and key != _OLD_RESULT_KEYS[key]:
+            fail(
+                f"Stop key {key!r} does not exist in today's result dict (it is a 2021 "
+                f"name or not nested right), so Tune would never stop on it. Use "
+                f"{_OLD_RESULT_KEYS[key]!r}."
+            )
+    if stop.get(ITERATION) != max_iterations:
+        fail(
+            f"Stop after {max_iterations} iterations: put {ITERATION!r}: {max_iterations} "
+            f"in the stop dict (it has {stop.get(ITERATION)!r})."
+        )
+    if COMBINED_RETURN not in stop:
+        agentish = [k for k in stop if "agent" in str(k) or "module" in str(k)]
+        hint = (
+            f" {agentish[0]!r} is one agent's (or module's) return; the exercise stops on "
+            "the combined return of both agents."
+            if agentish
+            else ""
+        )
+        fail(
+            f"The stop dict has no combined-return criterion.{hint} Add "
+            f"{COMBINED_RETURN!r}: {target}."
+        )
+    if float(stop[COMBINED_RETURN]) != float(target):
+        fail(f"The target is {target}: set stop[{COMBINED_RETURN!r}] = {target} (it is {stop[COMBINED_RETURN]!r}).")
+    extra = sorted(set(stop) - {ITERATION, COMBINED_RETURN})
+    if extra:
+        fail(f"The stop dict has extra criteria {extra}; keep only {ITERATION!r} and {COMBINED_RETURN!r}.")
+
+    # --- the trials
+    trials = list(results)
+    if len(trials) != 2:
+        fail(
+            f"The sweep ran {len(trials)} trial(s); it should run 2, one per batch size. "
+            "Use `tune.grid_search([3000, 4000])` for the train batch size (and no "
+            "num_samples > 1)."
+        )
+    for result in trials:
+        if result.error:
+            fail(
+                f"A trial failed with {type(result.error).__name__}: {str(result.error)[:300]}. "
+                "Read the full traceback in result.error and fix the config."
+            )
+    batches = sorted(_trial_batch(r.config or {}) or 0 for r in trials)
+    if tuple(batches) != EXERCISE2_BATCH_SIZES:
+        fail(
+            f"The trials used train batch sizes {batches}; the exercise asks for "
+            f"{list(EXERCISE2_BATCH_SIZES)}: "
+            "`.training(train_batch_size_per_learner=tune.grid_search([3000, 4000]))`."
+        )
+    for result in trials:
+        config = result.config or {}
+        envs = config.get("num_envs_per_env_runner")
+        if envs != EXERCISE2_ENVS_PER_RUNNER:
+            fail(
+                f"The trial with batch {_trial_batch(config)} stepped {envs} envs per env "
+                f"runner; the exercise asks for {EXERCISE2_ENVS_PER_RUNNER}: "
+                f"`.env_runners(num_envs_per_env_runner={EXERCISE2_ENVS_PER_RUNNER})`."
+            )
+        if not math.isclose(float(config.get("lr", math.nan)), lr, rel_tol=1e-9):
+            fail(
+                f"The trial with batch {_trial_batch(config)} used lr={config.get('lr')!r}; "
+                f"use the best learning rate from the chapter's sweep, {lr}."
+            )
+
+    # --- how each trial ended
+    reached: dict[int, int | None] = {}
+    lines = []
+    for result in sorted(trials, key=lambda r: _trial_batch(r.config)):
+        batch = _trial_batch(result.config)
+        df = result.metrics_dataframe
+        iterations = int(result.metrics.get(ITERATION, 0))
+        hits = df[df[COMBINED_RETURN] >= target] if df is not None and COMBINED_RETURN in df else []
+        if len(hits):
+            first = int(hits[ITERATION].iloc[0])
+            reached[batch] = first
+            lines.append(
+                f"  batch {batch}: reached {target} at iteration {first} "
+                f"({hits['time_total_s'].iloc[0]:.0f} s of training)"
+            )
+        else:
+            reached[batch] = None
+            last = df[COMBINED_RETURN].iloc[-1] if df is not None and len(df) else math.nan
+            if iterations < max_iterations:
+                fail(
+                    f"The trial with batch {batch} stopped after {iterations} iterations "
+                    f"without reaching {target} (last combined return {last:.1f}). Did the "
+                    "run get interrupted? Run the sweep again."
+                )
+            lines.append(
+                f"  batch {batch}: not reached in {iterations} iterations "
+                f"(last combined return {last:.1f})"
+            )
+    print("Exercise 2: the sweep is configured as asked (2 trials, batch 3000 vs 4000, "
+          f"{EXERCISE2_ENVS_PER_RUNNER} envs per runner, lr {lr}, stop at {target} or "
+          f"{max_iterations} iterations).")
+    print("\n".join(lines))
+    if all(v is None for v in reached.values()):
+        print(
+            "Neither trial reached the target yet. Under the course's full budget both "
+            "should; if you shortened the run, that is expected."
+        )
+    return reached

@@ -1,0 +1,316 @@
+"""Exercise 3 (chapter 8): a metrics callback, run through RLlib's episode hooks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.exercises.common import ExerciseError, fail
+from handson_rl.training.config import agent_to_module, arena_ppo_config
+from handson_rl.training.loop import iterate
+from handson_rl.training.session import ray_session
+
+
+#: The episode hooks a metric callback may override, in the order RLlib calls them.
+_EPISODE_HOOKS = ("on_episode_created", "on_episode_start", "on_episode_step", "on_episode_end")
+#: Reductions that give a sensible per-episode figure for one training iteration.
+_GOOD_REDUCES = ("mean", "min", "max", "percentiles", "item_series")
+
+
+def _hook_kwargs(hook: str, episode, logger, env, env_index: int) -> dict:
+    """The keyword arguments RLlib's MultiAgentEnvRunner passes to an episode hook."""
+    kwargs = dict(
+        episode=episode,
+        env_runner=None,
+        metrics_logger=logger,
+        env=env,
+        rl_module=None,
+        env_index=env_index,
+    )
+    if hook == "on_episode_end":
+        kwargs["prev_episode_chunks"] = []
+    return kwargs
+
+
+def _make_recording_logger():
+    from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
+
+    class _RecordingLogger(MetricsLogger):
+        """A real MetricsLogger that also remembers each log_value call and its hook."""
+
+        def __init__(self):
+            super().__init__()
+            self.calls: list[dict] = []
+            self.hook = None
+
+        def log_value(self, key, value, *, reduce=None, window=None, **kwargs):
+            self.calls.append(
+                {"key": key, "value": value, "reduce": reduce, "window": window, "hook": self.hook}
+            )
+            return super().log_value(key, value, reduce=reduce, window=window, **kwargs)
+
+    return _RecordingLogger()
+
+
+class _Ex3Run:
+    """Plays arena episodes through a callback's hooks the way RLlib's env runner does."""
+
+    def __init__(self, callback, num_envs: int = 2):
+        from ray.rllib.env.vector.sync_vector_multi_agent_env import SyncVectorMultiAgentEnv
+
+        self.callback = callback
+        self.logger = _make_recording_logger()
+        self.vec_env = SyncVectorMultiAgentEnv([MultiAgentArena for _ in range(num_envs)])
+
+    def _call(self, hook, episode, env_index):
+        method = getattr(self.callback, hook, None)
+        if method is None:
+            return
+        self.logger.hook = hook
+        try:
+            method(**_hook_kwargs(hook, episode, self.logger, self.vec_env.unwrapped, env_index))
+        except ExerciseError:
+            raise
+        except Exception as err:  # the learner's code failed: say where
+            fail(
+                f"Your {hook}() raised {type(err).__name__}: {err}\n"
+                "RLlib would stop training with this error. Read the traceback above it "
+                "(run the cell again with a print() in the hook if needed)."
+            )
+        finally:
+            self.logger.hook = None
+
+    def play(self, plan):
+        """Play episodes; ``plan`` is a list of (env_index, seed) started together and
+        stepped in lockstep (like a vectorised env runner). Returns, per entry, the
+        logger calls made while that episode was being processed."""
+        from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+
+
+        running = []
+        for env_index, seed in plan:
+            env = self.vec_env.envs[env_index].unwrapped
+            episode = MultiAgentEpisode(
+                observation_space=env.observation_spaces,
+                action_space=env.action_spaces,
+                agent_to_module_mapping_fn=agent_to_module,
+            )
+            calls = []
+            start = len(self.logger.calls)
+            self._call("on_episode_created", episode, env_index)
+            obs, infos = env.reset(seed=seed)
+            episode.add_env_reset(observations=obs, infos=infos)
+            self._call("on_episode_start", episode, env_index)
+            calls.extend(self.logger.calls[start:])
+            running.append((env_index, env, episode, np.random.default_rng(seed), calls))
+        done = False
+        while not done:
+            for env_index, env, episode, rng, calls in running:
+                actions = {a: int(rng.integers(4)) for a in AGENTS}
+                obs, rewards, terms, truncs, infos = env.step(actions)
+                episode.add_env_step(
+                    observations=obs, actions=actions, rewards=rewards, infos=infos,
+                    terminateds=terms, truncateds=truncs,
+                )
+                start = len(self.logger.calls)
+                self._call("on_episode_step", episode, env_index)
+                if episode.is_done:
+                    self._call("on_episode_end", episode, env_index)
+                    done = True
+                calls.extend(self.logger.calls[start:])
+        return [entry[-1] for entry in running]
+
+
+def _metric_values(calls, metric_name):
+    return [c["value"] for c in calls if c["key"] == metric_name]
+
+
+def _check_ex3_class(callback_class, metric_name):
+    import inspect
+
+    from ray.rllib.callbacks.callbacks import RLlibCallback
+
+    if not isinstance(metric_name, str) or not metric_name.strip():
+        fail(
+            f"metric_name should be the name (a str) your callback logs its metric "
+            f"under, e.g. 'agent1_coverage'; got {metric_name!r}."
+        )
+    if isinstance(callback_class, RLlibCallback):
+        fail(
+            "Pass the callback class itself, not an instance: check_exercise3(MyCallback, "
+            "...), not MyCallback(). RLlib creates one instance per env runner."
+        )
+    if not (isinstance(callback_class, type) and issubclass(callback_class, RLlibCallback)):
+        fail(
+            f"callback_class should be a subclass of RLlibCallback "
+            f"(`class MyCallback(RLlibCallback): ...`); got {callback_class!r}."
+        )
+    overridden = [h for h in _EPISODE_HOOKS if getattr(callback_class, h) is not getattr(RLlibCallback, h)]
+    if not overridden:
+        fail(
+            f"{callback_class.__name__} overrides none of the episode hooks "
+            f"{list(_EPISODE_HOOKS)}: it never sees an episode. Count in "
+            "on_episode_step and log in on_episode_end."
+        )
+    try:
+        callback = callback_class()
+    except TypeError as err:
+        fail(
+            f"{callback_class.__name__}() failed: {err}. RLlib creates the callback "
+            "itself, without arguments: keep __init__ free of required arguments (and "
+            "call super().__init__())."
+        )
+    for hook in overridden:
+        try:
+            inspect.signature(getattr(callback, hook)).bind(**_hook_kwargs(hook, None, None, None, 0))
+        except TypeError as err:
+            fail(
+                f"RLlib could not call your {hook}(): {err}. It passes keyword arguments "
+                "only (episode=, env_runner=, metrics_logger=, env=, env_index=, "
+                "rl_module=, and prev_episode_chunks= for on_episode_end), and may add "
+                f"more in later versions. Write it as `def {hook}(self, *, episode, "
+                "metrics_logger=None, **kwargs):`."
+            )
+    return callback
+
+
+def _check_ex3_logging(calls, metric_name, class_name):
+    """The logged calls of one episode played alone: name, count, reduce, value."""
+    if not calls:
+        fail(
+            f"{class_name} logged nothing in a whole episode. In on_episode_end, call "
+            f"`metrics_logger.log_value({metric_name!r}, value, reduce='mean')`."
+        )
+    values = _metric_values(calls, metric_name)
+    if not values:
+        keys = sorted({repr(c["key"]) for c in calls})
+        fail(
+            f"You declared the metric {metric_name!r}, but your callback logged under "
+            f"{', '.join(keys)}. Use the same name in log_value() and in "
+            "check_exercise3(...) (a constant such as METRIC = '...' avoids typos)."
+        )
+    per_step = [c for c in calls if c["key"] == metric_name and c["hook"] == "on_episode_step"]
+    if len(values) > 1:
+        where = " in on_episode_step" if per_step else ""
+        fail(
+            f"{class_name} logged {metric_name!r} {len(values)} times{where} in one "
+            "episode. Log once per episode, in on_episode_end: keep a running count in "
+            "episode.custom_data while the episode runs, then log the total. Otherwise "
+            "RLlib averages per-step values, and the result is not a per-episode figure."
+        )
+    call = next(c for c in calls if c["key"] == metric_name)
+    value = call["value"]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        fail(
+            f"{metric_name!r} was logged as {type(value).__name__} {value!r}; log a "
+            "number (int or float) per episode."
+        )
+    if not math.isfinite(number):
+        fail(f"{metric_name!r} was logged as {number}; log a finite number per episode.")
+    reduce = call["reduce"]
+    if reduce is None or reduce == "ema":
+        fail(
+            f"{metric_name!r} is logged without a reduction (reduce=None), so RLlib "
+            "uses an exponential moving average with coefficient 0.01: each iteration's "
+            "figure would mostly be made of old episodes. Say how to combine one "
+            "iteration's episodes: `log_value(..., reduce='mean')`."
+        )
+    if reduce not in _GOOD_REDUCES:
+        fail(
+            f"{metric_name!r} is logged with reduce={reduce!r}: that adds the values of "
+            "all episodes of an iteration, so it grows with the number of episodes, not "
+            "with what the agents do. Use reduce='mean' (or 'min'/'max')."
+        )
+    return number
+
+
+def _check_ex3_state(callback_class, metric_name, alone: float):
+    """The same episode must give the same value after others, and run beside another."""
+    run = _Ex3Run(callback_class())
+    after = run.play([(0, 101)])  # another episode first
+    after = run.play([(0, 7)])
+    values_after = _metric_values(after[0], metric_name)
+    run = _Ex3Run(callback_class())
+    side_by_side = run.play([(0, 7), (1, 101)])
+    values_side = _metric_values(side_by_side[0], metric_name)
+    for label, values in (("after another episode", values_after), ("beside another episode", values_side)):
+        if len(values) != 1 or not math.isclose(float(values[0]), alone, rel_tol=1e-9, abs_tol=1e-9):
+            got = values[0] if values else "nothing"
+            fail(
+                f"The same episode gave {metric_name!r} = {alone:g} when played alone but "
+                f"{got} when played {label}. Your callback keeps per-episode state on "
+                "the callback object (self...), but RLlib uses one callback object for "
+                "all the episodes of an env runner, several at the same time when it "
+                "steps several envs. Keep per-episode state in the episode: "
+                "episode.custom_data['...'] (set it in on_episode_start)."
+            )
+
+
+def check_exercise3(callback_class, metric_name: str, iterations: int = 2) -> dict:
+    """Check Exercise 3: a callback that logs a per-episode metric of your choice.
+
+    ``callback_class`` is your ``RLlibCallback`` subclass (the class, not an
+    instance) and ``metric_name`` the name it logs the metric under. The check
+    first plays a few arena episodes through your hooks, exactly as RLlib calls
+    them, then trains a tiny PPO with your callback for ``iterations`` iterations
+    and looks for the metric in ``result["env_runners"]``. Returns the metric's
+    value per iteration; raises :class:`ExerciseError` saying what to fix.
+    """
+    callback = _check_ex3_class(callback_class, metric_name)
+    name = callback_class.__name__
+    calls = _Ex3Run(callback).play([(0, 7)])[0]
+    alone = _check_ex3_logging(calls, metric_name, name)
+    _check_ex3_state(callback_class, metric_name, alone)
+    values = _ex3_train(callback_class, metric_name, iterations)
+    shown = ", ".join(f"{v:.3g}" for v in values.values())
+    print(
+        f"Exercise 3 solved: {name} logs {metric_name!r} once per episode with a "
+        f"reduction, keeps its counts per episode, and the metric arrives in "
+        f"result['env_runners'][{metric_name!r}] ({len(values)} iterations of a tiny "
+        f"PPO: {shown})."
+    )
+    return values
+
+
+def _ex3_train(callback_class, metric_name, iterations):
+    """A tiny PPO with the callback: does the metric reach the result dict?"""
+    values = {}
+    with ray_session(num_cpus=2):
+        algo = None
+        try:
+            config = arena_ppo_config(
+                seed=0, num_env_runners=0, num_envs_per_env_runner=2,
+                train_batch_size=200, minibatch_size=200, num_epochs=1,
+            ).callbacks(callback_class)
+            algo = config.build_algo()
+            for step in iterate(algo, iterations):
+                runners = step.result.get("env_runners", {})
+                if metric_name not in runners:
+                    custom = sorted(
+                        k for k in runners
+                        if not k.startswith(("num_", "episode_", "agent_", "module_", "timers", "sample"))
+                    )
+                    fail(
+                        f"After training iteration {step.row['iteration']} the result "
+                        f"has no result['env_runners'][{metric_name!r}] (its other custom "
+                        f"keys: {custom}). Log it with metrics_logger.log_value in "
+                        "on_episode_end."
+                    )
+                values[step.row["iteration"]] = float(runners[metric_name])
+        except ExerciseError:
+            raise
+        except Exception as err:
+            # Chained (not "from None"): the traceback above this message is the
+            # learner's own code failing inside RLlib, and it is what to read.
+            raise ExerciseError(
+                f"Training a tiny PPO with {callback_class.__name__} failed: "
+                f"{type(err).__name__}: {err}. The traceback above shows where."
+            ) from err
+        finally:
+            if algo is not None:
+                algo.stop()
+    return values

@@ -1,0 +1,176 @@
+"""The course's one training loop, and the progress line the notebooks show.
+
+Every caller that trains (the notebooks through :func:`train`, the benchmarks
+through :func:`train_until`, the command line, the pre-trained agents, the
+scaling table, Exercise 3's checker) goes through :func:`iterate`: it calls
+``algo.train()``, times it, and turns each result dict into one row of the
+figures the course shows, including each agent's mean return over its last 100
+finished episodes (:class:`~handson_rl.training.results.ReturnWindow`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from handson_rl.arena.env import AGENT1, AGENTS
+from handson_rl.training.results import ReturnWindow, fmt, summarize
+
+
+@dataclass
+class Step:
+    """One training iteration: RLlib's ``result`` dict, the course's ``row`` of it,
+    and the per-agent return windows after it (``windows[agent].mean``)."""
+
+    result: Mapping
+    row: dict
+    windows: dict[str, ReturnWindow]
+
+
+def iterate(
+    algo,
+    count: int | None = None,
+    *,
+    max_seconds: float | None = None,
+    window: int = 100,
+    strict_windows: bool = False,
+) -> Iterator[Step]:
+    """Call ``algo.train()`` up to ``count`` times (forever if None), yielding a :class:`Step` each.
+
+    ``row`` is :func:`~handson_rl.training.results.summarize` of the result plus
+    ``wall_s`` (seconds since the first ``train()`` of this loop) and
+    ``agent1_last100`` / ``agent2_last100`` (each agent's mean return over its last
+    ``window`` finished episodes, NaN until one finished). Stops after the
+    iteration in which ``max_seconds`` have passed. Stop early yourself by leaving
+    the ``for`` loop. ``strict_windows`` raises when the config does not record
+    per-episode returns (see ``arena_ppo_config``) instead of leaving them NaN.
+    """
+    windows = {agent: ReturnWindow(agent, window) for agent in AGENTS}
+    start = time.perf_counter()
+    done = 0
+    while count is None or done < count:
+        result = algo.train()
+        done += 1
+        row = summarize(result)
+        row["wall_s"] = time.perf_counter() - start
+        for agent, tracker in windows.items():
+            row[f"{agent}_last100"] = tracker.update(result, strict=strict_windows)
+        yield Step(result, row, windows)
+        if max_seconds is not None and row["wall_s"] >= max_seconds:
+            return
+
+
+class ProgressLine:
+    """One line that rewrites itself: in a notebook an updating output, else ``\\r``."""
+
+    def __init__(self):
+        self._handle = None
+        try:
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+                from IPython.display import display
+
+                self._handle = display({"text/plain": ""}, raw=True, display_id=True)
+        except ImportError:  # pragma: no cover - IPython is always installed here
+            pass
+
+    def update(self, text: str) -> None:
+        if self._handle is not None:
+            self._handle.update({"text/plain": text}, raw=True)
+        else:
+            sys.stdout.write("\r" + text)
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        if self._handle is None:
+            sys.stdout.write("\n")
+
+
+def progress_text(row: Mapping, done: int, total: int | None, label: str = "") -> str:
+    """The one-line summary of an iteration the course prints."""
+    prefix = f"{label}: " if label else ""
+    of = f"/{total}" if total is not None else ""
+    return (
+        f"{prefix}iteration {row['iteration']:>3} ({done}{of})  "
+        f"{row['wall_s']:6.1f} s  env steps {int(row['env_steps'] or 0):>7,}  "
+        f"agent1 {fmt(row['agent1'], missing='  n/a')}  agent2 {fmt(row['agent2'], missing='  n/a')}"
+    )
+
+
+def train(algo, iterations: int, label: str = "", history: list | None = None) -> list[dict]:
+    """Run ``algo.train()`` ``iterations`` times, showing progress on one line.
+
+    Returns (and appends to ``history``, if given) one row per iteration (see
+    :func:`iterate`).
+    """
+    history = [] if history is None else history
+    line = ProgressLine()
+    for done, step in enumerate(iterate(algo, iterations), start=1):
+        history.append(step.row)
+        line.update(progress_text(step.row, done, iterations, label))
+    line.close()
+    return history
+
+
+@dataclass
+class TrainUntilResult:
+    """What :func:`train_until` returns.
+
+    ``seconds`` is the wall time from the first ``train()`` call to the end of the
+    iteration in which the target was reached (None if it was not); ``env_steps``
+    and ``iterations`` are counted at that point (or at the end, if not reached).
+    ``history`` holds one row per iteration (see :func:`iterate`), plus
+    ``window_mean`` (the agent's last-``window``-episode mean after that iteration).
+    """
+
+    reached: bool
+    seconds: float | None
+    env_steps: int
+    iterations: int
+    elapsed: float
+    window_mean: float
+    history: list[dict] = field(default_factory=list)
+
+
+def train_until(
+    algo,
+    target: float = 18.0,
+    max_seconds: float = 120.0,
+    *,
+    agent: str = AGENT1,
+    window: int = 100,
+    max_iterations: int | None = None,
+    on_iteration: Callable[[dict], None] | None = None,
+) -> TrainUntilResult:
+    """Call ``algo.train()`` until ``agent``'s last-``window``-episode mean >= ``target``.
+
+    The clock starts right before the first ``train()`` call made here and is read
+    after each iteration; it stops at the first iteration after which the window is
+    full and its mean reaches ``target`` (the time-to-target of COURSE.md section 6),
+    or gives up once ``max_seconds`` (or ``max_iterations``) have passed.
+    ``on_iteration(row)`` is called with each history row, e.g. to print progress.
+    """
+    history: list[dict] = []
+    step = None
+    for step in iterate(
+        algo, max_iterations, max_seconds=max_seconds, window=window, strict_windows=True
+    ):
+        tracker = step.windows[agent]
+        step.row["window_mean"] = tracker.mean
+        history.append(step.row)
+        if on_iteration is not None:
+            on_iteration(step.row)
+        if tracker.reached(target):
+            break
+    assert step is not None, "train_until ran no iteration"
+    tracker = step.windows[agent]
+    elapsed = step.row["wall_s"]
+    steps = int(step.row["env_steps"] or 0)
+    reached = tracker.reached(target)
+    return TrainUntilResult(
+        reached, elapsed if reached else None, steps, len(history), elapsed, tracker.mean, history
+    )
