@@ -55,6 +55,15 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
 
 
+def _refuse_unknown(given: Mapping, known: list, what: str) -> None:
+    """Raise :class:`ArenaConfigError` naming the keys of ``given`` not in ``known``."""
+    unknown = sorted(set(given) - set(known), key=str)
+    if unknown:
+        raise ArenaConfigError(
+            f"Unknown {what} {unknown}. MultiAgentArena understands {known}; check the spelling."
+        )
+
+
 def _validate_config(config: Mapping | None) -> dict:
     if config is None:
         config = {}
@@ -63,12 +72,7 @@ def _validate_config(config: Mapping | None) -> dict:
             f"env_config must be a dict such as {{'width': 10, 'height': 10}}, "
             f"got {type(config).__name__}: {config!r}."
         )
-    unknown = sorted(set(config) - set(DEFAULT_CONFIG), key=str)
-    if unknown:
-        raise ArenaConfigError(
-            f"Unknown env_config key(s) {unknown}. MultiAgentArena understands "
-            f"{sorted(DEFAULT_CONFIG)}; check the spelling."
-        )
+    _refuse_unknown(config, sorted(DEFAULT_CONFIG), "env_config key(s)")
     cfg = {**DEFAULT_CONFIG, **config}
     for key, minimum in (("width", 2), ("height", 2), ("timestep_limit", 1)):
         value = cfg[key]
@@ -258,12 +262,7 @@ class MultiAgentArena(MultiAgentEnv):
             raise ArenaConfigError(
                 f"reset(options=...) must be a dict or None, got {type(options).__name__}."
             )
-        unknown = sorted(set(options) - set(RESET_OPTIONS), key=str)
-        if unknown:
-            raise ArenaConfigError(
-                f"Unknown reset option(s) {unknown}; MultiAgentArena understands "
-                f"{list(RESET_OPTIONS)}."
-            )
+        _refuse_unknown(options, list(RESET_OPTIONS), "reset option(s)")
         out = dict(options)
         for key in ("agent1_pos", "agent2_pos"):
             if key not in out:

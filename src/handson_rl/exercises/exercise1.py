@@ -8,7 +8,7 @@ from typing import Callable
 import numpy as np
 
 from handson_rl.arena.env import AGENT1, AGENT2, AGENTS, ArenaActionError, ArenaStateError, MultiAgentArena
-from handson_rl.exercises.common import ExerciseError, fail
+from handson_rl.exercises.common import fail
 
 
 class _RecordingArena(MultiAgentArena):

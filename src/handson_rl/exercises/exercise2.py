@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from handson_rl.exercises.common import ExerciseError, fail
+from handson_rl.exercises.common import fail
 from handson_rl.training.results import COMBINED_RETURN, ITERATION
 from handson_rl.training.tuning import config_value
 

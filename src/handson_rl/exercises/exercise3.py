@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from handson_rl.arena.env import MultiAgentArena
+from handson_rl.arena.env import AGENTS, MultiAgentArena
 from handson_rl.exercises.common import ExerciseError, fail
 from handson_rl.training.config import agent_to_module, arena_ppo_config
 from handson_rl.training.loop import iterate

@@ -28,7 +28,6 @@ from handson_rl.training.results import (
     AGENT1_RETURN,
     AGENT2_RETURN,
     COMBINED_RETURN,
-    ENV_STEPS,
     ITERATION,
     fmt,
     get,
