@@ -303,7 +303,10 @@ for trial, checkpoints in after.items():
 #    RLlib's `train_batch_size_per_learner`);
 # 2. `exercise_stop`: the stop dict;
 # 3. a `tune.Tuner` with a `tune.RunConfig(name="exercise2", storage_path=storage,
-#    stop=exercise_stop, ...)`, and `exercise_results = tuner.fit()`.
+#    stop=exercise_stop, ...)`, and `exercise_results = tuner.fit()`;
+# 4. a checkpoint at the end of each trial
+#    (`checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True)`): chapter 12
+#    plays your best trial's agents from it, and the checker insists on it.
 #
 # The original 2021 course asked for a combined return of 40. With the course's
 # setup agent2 learns to chase, and every catch costs agent1 a point and more:

@@ -35,27 +35,33 @@ from handson_rl.training.tuning import best_trial_checkpoint
 quiet_ray()  # no Ray cluster in this chapter, but RLlib's notices stay hidden
 
 exercise_dir = Path("outputs/tune/exercise2").absolute()
+USE_PRETRAINED = False  # True: the course's agents, even if you trained your own
 
 
 def exercise2_modules(experiment_dir: Path):
-    """p1 and p2 from the latest checkpoint of Exercise 2's best trial, if any."""
+    """(p1 and p2 from the latest checkpoint of Exercise 2's best trial, why not)."""
+    if USE_PRETRAINED:
+        return None, "USE_PRETRAINED is True"
+    if not experiment_dir.exists():
+        return None, f"there is no Exercise 2 run in {experiment_dir}"
     checkpoint = best_trial_checkpoint(experiment_dir)
     if checkpoint is None:
-        return None
+        return None, (
+            f"Exercise 2's run in {experiment_dir} left no checkpoint (run it with "
+            "checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True))"
+        )
     print("checkpoint:", checkpoint)
-    return {module_id: load_module(checkpoint, module_id) for module_id in ("p1", "p2")}
+    return {module_id: load_module(checkpoint, module_id) for module_id in ("p1", "p2")}, None
 
 
-USE_PRETRAINED = False  # True: the course's agents, even if you trained your own
-
-modules = None if USE_PRETRAINED else exercise2_modules(exercise_dir)
+modules, why_not = exercise2_modules(exercise_dir)
 if modules is not None:
-    print("Using your agents from Exercise 2:", exercise_dir)
+    print(">>> Using YOUR agents from Exercise 2:", exercise_dir)
 else:
     modules = load_pretrained()
-    print("Using the course's pre-trained agents:")
+    print(f">>> Using the course's PRE-TRAINED agents, because {why_not}.")
     for key, value in info().items():
-        print(f"  {key}: {value}")
+        print(f"    {key}: {value}")
 
 # %% [markdown]
 # ## Four match-ups
@@ -79,30 +85,27 @@ else:
 import pandas as pd
 
 from handson_rl.budget import pick
-from handson_rl.arena.rollout import mean_returns
-from handson_rl.arena.rollout import random_policies
+from handson_rl.arena.rollout import MATCHUPS, mean_returns, random_policies
 from handson_rl.training.policies import trained_policies
 
 EPISODES = pick(full=300, smoke=10)
 trained = trained_policies(modules, seed=100)
 random = random_policies(seed=200)
+players = {"trained": trained, "random": random}
 matchups = {
-    "trained vs trained": {"agent1": trained["agent1"], "agent2": trained["agent2"]},
-    "trained agent1 vs random agent2": {"agent1": trained["agent1"], "agent2": random["agent2"]},
-    "random agent1 vs trained agent2": {"agent1": random["agent1"], "agent2": trained["agent2"]},
-    "random vs random": {"agent1": random["agent1"], "agent2": random["agent2"]},
+    name: {"agent1": players[who1]["agent1"], "agent2": players[who2]["agent2"]}
+    for name, (who1, who2) in MATCHUPS.items()
 }
-rows = {}
+rows, means = {}, {}
 for name, policies in matchups.items():
     stats = mean_returns(policies, episodes=EPISODES, seed=10_000)
     rows[name] = {
         "agent1": f"{stats['agent1']['mean']:+.1f} ± {stats['agent1']['sem']:.1f}",
         "agent2": f"{stats['agent2']['mean']:+.1f} ± {stats['agent2']['sem']:.1f}",
-        "agent1 mean": stats["agent1"]["mean"],
-        "agent2 mean": stats["agent2"]["mean"],
     }
+    means[name] = {agent: stats[agent]["mean"] for agent in ("agent1", "agent2")}
 table = pd.DataFrame(rows).T
-table[["agent1", "agent2"]]
+table
 
 # %% [markdown]
 # How to read it:
@@ -122,17 +125,17 @@ table[["agent1", "agent2"]]
 #   training agents only against each other; training against a mix of opponents
 #   (random ones, or older versions of the other agent) is the usual remedy.
 #
-# The next cell turns the claims that held for every set of agents we trained
-# into checks, so they can never silently stop being true:
+# The next cell checks the claims that held for every set of agents we trained,
+# in words, on *your* agents. (The course's test suite checks the same on the
+# pre-trained agents, so the claims cannot silently stop being true.)
 
 # %%
-a1 = table["agent1 mean"]
-a2 = table["agent2 mean"]
-if EPISODES >= 100:
-    assert a1["trained vs trained"] > a1["random agent1 vs trained agent2"] + 5
-    assert a1["trained agent1 vs random agent2"] > a1["random vs random"] + 5
-    assert a2["trained vs trained"] > a2["trained agent1 vs random agent2"]
-    print("agent1 learned to explore, and agent2 learned to chase agent1.")
+from handson_rl.arena.rollout import learning_verdicts
+
+for claim, held, evidence in learning_verdicts(means):
+    print(f"{'yes' if held else 'NOT YET'}: {claim} ({evidence})")
+if EPISODES < 100:
+    print(f"(only {EPISODES} episodes per match-up: too few to be sure either way)")
 
 # %% [markdown]
 # ## Watch them play
@@ -168,8 +171,11 @@ show_gif(gif)
 #
 # - **A bigger board, longer episodes:** `env_config={"width": 15, "height": 15,
 #   "timestep_limit": 200}`; train, watch, compare.
-# - **Self-play:** one shared module for both agents with the agent id in the
-#   observation (chapter 4 showed why plain sharing fails here).
+# - **Parameter sharing:** one shared module for both agents with the agent id in
+#   the observation (chapter 4 showed why plain sharing struggles here).
+# - **Self-play and opponent pools:** train each agent against a mix of the
+#   other's older versions (saved modules) and random players, against the
+#   co-adaptation the table above shows.
 # - **Other algorithms:** swap `PPOConfig` for `APPOConfig` or `IMPALAConfig`;
 #   most of the config carries over.
 # - **More compute:** chapter 10's cluster, with more env runners per trial and

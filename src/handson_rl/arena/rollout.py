@@ -82,3 +82,42 @@ def episode_gif(policies: Mapping, path, seed: int = 7, fps: int = 8) -> tuple[d
     returns, frames = play_episode(env, policies, seed=seed, render=True)
     frames_to_gif(frames, path, fps=fps)
     return returns, Path(path)
+
+
+#: The four match-ups of chapter 12: who plays agent1 and who plays agent2.
+MATCHUPS = {
+    "trained vs trained": ("trained", "trained"),
+    "trained agent1 vs random agent2": ("trained", "random"),
+    "random agent1 vs trained agent2": ("random", "trained"),
+    "random vs random": ("random", "random"),
+}
+
+
+def learning_verdicts(means: Mapping[str, Mapping[str, float]], margin: float = 5.0) -> list[tuple[str, bool, str]]:
+    """Chapter 12's "did it learn?" claims, each as ``(claim, held, evidence)``.
+
+    ``means[matchup][agent]`` is the agent's mean return in that match-up (the keys
+    of :data:`MATCHUPS`). agent1 learned to explore if it beats a random agent1 by
+    ``margin`` against the same opponent (both the trained and the random agent2);
+    agent2 learned to chase if, against the trained agent1, it beats a random agent2.
+    """
+    a1 = {name: m["agent1"] for name, m in means.items()}
+    a2 = {name: m["agent2"] for name, m in means.items()}
+    checks = [
+        (
+            "agent1 explores better than a random agent1 (against the trained agent2)",
+            a1["trained vs trained"], a1["random agent1 vs trained agent2"], margin,
+        ),
+        (
+            "agent1 explores better than a random agent1 (against a random agent2)",
+            a1["trained agent1 vs random agent2"], a1["random vs random"], margin,
+        ),
+        (
+            "agent2 catches the trained agent1 more often than a random agent2 does",
+            a2["trained vs trained"], a2["trained agent1 vs random agent2"], 0.0,
+        ),
+    ]
+    return [
+        (claim, trained > baseline + need, f"{trained:+.1f} vs {baseline:+.1f}")
+        for claim, trained, baseline, need in checks
+    ]

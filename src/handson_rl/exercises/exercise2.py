@@ -17,8 +17,9 @@ _OLD_RESULT_KEYS = {
     "episode_reward_mean": "env_runners/episode_return_mean",
     "episode_return_mean": "env_runners/episode_return_mean",
     "sampler_results/episode_reward_mean": "env_runners/episode_return_mean",
-    "timesteps_total": "training_iteration",
 }
+#: 2021 stop keys that count something else than iterations, and today's name.
+_OLD_STEP_KEYS = {"timesteps_total": "env_runners/num_env_steps_sampled_lifetime"}
 
 
 def _trial_batch(config) -> int | None:
@@ -33,7 +34,8 @@ def check_exercise2(results, stop, *, lr: float, target: float, max_iterations: 
     ``tune.RunConfig``. The sweep must have two trials, ``train_batch_size`` 3000 and
     4000 (a grid search), 5 envs per env runner, learning rate ``lr``, and stop at
     ``target`` combined return or after ``max_iterations`` iterations. Raises
-    :class:`ExerciseError` saying what to change; otherwise prints, per trial,
+    :class:`ExerciseError` saying what to change (also when a trial has no
+    checkpoint: chapter 12 plays the best trial's agents from it); otherwise prints, per trial,
     whether and when it reached the target, and returns that as a dict
     ``{batch size: iteration reached or None}``.
     """
@@ -45,6 +47,12 @@ def check_exercise2(results, stop, *, lr: float, target: float, max_iterations: 
             f"{ITERATION!r}: {max_iterations}}}."
         )
     for key in stop:
+        if key in _OLD_STEP_KEYS:
+            fail(
+                f"Stop key {key!r} is a 2021 name, and it counts env steps, not "
+                f"iterations (today it is {_OLD_STEP_KEYS[key]!r}). The exercise stops "
+                f"after {max_iterations} iterations: use {ITERATION!r}: {max_iterations}."
+            )
         if key in _OLD_RESULT_KEYS and key != _OLD_RESULT_KEYS[key]:
             fail(
                 f"Stop key {key!r} does not exist in today's result dict (it is a 2021 "
@@ -87,6 +95,13 @@ def check_exercise2(results, stop, *, lr: float, target: float, max_iterations: 
             fail(
                 f"A trial failed with {type(result.error).__name__}: {str(result.error)[:300]}. "
                 "Read the full traceback in result.error and fix the config."
+            )
+        if result.checkpoint is None:
+            fail(
+                "A trial ended without a checkpoint, so chapter 12 could not play your "
+                "agents (it would fall back to the course's pre-trained ones). Add "
+                "`checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True)` to "
+                "tune.RunConfig and run the sweep again."
             )
     batches = sorted(_trial_batch(r.config or {}) or 0 for r in trials)
     if tuple(batches) != EXERCISE2_BATCH_SIZES:

@@ -74,11 +74,14 @@ class _Ex3Run:
         except ExerciseError:
             raise
         except Exception as err:  # the learner's code failed: say where
-            fail(
+            # Chained, not "from None": the traceback printed above this message
+            # is the learner's own code, and it is what to read.
+            raise ExerciseError(
                 f"Your {hook}() raised {type(err).__name__}: {err}\n"
-                "RLlib would stop training with this error. Read the traceback above it "
-                "(run the cell again with a print() in the hook if needed)."
-            )
+                + _hint_for(err)
+                + "RLlib would stop training with this error. The traceback above shows "
+                "the line in your code."
+            ) from err
         finally:
             self.logger.hook = None
 
@@ -121,6 +124,23 @@ class _Ex3Run:
                     done = True
                 calls.extend(self.logger.calls[start:])
         return [entry[-1] for entry in running]
+
+
+def _hint_for(err: Exception) -> str:
+    """A sentence for the mistakes that otherwise give a bare AttributeError."""
+    text = str(err)
+    if "user_data" in text:
+        return (
+            "episode.user_data is the 2021 API; today per-episode state lives in "
+            "episode.custom_data (a dict: set it in on_episode_start).\n"
+        )
+    if "_pos" in text or "visited" in text or "VectorMultiAgentEnv" in text:
+        return (
+            "The env your hook gets is the env runner's *vector* of envs, not the arena: "
+            "the arena of this episode is env.envs[env_index].unwrapped (or read the "
+            "step's events from episode.get_infos(-1)).\n"
+        )
+    return ""
 
 
 def _metric_values(calls, metric_name):
@@ -212,12 +232,17 @@ def _check_ex3_logging(calls, metric_name, class_name):
     if not math.isfinite(number):
         fail(f"{metric_name!r} was logged as {number}; log a finite number per episode.")
     reduce = call["reduce"]
+    if reduce is None and call["window"] is not None:
+        # Ray 2.60's MetricsLogger.log_value: a window without a reduction is a
+        # mean over the last `window` values.
+        reduce = "mean"
     if reduce is None or reduce == "ema":
         fail(
             f"{metric_name!r} is logged without a reduction (reduce=None), so RLlib "
             "uses an exponential moving average with coefficient 0.01: each iteration's "
             "figure would mostly be made of old episodes. Say how to combine one "
-            "iteration's episodes: `log_value(..., reduce='mean')`."
+            "iteration's episodes: `log_value(..., reduce='mean')` (or a windowed "
+            "mean: `log_value(..., window=100)`)."
         )
     if reduce not in _GOOD_REDUCES:
         fail(
