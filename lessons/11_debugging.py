@@ -34,7 +34,7 @@ ray.init(num_cpus=2, include_dashboard=False)
 # With `num_env_runners=0` there are no remote env runners: the Algorithm samples
 # with a local EnvRunner inside *this* Python process, and the Learner lives here
 # too (`num_learners=0` is the default). Your env's `step()` then runs in the
-# notebook's process, so everything a debugger needs is here: `breakpoint()`
+# notebook's process, so everything a debugger needs is here: `pdb.set_trace()`
 # stops in it, `%debug` can open the frame where it crashed, and `print` shows up
 # in the cell's output.
 #
@@ -53,8 +53,8 @@ from ray.tune.registry import register_env
 class WhereAmIArena(MultiAgentArena):
     """The arena, plus a record of the first step()'s process and call stack.
 
-    With ``env_config={"break": True}`` it also calls ``breakpoint()`` there. That
-    stops in the debugger only when the env runs in your process (num_env_runners=0).
+    With ``env_config={"break": True}`` it also stops in pdb there. That works only
+    when the env runs in your process (num_env_runners=0).
     """
 
     first_step = None
@@ -71,7 +71,9 @@ class WhereAmIArena(MultiAgentArena):
                 "stack": traceback.format_stack(limit=12)[:-1],
             }
             if self.stop_in_debugger:
-                breakpoint()  # type `n` to step, `p action_dict` to print, `c` to go on
+                import pdb
+
+                pdb.set_trace()  # type `n` to step, `p action_dict` to print, `c` to go on
         return super().step(action_dict)
 
 
@@ -101,18 +103,56 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 # creates the `EnvRunnerGroup`, whose local `MultiAgentEnvRunner.make_env` runs
 # RLlib's env checker (`check_multiagent_environments`), which resets the env and
 # takes one random step. Later steps come from `algo.train()` through
-# `MultiAgentEnvRunner.sample`. Two debugger tools that use all this:
+# `MultiAgentEnvRunner.sample`.
 #
-# - **`breakpoint()`** anywhere in your env, connector or callback code stops there
-#   (in JupyterLab the prompt appears under the cell; `n` next line, `s` step into,
-#   `p x` print, `c` continue, `q` quit).
-# - **`%debug`** in the cell after an exception opens the debugger *post mortem*, in
-#   the frame that raised, with all its variables. `%pdb on` does this
-#   automatically after every error.
+# ### Which debugger command works where
 #
-# Neither works inside a remote env runner: that is another process, and its
-# standard input is not your notebook. So: reproduce with `num_env_runners=0`
-# first, debug there, then scale out again.
+# Python's `breakpoint()` does not do the same thing everywhere, and Ray changes
+# it. We tried each case on Ray 2.60 (the course's tests check them):
+#
+# | where | `breakpoint()` | `import pdb; pdb.set_trace()` |
+# |---|---|---|
+# | a notebook cell (JupyterLab) | **skipped silently**, unless JupyterLab's visual debugger (the bug icon) is on: the kernel routes `breakpoint()` to that debugger | a `(Pdb)` prompt under the cell |
+# | a script, after `ray.init()` | **waits** ("Waiting for debugger to attach") for Ray's Distributed Debugger, below | a `(Pdb)` prompt in the terminal |
+# | a script, after `ray.init()`, with `RAY_DEBUG=legacy` | a `(Pdb)` prompt in the terminal | a `(Pdb)` prompt |
+#
+# Why: `ray.init()` sets `PYTHONBREAKPOINT=ray.util.rpdb._driver_set_trace` in the
+# driver, and with the default `RAY_DEBUG=1` that hook waits for a debugger client
+# to attach over the network (`RAY_DEBUG=legacy` switches it back to pdb). A
+# Jupyter kernel ignores that variable: its own debugger owns `breakpoint()`.
+# `pdb.set_trace()` bypasses both hooks, which is why the arena above uses it.
+#
+# And after an error:
+#
+# - **`%debug`** in the cell after an exception opens pdb *post mortem*, in the
+#   frame that raised, with all its variables (`%pdb on` does it after every
+#   error). At the `(Pdb)` prompt: `n` next line, `s` step into, `p x` print,
+#   `u`/`d` up and down the stack, `c` continue, `q` quit.
+#
+# None of these reach inside a *remote* env runner: that is another process, and
+# its standard input is not your notebook. So: reproduce with
+# `num_env_runners=0` first, debug there, then scale out again.
+#
+# ### Ray's Distributed Debugger (when the bug only happens remotely)
+#
+# Some bugs only show in a remote env runner, a Tune trial or a cluster node.
+# For those, Ray 2.60's **Distributed Debugger** (the successor of 2021's "remote
+# debugging with PyCharm" and of `ray debug`) attaches VS Code's debugger to the
+# Ray process that hit a breakpoint:
+#
+# 1. `pip install "debugpy>=1.8.0"` where Ray runs (a JupyterLab install has it:
+#    ipykernel depends on it), and in VS Code install the **Ray Distributed
+#    Debugger** extension;
+# 2. put `breakpoint()` in the remote code (an env's `step()`, a callback), and
+#    run as usual with `RAY_DEBUG=1` (the default);
+# 3. the process pauses and logs "Waiting for debugger to attach"; in VS Code, add
+#    the cluster (the dashboard's address) in the extension's panel and click the
+#    paused task to attach. Post-mortem: with `RAY_DEBUG_POST_MORTEM=1` a process
+#    that raises pauses the same way at the error.
+#
+# Use it when the one-process reproduction does not fail; it is more setup than
+# `pdb`, and a paused process holds its CPU (and, under Tune, its trial) until you
+# continue.
 
 # %% [markdown]
 # ## Reading an error from a remote env runner
@@ -401,7 +441,9 @@ ray.shutdown()
 # ## Recap
 #
 # - Debug with `num_env_runners=0`: everything runs in your process, so
-#   `breakpoint()`, `%debug` and `print` work.
+#   `pdb.set_trace()`, `%debug` and `print` work. In a notebook `breakpoint()` is
+#   skipped (unless JupyterLab's debugger is on); in a script after `ray.init()` it
+#   waits for Ray's Distributed Debugger (`RAY_DEBUG=legacy` gives pdb instead).
 # - A remote error reaches you as a Ray error (the actor died); the original
 #   exception is in the `(MultiAgentEnvRunner pid=...)` lines and in the worker's
 #   log.
