@@ -161,11 +161,6 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# (If you see a "NaN or Inf found in input tensor" line: that is a warning from
-# tensorboardX, the library Tune writes TensorBoard files with: some reported
-# value is not a number (RLlib reports NaN for statistics it has no data for
-# yet). It does not affect training.)
-#
 # With lr 0.5 each update throws the network far away from where it was: the
 # policy collapses onto a single action per situation (a wall-hugging agent1, or
 # worse) and never recovers; there is no gradual learning curve to speak of. With

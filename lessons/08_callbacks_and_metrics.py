@@ -96,8 +96,10 @@ print(inspect.getsource(ArenaMetrics))
 # 3. **Log once per episode, with a reduction.** `metrics_logger.log_value(key,
 #    value, reduce="mean")` in `on_episode_end` logs one number per episode;
 #    `reduce="mean"` tells RLlib to average the episodes that finished in a
-#    training iteration (across all env runners) and to start afresh in the next
-#    one. Without `reduce=`, RLlib would keep an exponential moving average that
+#    training iteration and to start afresh in the next one. (With several env
+#    runners it is a mean of each runner's mean, not of all episodes: Ray 2.60's
+#    `MeanStats` says so. Equal-sized runners make the two nearly the same.)
+#    Without `reduce=`, RLlib would keep an exponential moving average that
 #    mostly reflects old episodes.
 #
 # The names it logs under are constants, so nobody has to retype them:
@@ -128,6 +130,7 @@ from ray import tune
 from ray.rllib.algorithms.ppo import PPO
 
 from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.tuning import TuneProgress
 
 ITERATIONS = pick(full=40, smoke=2)
 STORAGE = Path("outputs/08_tune").absolute()  # Tune wants an absolute path
@@ -147,7 +150,8 @@ tuner = tune.Tuner(
         storage_path=str(STORAGE),
         name="arena_metrics",
         stop={"training_iteration": ITERATIONS},
-        verbose=0,  # no progress table; we plot instead
+        verbose=0,  # no progress table: one progress line instead, and a plot below
+        callbacks=[TuneProgress()],
     ),
 )
 grid = tuner.fit()

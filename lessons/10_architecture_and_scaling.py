@@ -136,8 +136,9 @@ plot_grid(table, "outputs/10_throughput.png");
 # - **More envs per runner** is what pays on a laptop. An EnvRunner's cost per
 #   step is mostly fixed overhead: a forward pass of the network, connector calls,
 #   episode bookkeeping. Stepping 10 boards at once pays that overhead once for 10
-#   moves, while the game itself is almost free (about 127,000 raw steps per
-#   second, `bench/env_throughput.py`).
+#   moves, while the game itself is almost free (a median of about 165,000 raw
+#   steps per second with random actions, `bench/env_throughput.py`, output in
+#   `bench/README.md`).
 # - **More env runners** help much less, and can even hurt. Each is a separate
 #   process that needs a CPU core, but this machine has only two, shared with the
 #   driver (which runs the learner and the Algorithm) and Ray's own processes.
@@ -167,8 +168,10 @@ ray.shutdown()
 # connect to it with `ray.init(address=...)`, and Ray schedules their actors on
 # any node with free resources.
 #
-# A node is just a set of processes, so we can start two on this one machine, the
-# exact commands you would type on two machines:
+# A node is just a set of processes, so we can start two on this one machine.
+# These are the commands you would type on two machines, except that on real
+# machines each node gives its own network address where we use the loopback
+# address `127.0.0.2`:
 #
 # ```bash
 # # on the head machine
@@ -387,16 +390,37 @@ cluster.stop()
 #   ray up cluster.yaml                   # start (or update) the cluster
 #   ray dashboard cluster.yaml            # tunnel the dashboard to localhost:8265
 #   RAY_AUTH_MODE=token ray job submit --address http://localhost:8265 \
-#       --working-dir . -- python -m handson_rl.training.cli --max-iterations 100
+#       --runtime-env-json '{"py_modules": ["src/handson_rl"]}' \
+#       -- python -m handson_rl.training.cli --max-iterations 100
 #   ray down cluster.yaml                 # stop every machine
 #   ```
 #
-# - **Kubernetes with KubeRay.** Install the KubeRay operator once
-#   (`helm install kuberay-operator kuberay/kuberay-operator`). A `RayCluster`
-#   resource describes a long-lived cluster (head and worker pod templates, with
-#   an image that has the course installed); a `RayJob` resource creates a
-#   cluster, runs one entrypoint such as `python -m handson_rl.training.cli
-#   --max-iterations 100` on it, and deletes the cluster afterwards:
+#   `py_modules` uploads the course package to every node. `--working-dir .`
+#   alone would not do: it uploads the repository, but the package sits in
+#   `src/`, which is not on the cluster's import path. (Or install the course on
+#   the machines in the YAML's setup commands, `pip install -e .`.)
+#
+# - **The token.** With authentication on, the token must reach every machine
+#   that joins or talks to the cluster: the client that submits jobs, and every
+#   worker node. Either set `RAY_AUTH_TOKEN` to its value in their environment,
+#   or copy the token file (`~/.ray/auth_token`, or wherever `RAY_AUTH_TOKEN_PATH`
+#   points) to them; plus `RAY_AUTH_MODE=token`. Treat it like a password: it
+#   lets its holder run any code on the cluster.
+#
+# - **Kubernetes with KubeRay.** Install the KubeRay operator once:
+#
+#   ```bash
+#   helm repo add kuberay https://ray-project.github.io/kuberay-helm/
+#   helm repo update
+#   helm install kuberay-operator kuberay/kuberay-operator
+#   ```
+#
+#   A `RayCluster` resource describes a long-lived cluster (head and worker pod
+#   templates, with an image that has the course installed); a `RayJob` resource
+#   creates a cluster and runs one entrypoint such as `python -m
+#   handson_rl.training.cli --max-iterations 100` on it. It deletes that cluster
+#   afterwards only if its spec says `shutdownAfterJobFinishes: true` (the
+#   default is false: the cluster, and its bill, stay up):
 #
 #   ```bash
 #   kubectl apply -f raycluster.yaml      # or rayjob.yaml
@@ -408,6 +432,14 @@ cluster.stop()
 # (say 30 on four 8-core machines), put the Learner on a GPU node
 # (`.learners(num_learners=1, num_gpus_per_learner=1)`), and size
 # `train_batch_size_per_learner` so that one iteration keeps every runner busy.
+# Mind the name: it is *per learner*, so with `num_learners=4` each iteration
+# collects four times that many env steps (it is not split between them).
+#
+# **Ray Tune on several machines** needs one storage place that every node can
+# write to: `tune.RunConfig(storage_path="s3://bucket/experiments")` (or a
+# shared NFS path). Trials run on any node and write their checkpoints and
+# results there; a local path on the head node would leave them scattered over
+# the workers' disks, and restoring the experiment would fail.
 
 # %% [markdown]
 # ## Recap

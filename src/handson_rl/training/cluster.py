@@ -8,16 +8,18 @@ by side on it. Each node here is one ``ray start ... --block`` process, exactly 
 command you would type on each machine of a real cluster::
 
     # head (machine 1)
-    ray start --head --node-ip-address=127.0.0.1 --port=P --num-cpus=1 \\
+    ray start --head --node-ip-address=127.0.0.2 --port=P --num-cpus=1 \\
         --dashboard-host=127.0.0.1 --dashboard-port=D
     # worker (machine 2)
-    ray start --address=127.0.0.1:P --node-ip-address=127.0.0.1 --num-cpus=1
+    ray start --address=127.0.0.2:P --node-ip-address=127.0.0.2 --num-cpus=1
+
+(On two real machines each node gives its own network address instead.)
 
 What this module adds for a shared machine:
 
-- **Loopback only.** Every node binds ``127.0.0.1`` (without
-  ``--node-ip-address`` Ray binds the machine's network address), and so does the
-  dashboard.
+- **Loopback only.** Every node advertises ``127.0.0.2`` (see :data:`NODE_IP`;
+  without ``--node-ip-address`` Ray binds the machine's network address), and the
+  dashboard listens on ``127.0.0.1``.
 - **Free ports chosen at run time**, so the cluster does not clash with other Ray
   instances on the machine (Ray's fixed defaults, e.g. 6379, 8265, 10001, 52365,
   are taken by the first one).
@@ -254,7 +256,7 @@ def start_local_cluster(
     timeout: float = 300.0,
     attempts: int = 3,
 ) -> LocalCluster:
-    """Start a head node and ``num_nodes - 1`` worker nodes on 127.0.0.1.
+    """Start a head node and ``num_nodes - 1`` worker nodes on loopback (:data:`NODE_IP`).
 
     Each node gets ``cpus_per_node`` logical CPUs. With ``dashboard=True`` the head
     also serves the dashboard (on loopback), which Ray Jobs and ``ray list`` need.
