@@ -310,22 +310,9 @@ def _kwargs_spy():
 
 
 @pytest.fixture(scope="module")
-def algo():
-    import ray
-
-    from handson_rl.training.quiet import quiet_ray
+def algo(ray_session):
     from handson_rl.training.config import arena_ppo_config
 
-    quiet_ray()
-    started = not ray.is_initialized()
-    for attempt in range(3 if started else 0):
-        try:
-            ray.init(num_cpus=1, include_dashboard=False)
-            break
-        except Exception as e:  # Ray's start-up times out on an overloaded machine
-            if "timed out during startup" not in str(e) or attempt == 2:
-                raise
-            ray.shutdown()
     config = arena_ppo_config(
         seed=0,
         num_env_runners=0,
@@ -339,8 +326,6 @@ def algo():
         yield algorithm
     finally:
         algorithm.stop()
-        if started:
-            ray.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -382,7 +367,14 @@ def test_the_table_covers_the_2021_course():
         assert name in new, f"the cheat sheet does not mention {name}"
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row["key"] for row in ROWS])
+def _row_param(row):
+    """A row whose check trains (it asks for the ``algo`` fixture) needs Ray."""
+    check = CHECKS.get(row["key"])
+    trains = check is not None and "getfixturevalue" in inspect.getsource(check)
+    return pytest.param(row, id=row["key"], marks=[pytest.mark.ray] if trains else [])
+
+
+@pytest.mark.parametrize("row", [_row_param(row) for row in ROWS])
 def test_row(row, request):
     check = CHECKS.get(row["key"])
     assert check is not None, f"no check for row {row['key']!r}"

@@ -73,17 +73,6 @@ def test_parse_summary_finds_the_last_summary_line():
         cli.parse_summary("iter 1 ...\n")
 
 
-@pytest.fixture(scope="module")
-def ray_session():
-    import ray
-
-    from handson_rl.training.cluster import init_with_retries
-
-    init_with_retries(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def test_tiny_run_prints_progress_and_a_checkpoint_that_restores(ray_session, tmp_path, capsys):
     from ray.rllib.algorithms.algorithm import Algorithm
 

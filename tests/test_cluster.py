@@ -1,10 +1,13 @@
 """A real two-node Ray cluster on loopback: placement, a Ray Job, a clean stop.
 
 One cluster for the whole module (starting one costs tens of seconds); the tests
-run in file order and the last one stops it.
+run in file order and the last one stops it. The suite's shared Ray is shut down
+for this module (``no_local_ray``): ``connect()`` needs no Ray running in-process.
 """
 
 import os
+import signal
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -27,8 +30,24 @@ def test_free_port_is_free_and_on_loopback():
     import socket
 
     port = free_port()
+    assert isinstance(port, int) and 1024 <= port <= 65535
     with socket.socket() as s:
-        s.bind(("127.0.0.1", port))  # would raise if taken
+        s.bind(("127.0.0.1", port))  # raises OSError if something holds the port
+        s.listen()
+        assert s.getsockname() == ("127.0.0.1", port)
+        # While something listens on it, it is taken: free_port must not return it
+        # (the OS hands out a different ephemeral port).
+        assert free_port() != port
+
+
+def test_group_alive_follows_a_real_process_group():
+    proc = subprocess.Popen(["sleep", "30"], start_new_session=True)  # its own group
+    try:
+        assert _group_alive(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert not _group_alive(proc.pid)
 
 
 def test_bad_sizes_raise_before_starting_anything():
@@ -39,7 +58,8 @@ def test_bad_sizes_raise_before_starting_anything():
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(no_local_ray):
+    """Connecting to the cluster needs no other Ray in this process (see conftest)."""
     import ray
 
     with start_local_cluster(num_nodes=2, cpus_per_node=1) as c:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from handson_rl.arena.rollout import MATCHUPS, learning_verdicts, mean_returns, random_policies
+from handson_rl.arena.rollout import (
+    MATCHUPS,
+    learning_verdicts,
+    mean_returns,
+    random_policies,
+)
 from handson_rl.training.policies import trained_policies
 from handson_rl.training.pretrained import load_pretrained
 

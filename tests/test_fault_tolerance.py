@@ -6,8 +6,8 @@ import pytest
 
 from handson_rl.arena.env import AGENT1, AGENT2, ArenaConfigError
 from handson_rl.arena.flaky import EnvCrash, FlakyArena
-from handson_rl.training.results import env_steps, healthy_runners, restarts
 from handson_rl.training.config import flaky_ppo_config
+from handson_rl.training.results import env_steps, healthy_runners, restarts
 
 
 class _Context(dict):
@@ -71,22 +71,13 @@ def test_config_turns_fault_tolerance_on():
     assert config.env_config == {"crash_prob": 0.01, "crash_seed": 0}
 
 
-@pytest.fixture(scope="module")
-def ray_session():
-    import ray
-
-    from handson_rl.training.cluster import init_with_retries
-
-    init_with_retries(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def test_training_completes_despite_crashing_env_runners(ray_session):
-    # Each env runner crashes about every third iteration. A crash ends the runner's
-    # process; Ray starts a new one, and RLlib puts it back to work (a "restart").
+    # A crash ends the runner's process; Ray starts a new one, and RLlib puts it back
+    # to work (a "restart"). crash_prob 0.0005 with seed 1: the first crash comes in
+    # the first few iterations, and the runners then sample long enough between
+    # crashes to show training goes on (more often crashes only make this slower).
     config = flaky_ppo_config(
-        crash_prob=0.002, crash_seed=1, seed=0, num_env_runners=2, num_envs_per_env_runner=2,
+        crash_prob=0.0005, crash_seed=1, seed=0, num_env_runners=2, num_envs_per_env_runner=2,
         train_batch_size=400, minibatch_size=400, num_epochs=1,
     )
     algo = config.build_algo()

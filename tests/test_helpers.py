@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from handson_rl.arena import MultiAgentArena
+from handson_rl.arena.rollout import RandomPolicy, mean_returns, play_episode
 from handson_rl.training.plotting import plot_returns, smooth
-from handson_rl.arena.rollout import RandomPolicy
 from handson_rl.training.policies import one_hot
 from handson_rl.training.quiet import NoiseFilter
-from handson_rl.arena.rollout import mean_returns, play_episode
 
 
 def test_one_hot_layout_and_errors():
@@ -39,6 +38,11 @@ def test_play_episode_and_mean_returns():
 def test_smooth_is_a_trailing_mean():
     assert np.allclose(smooth(np.array([0.0, 2.0, 4.0, 6.0]), 2), [0.0, 1.0, 3.0, 5.0])
     assert np.allclose(smooth(np.array([1.0, 3.0]), 1), [1.0, 3.0])
+    # By hand, window 3: the mean of the up-to-3 values ending at each point.
+    values = np.array([3.0, 9.0, -6.0, 12.0, 0.0, float("nan"), 6.0])
+    expected = [3.0, 6.0, 2.0, 5.0, 2.0, 6.0, 3.0]  # NaN points are skipped, not spread
+    assert np.allclose(smooth(values, 3), expected)
+    assert len(smooth(np.array([]), 3)) == 0
 
 
 def test_plot_returns_skips_iterations_without_episodes():

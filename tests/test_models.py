@@ -3,18 +3,17 @@
 import gymnasium as gym
 import numpy as np
 import pytest
-import ray
 import torch
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 
+from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.models import (
     DEFAULT_MODEL_CONFIG,
     ArenaPolicyValueModule,
     arena_module_spec,
     count_parameters,
 )
-from handson_rl.training.config import arena_ppo_config
 
 OBS_SPACE = gym.spaces.Box(0.0, 1.0, (200,), np.float32)
 ACT_SPACE = gym.spaces.Discrete(4)
@@ -97,13 +96,6 @@ def test_module_spec_gives_each_agent_its_own_network():
     assert spec.rl_module_specs["p2"].model_config["hidden_sizes"] == [32]
     with pytest.raises(ValueError, match="Unknown module id"):
         arena_module_spec({"p3": {}})
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def test_ppo_builds_and_trains_with_the_custom_module(ray_session):

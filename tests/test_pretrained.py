@@ -8,17 +8,16 @@ import pytest
 import ray
 
 from handson_rl.arena.env import MultiAgentArena
-from handson_rl.arena.rollout import RandomPolicy
+from handson_rl.arena.rollout import RandomPolicy, mean_returns
+from handson_rl.maintainers.pretrained import make
+from handson_rl.maintainers.videos import VIDEOS_DIR, stale
+from handson_rl.training.policies import trained_policies
 from handson_rl.training.pretrained import (
     PRETRAINED_DIR,
     PretrainedError,
     info,
     load_pretrained,
 )
-from handson_rl.maintainers.pretrained import make
-from handson_rl.arena.rollout import mean_returns
-from handson_rl.maintainers.videos import VIDEOS_DIR, stale
-from handson_rl.training.policies import trained_policies
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +59,8 @@ def test_committed_videos_are_the_output_of_the_command():
     assert stale() == [], "run `python -m handson_rl.maintainers.videos` and commit videos/"
 
 
-def test_the_command_trains_and_writes_loadable_modules(tmp_path):
+def test_the_command_trains_and_writes_loadable_modules(no_local_ray, tmp_path):
+    # No Ray in this process before: the command starts its own and stops it.
     meta = make(tmp_path / "agents", iterations=1, seed=3)
     assert meta["iterations"] == 1 and meta["env_steps"] > 0
     assert json.loads((tmp_path / "agents" / "training.json").read_text())["seed"] == 3

@@ -19,6 +19,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -43,15 +44,33 @@ KNOWN_NOISE = (
 CPP_RESTART_NOTICE = "max_restarts > 0"
 
 
-def _run(script: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def _start(script: str) -> subprocess.Popen:
     env = {**os.environ, "COURSE_BUDGET": "smoke", "PYTHONUNBUFFERED": "1"}
     # The child decides what is quiet, not whatever the test runner inherited.
     for var in ("RAY_BACKEND_LOG_LEVEL", "RAY_DEDUP_LOGS_SKIP_REGEX", "PYTHONWARNINGS"):
         env.pop(var, None)
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(script)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+    # Output to files, not pipes: a full pipe would stall one script while the
+    # test waits for the other.
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)], cwd=ROOT, env=env, stdout=out, stderr=err
     )
+    proc.files = (out, err)
+    return proc
+
+
+def _finish(proc: subprocess.Popen, timeout: int = 600) -> subprocess.CompletedProcess:
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    texts = []
+    for file in proc.files:
+        file.seek(0)
+        texts.append(file.read())
+        file.close()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, *texts)
 
 
 # --- the filter itself ---------------------------------------------------------------
@@ -97,18 +116,18 @@ def test_patterns_compile_and_are_specific():
 
 # --- (a) + (b): a fresh process, Ray started as the notebooks start it -----------------
 
-#: Prepended to the scripts: ray.init, retried when Ray's own start-up times out
-#: (it does on a machine overloaded by other Ray instances; never on CI's idle one).
+#: Prepended to the scripts: start Ray as the course's own code does (retried when
+#: Ray's start-up times out on an overloaded machine); the scripts shut it down.
 START_RAY = r"""
+import contextlib
+
+from handson_rl.training.session import ray_session
+
+_RAY = contextlib.ExitStack()
+
+
 def start_ray(**kwargs):
-    import ray
-    for attempt in range(3):
-        try:
-            return ray.init(**kwargs)
-        except Exception as e:
-            if "timed out during startup" not in str(e) or attempt == 2:
-                raise
-            ray.shutdown()
+    _RAY.enter_context(ray_session(**kwargs))
 """
 
 LEARNER_SCRIPT = r"""
@@ -169,8 +188,21 @@ print("=== DONE", flush=True)
 
 
 @pytest.fixture(scope="module")
-def learner_run():
-    proc = _run(START_RAY + LEARNER_SCRIPT)
+def scripts():
+    """Both scripts at once: each spends most of its time waiting for its own Ray."""
+    procs = {"learner": _start(START_RAY + LEARNER_SCRIPT), "course": _start(START_RAY + COURSE_PATHS_SCRIPT)}
+    try:
+        yield {name: _finish(proc) for name, proc in procs.items()}
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def learner_run(scripts):
+    proc = scripts["learner"]
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0 and "=== DONE" in proc.stdout, (
         f"the script failed (exit {proc.returncode}):\n{out[-5000:]}"
@@ -178,6 +210,7 @@ def learner_run():
     return out
 
 
+@pytest.mark.ray
 def test_known_noise_is_hidden(learner_run):
     assert "=== ITERATION 1 DONE" in learner_run
     noise = list(KNOWN_NOISE)
@@ -189,6 +222,7 @@ def test_known_noise_is_hidden(learner_run):
     assert not shown, "noise still shows:\n" + "\n".join(lines)
 
 
+@pytest.mark.ray
 def test_learner_warning_on_remote_runner_still_shows(learner_run):
     lines = [line for line in learner_run.splitlines() if "LEARNER-WARNING" in line]
     assert lines, "a warnings.warn in the learner's env did not show"
@@ -197,6 +231,7 @@ def test_learner_warning_on_remote_runner_still_shows(learner_run):
     )
 
 
+@pytest.mark.ray
 def test_learner_exception_on_remote_runner_still_shows(learner_run):
     assert "LEARNER-ENV-BOOM" in learner_run, (
         "an exception raised in the learner's env on a remote env runner did not show:\n"
@@ -273,6 +308,7 @@ with warnings.catch_warnings():
     EVENTS.append({"kind": "marker", "message": "SELFTEST DONE", "stack": []})
 
     from handson_rl.training import checkpoints, config as training, policies
+    from handson_rl.arena.rollout import RandomPolicy
     from handson_rl.training.loop import train
 
     config = training.arena_ppo_config(
@@ -288,7 +324,7 @@ with warnings.catch_warnings():
     module = checkpoints.load_module(path, "p1")
     policies.action_probabilities(module, np.array([0, 99]))
     policies.ModulePolicy(module, seed=0).act(np.array([0, 99]))
-    policies.RandomPolicy(algo.get_module("p1").action_space, seed=0).act(np.array([0, 99]))
+    RandomPolicy(algo.get_module("p1").action_space, seed=0).act(np.array([0, 99]))
     algo.stop()
 
 ray.shutdown()
@@ -317,8 +353,8 @@ def blamed_on_course(event: dict) -> bool:
 
 
 @pytest.fixture(scope="module")
-def course_events():
-    proc = _run(START_RAY + COURSE_PATHS_SCRIPT)
+def course_events(scripts):
+    proc = scripts["course"]
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"the course paths failed (exit {proc.returncode}):\n{out[-5000:]}"
     line = next(l for l in proc.stdout.splitlines() if l.startswith("=== EVENTS "))
@@ -327,6 +363,7 @@ def course_events():
     return events[:marker], events[marker + 1:]
 
 
+@pytest.mark.ray
 def test_the_deprecation_check_catches_course_code(course_events):
     selftest, _ = course_events
     caught = [e for e in selftest if "num_sgd_iter" in e["message"]]
@@ -334,6 +371,7 @@ def test_the_deprecation_check_catches_course_code(course_events):
     assert all(blamed_on_course(e) for e in caught)
 
 
+@pytest.mark.ray
 def test_course_code_calls_no_deprecated_api(course_events):
     _, events = course_events
     blamed = [e for e in events if blamed_on_course(e)]
@@ -346,11 +384,22 @@ def test_course_code_calls_no_deprecated_api(course_events):
     assert not blamed, "course code triggers deprecation warnings:\n" + report
 
 
+#: Deprecations RLlib 2.60 triggers inside itself on the course's paths (beyond
+#: quiet.NOISE_PATTERNS). A Ray upgrade that adds one fails the test below: review
+#: it (is it noise a learner will see? then add it to NOISE_PATTERNS) and list it.
+KNOWN_INTERNAL_DEPRECATIONS = ("RLModuleConfig",)
+
+
+@pytest.mark.ray
 def test_rllib_internal_deprecations_are_only_known_ones(course_events):
     """RLlib's own deprecations are allowed, but the list is reviewed when it grows."""
     _, events = course_events
     internal = {e["message"][:80] for e in events if not blamed_on_course(e)}
-    unknown = {m for m in internal if not is_noise(m) and "RLModuleConfig" not in m}
-    # Not a failure: print them, so a Ray upgrade's new notices get noticed.
-    if unknown:
-        print("RLlib-internal deprecations not in quiet.NOISE_PATTERNS:", *sorted(unknown), sep="\n  ")
+    unknown = {
+        m for m in internal
+        if not is_noise(m) and not any(known in m for known in KNOWN_INTERNAL_DEPRECATIONS)
+    }
+    assert not unknown, (
+        "RLlib-internal deprecations neither in quiet.NOISE_PATTERNS nor in "
+        "KNOWN_INTERNAL_DEPRECATIONS:\n  " + "\n  ".join(sorted(unknown))
+    )

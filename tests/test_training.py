@@ -11,52 +11,78 @@ import math
 import gymnasium as gym
 import numpy as np
 import pytest
-import ray
 from ray.rllib.connectors.env_to_module import FlattenObservations
 from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
 from handson_rl.arena import MultiAgentArena
 from handson_rl.training.config import (
     COURSE_SETTINGS,
-    ENV_NAME,
     MODULE_OF_AGENT,
     OneHotObservations,
     agent_to_module,
     arena_ppo_config,
     rllib_default_ppo_config,
 )
+from handson_rl.training.loop import iterate, train_until
 from handson_rl.training.results import EPISODE_RETURNS_KEY, ReturnWindow, summarize
-from handson_rl.training.loop import train_until
 
 # ------------------------------------------------------------------ config
 
 
 def test_config_has_one_trained_module_per_agent():
     config = arena_ppo_config(seed=3)
-    assert set(config.policies) == {"p1", "p2"}
-    assert MODULE_OF_AGENT == {"agent1": "p1", "agent2": "p2"}
-    assert [config.policy_mapping_fn(a, None) for a in ("agent1", "agent2")] == ["p1", "p2"]
+    assert set(config.policies) == set(MODULE_OF_AGENT.values()) == {"p1", "p2"}
+    assert {a: config.policy_mapping_fn(a, None) for a in MODULE_OF_AGENT} == MODULE_OF_AGENT
     # Both modules learn: no restriction to a subset.
     assert config.policies_to_train is None
-    assert config.env == ENV_NAME
+    # The env travels as a class, not a registered name.
+    assert config.env is MultiAgentArena
     assert config.seed == 3
 
 
-def test_config_applies_every_course_setting():
-    s = COURSE_SETTINGS
-    config = arena_ppo_config()
-    assert config.num_env_runners == s["num_env_runners"]
-    assert config.num_envs_per_env_runner == s["num_envs_per_env_runner"]
-    assert config.normalize_actions is s["normalize_actions"]
-    assert config.train_batch_size_per_learner == s["train_batch_size"]
-    assert config.minibatch_size == s["minibatch_size"]
-    assert config.num_epochs == s["num_epochs"]
-    assert config.lr == s["lr"]
-    assert config.vf_clip_param == s["vf_clip_param"]
-    assert (config.gamma, config.lambda_) == (s["gamma"], s["lambda_"])
-    assert config.entropy_coeff == s["entropy_coeff"]
-    assert config.model_config["fcnet_hiddens"] == list(s["fcnet_hiddens"])
-    assert config.model_config["vf_share_layers"] is s["vf_share_layers"]
+#: How each COURSE_SETTINGS entry is read back from a built config, through RLlib's
+#: public attributes, and a second valid value to prove an override gets there too.
+CONNECTORS = {"OneHotObservations": "course", "FlattenObservations": "rllib"}
+
+
+def _one_hot_choice(config):
+    """Which one-hot connector RLlib's public pipeline builder puts first."""
+    env = MultiAgentArena()
+    spaces = (gym.spaces.Dict(env.observation_spaces), gym.spaces.Dict(env.action_spaces))
+    pipeline = config.build_env_to_module_connector(
+        spaces={"__env__": spaces, "__env_single__": spaces}
+    )
+    return CONNECTORS[type(pipeline.connectors[0]).__name__]
+
+
+READ_BACK = {
+    "num_env_runners": (lambda c: c.num_env_runners, 3),
+    "num_envs_per_env_runner": (lambda c: c.num_envs_per_env_runner, 4),
+    "one_hot": (_one_hot_choice, "rllib"),
+    "normalize_actions": (lambda c: c.normalize_actions, True),
+    "train_batch_size": (lambda c: c.train_batch_size_per_learner, 1000),
+    "minibatch_size": (lambda c: c.minibatch_size, 500),
+    "num_epochs": (lambda c: c.num_epochs, 3),
+    "lr": (lambda c: c.lr, 1e-4),
+    "vf_clip_param": (lambda c: c.vf_clip_param, 5.0),
+    "gamma": (lambda c: c.gamma, 0.9),
+    "lambda_": (lambda c: c.lambda_, 0.8),
+    "entropy_coeff": (lambda c: c.entropy_coeff, 0.01),
+    "fcnet_hiddens": (lambda c: list(c.model_config["fcnet_hiddens"]), [8]),
+    "vf_share_layers": (lambda c: c.model_config["vf_share_layers"], True),
+}
+
+
+def test_every_course_setting_has_a_read_back():
+    assert set(READ_BACK) == set(COURSE_SETTINGS), "add the new setting to READ_BACK"
+
+
+@pytest.mark.parametrize("name", sorted(COURSE_SETTINGS))
+def test_each_course_setting_reaches_the_built_config(name):
+    read, other = READ_BACK[name]
+    assert other != COURSE_SETTINGS[name]
+    assert read(arena_ppo_config()) == COURSE_SETTINGS[name]
+    assert read(arena_ppo_config(**{name: other})) == other
 
 
 def test_overrides_replace_settings_and_leave_the_defaults_alone():
@@ -206,14 +232,55 @@ def test_train_until_gives_up_at_the_iteration_cap():
     assert out.window_mean == pytest.approx(5.0)
 
 
+def test_iterate_yields_one_row_and_the_windows_per_train_call():
+    algo = FakeAlgo([[10.0, 20.0], [], [30.0] * 3])
+    steps = list(iterate(algo, 3, window=4))
+    assert algo.calls == 3 and len(steps) == 3
+    rows = [step.row for step in steps]
+    assert [row["iteration"] for row in rows] == [1, 2, 3]
+    assert [row["env_steps"] for row in rows] == [1000, 2000, 3000]
+    assert [row["episodes"] for row in rows] == [2, 0, 3]
+    # The window keeps the last 4 episodes of agent1 (20, 30, 30, 30).
+    assert [row["agent1_last100"] for row in rows] == pytest.approx([15.0, 15.0, 27.5])
+    assert math.isnan(rows[0]["agent2_last100"])  # FakeAlgo reports no agent2 returns
+    assert all(row["wall_s"] >= 0 for row in rows)
+    assert [r["wall_s"] for r in rows] == sorted(r["wall_s"] for r in rows)
+    # Each step carries RLlib's result dict and the same windows object.
+    assert steps[2].result["training_iteration"] == 3
+    assert steps[0].windows is steps[2].windows and steps[2].windows["agent1"].episodes == 5
+
+
+def test_iterate_without_a_count_runs_until_the_caller_stops():
+    algo = FakeAlgo([[1.0]] * 10)
+    for done, step in enumerate(iterate(algo), start=1):
+        if done == 4:
+            break
+    assert algo.calls == 4 and step.row["iteration"] == 4
+
+
+def test_iterate_stops_after_the_iteration_that_passes_max_seconds(monkeypatch):
+    from handson_rl.training import loop
+
+    clock = iter([100.0, 101.0, 105.0, 112.0, 113.0])  # start, then once per iteration
+    monkeypatch.setattr(loop.time, "perf_counter", lambda: next(clock))
+    algo = FakeAlgo([[1.0]] * 10)
+    rows = [step.row for step in iterate(algo, 10, max_seconds=10)]
+    assert algo.calls == 3 and [row["wall_s"] for row in rows] == [1.0, 5.0, 12.0]
+
+
+def test_iterate_strict_windows_explains_missing_per_episode_returns():
+    class NoReturns:
+        def train(self):
+            return {"env_runners": {"num_episodes": 5}}
+
+    steps = iterate(NoReturns(), 1, strict_windows=True)
+    with pytest.raises(KeyError, match="record_episode_returns"):
+        next(steps)
+    row = next(iterate(NoReturns(), 1)).row  # not strict: NaN, no error
+    assert math.isnan(row["agent1_last100"])
+
+
 # ------------------------------------------------------- real (tiny) training
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def test_summarize_and_window_on_real_results(ray_session):

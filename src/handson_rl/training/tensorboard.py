@@ -55,6 +55,7 @@ def read_scalars(logdir, strip_prefix: bool = True) -> dict[str, list[tuple[int,
         events = EventAccumulator(str(path), size_guidance={"scalars": 0})  # 0: keep all
         try:
             events.Reload()
+            events.FirstEventTimestamp()  # ValueError if no event was readable (corrupt file)
         except Exception as error:  # noqa: BLE001 - TensorBoard raises several kinds
             raise EventFileError(f"{path} is not a readable event file: {error}") from error
         for tag in events.Tags()["scalars"]:

@@ -2,9 +2,9 @@
 
 import pytest
 
+from handson_rl.arena.rollout import play_episode
 from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.exercise1 import check_exercise1
-from handson_rl.arena.rollout import play_episode
 
 
 def right(env, policies, seed=None):

@@ -1,0 +1,129 @@
+"""What handson_rl.training.ray_internals relies on in Ray still exists and works.
+
+``ray_internals`` is the course's only use of Ray's private APIs. Each test here
+fails when a Ray upgrade moves, renames or changes what one function reaches for,
+so the upgrade breaks here, loudly, not somewhere in a notebook. None starts Ray.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from handson_rl.training import ray_internals
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+PRIVATE_NAMES = ("._private", "._raylet", "._global_registry", "_train_batch_size_per_learner")
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+    )
+
+
+def test_every_function_has_a_test_here():
+    public = {n for n, v in vars(ray_internals).items() if callable(v) and not n.startswith("_")}
+    public -= {"annotations"}
+    tested = {n.removeprefix("test_") for n in globals() if n.startswith("test_")}
+    assert public == {"refresh_auth_config", "add_worker_log_skip_regex"}
+    assert all(any(name in t for t in tested) for name in public)
+
+
+# --- refresh_auth_config --------------------------------------------------------------
+
+
+def test_refresh_auth_config_needs_raylet_config_initialize():
+    from ray._raylet import Config
+
+    assert callable(getattr(Config, "initialize", None))
+
+
+def test_refresh_auth_config_turns_on_token_auth_set_after_import():
+    # In a fresh process: Ray caches RAY_AUTH_MODE at import; the refresh re-reads it.
+    proc = _python(
+        """
+        import os
+        import ray
+        from ray._raylet import AuthenticationMode, get_authentication_mode
+        from handson_rl.training.ray_internals import refresh_auth_config
+
+        os.environ["RAY_AUTH_MODE"] = "token"
+        print("before", get_authentication_mode() == AuthenticationMode.TOKEN)
+        refresh_auth_config()
+        print("after", get_authentication_mode() == AuthenticationMode.TOKEN)
+        """
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    # "before False" shows the cache is real (else the function would be unneeded).
+    assert proc.stdout.split() == ["before", "False", "after", "True"], proc.stdout
+
+
+# --- add_worker_log_skip_regex --------------------------------------------------------
+
+
+@pytest.fixture
+def deduplicators(monkeypatch):
+    """Ray's two worker-log deduplicators; their skip_re is restored after the test."""
+    from ray._private import ray_logging
+
+    dedups = [getattr(ray_logging, name) for name in ("stdout_deduplicator", "stderr_deduplicator")]
+    for dedup in dedups:
+        monkeypatch.setattr(dedup, "skip_re", dedup.skip_re)
+    return dedups
+
+
+def _shown(dedup, lines: list[str]) -> list[str]:
+    """The lines Ray's deduplicator lets through for one batch from one worker."""
+    batches = dedup.deduplicate({"ip": "10.0.0.9", "pid": 4242, "lines": list(lines)})
+    return [line for batch in batches for line in batch["lines"]]
+
+
+def test_add_worker_log_skip_regex_needs_the_deduplicators_skip_re(deduplicators):
+    for dedup in deduplicators:
+        assert hasattr(dedup, "skip_re") and callable(dedup.deduplicate)
+        assert dedup.skip_re is None or isinstance(dedup.skip_re, re.Pattern)
+
+
+def test_add_worker_log_skip_regex_makes_ray_drop_exactly_the_noise(deduplicators):
+    noise, normal = "COURSE-TEST-NOISE 17 from a worker", "a learner's own print 9f3a"
+    for dedup in deduplicators:
+        assert noise in _shown(dedup, [noise])  # Ray shows it before ...
+    ray_internals.add_worker_log_skip_regex(r"COURSE-TEST-NOISE \d+")
+    ray_internals.add_worker_log_skip_regex(r"COURSE-TEST-NOISE \d+")  # idempotent
+    ray_internals.add_worker_log_skip_regex(r"OTHER-NOISE")  # patterns accumulate
+    for dedup in deduplicators:
+        assert dedup.skip_re.pattern.count("COURSE-TEST-NOISE") == 1
+        shown = _shown(dedup, [noise + " again", "OTHER-NOISE here", normal])
+        assert shown == [normal]  # ... and drops it after; other lines stay
+
+
+# --- the package stays off Ray's private APIs and does not import Ray eagerly ----------
+
+
+def test_private_ray_names_are_used_only_in_ray_internals():
+    allowed = SRC / "handson_rl" / "training" / "ray_internals.py"
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted(SRC.rglob("*.py"))
+        if path != allowed
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if any(name in line for name in PRIVATE_NAMES)
+    ]
+    assert not found, "Ray's private APIs belong in ray_internals.py:\n" + "\n".join(found)
+    text = allowed.read_text()
+    assert "._private" in text and "._raylet" in text  # the check looks at the right file
+
+
+def test_importing_the_package_does_not_import_ray():
+    proc = _python("import sys, handson_rl; print('ray' in sys.modules)")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "False"
