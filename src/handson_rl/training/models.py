@@ -1,12 +1,26 @@
-"""A custom PyTorch RLModule for the arena: an encoder, a policy head, a value head.
+"""A custom PyTorch RLModule for the arena: policy and value networks, configurable.
 
-RLlib's default module for PPO is an MLP policy network plus a separate MLP value
-network, sized through ``DefaultModelConfig``. :class:`ArenaPolicyValueModule` is
-the simplest module you can write yourself that PPO can train:
+RLlib's default module for PPO (``DefaultPPOTorchRLModule``, built by
+``PPOCatalog`` from ``DefaultModelConfig``) is, for a flat observation and
+``vf_share_layers=False`` as the course sets it:
 
-- ``encoder``: an MLP that turns the (one-hot) observation into features;
-- ``policy_head``: one linear layer from the features to one logit per action;
-- ``value_head``: one linear layer from the same features to the state value.
+- a policy encoder: an MLP of ``fcnet_hiddens`` units with ``fcnet_activation``
+  (tanh by default) after every layer, then the policy head ``pi``: one linear
+  layer to one logit per action;
+- a value encoder of the same shape, with its own weights, then the value head
+  ``vf``: one linear layer to one number;
+- PyTorch's default initialisation for every layer.
+
+:class:`ArenaPolicyValueModule` is the same network written by hand, in about 40
+lines, so that chapter 9 can start from "ours = the default" and change one thing
+at a time. Its ``model_config`` (defaults in :data:`DEFAULT_MODEL_CONFIG`):
+
+- ``hidden_sizes``: units per hidden layer (default ``[64, 64]``, the course's
+  ``fcnet_hiddens``);
+- ``activation``: ``"tanh"`` (default, as RLlib), ``"relu"``, ``"elu"`` or ``"silu"``;
+- ``shared_encoder``: ``False`` (default, as the course's ``vf_share_layers=False``)
+  gives the value function its own encoder; ``True`` makes the policy and value
+  heads read the same features.
 
 What PPO needs from a module (and where this one provides it):
 
@@ -17,8 +31,9 @@ What PPO needs from a module (and where this one provides it):
   policy loss;
 - ``compute_values(batch, embeddings=None)`` (the ``ValueFunctionAPI``) returns one
   value per observation, for the advantages (GAE) and the value loss.
-  ``_forward_train`` also returns the features as ``Columns.EMBEDDINGS``, so the
-  learner hands them back to ``compute_values`` and the encoder runs once.
+  ``_forward_train`` also returns the value encoder's features as
+  ``Columns.EMBEDDINGS``, so the learner hands them back to ``compute_values`` and
+  no encoder runs twice.
 
 Plug it in per module with ``RLModuleSpec(module_class=ArenaPolicyValueModule,
 model_config={...})`` (see :func:`arena_module_spec`).
@@ -45,11 +60,12 @@ from ray.rllib.core.rl_module.torch import TorchRLModule
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU, "silu": nn.SiLU}
 #: Keys of RLlib's DefaultModelConfig, which RLlib adds to every module's model_config.
 _RLLIB_KEYS = {f.name for f in dataclasses.fields(DefaultModelConfig)}
-#: The settings :class:`ArenaPolicyValueModule` reads, with their defaults.
-DEFAULT_MODEL_CONFIG = {"hidden_sizes": [64, 64], "activation": "relu"}
+#: The settings :class:`ArenaPolicyValueModule` reads, with their defaults: the
+#: defaults make it the same network as RLlib's default module under the course config.
+DEFAULT_MODEL_CONFIG = {"hidden_sizes": [64, 64], "activation": "tanh", "shared_encoder": False}
 
 
-def mlp(in_size: int, hidden_sizes: Sequence[int], activation: str = "relu") -> nn.Sequential:
+def mlp(in_size: int, hidden_sizes: Sequence[int], activation: str = "tanh") -> nn.Sequential:
     """Linear layers of ``hidden_sizes`` units, each followed by ``activation``."""
     if activation not in ACTIVATIONS:
         raise ValueError(
@@ -66,12 +82,14 @@ def mlp(in_size: int, hidden_sizes: Sequence[int], activation: str = "relu") -> 
 
 
 class ArenaPolicyValueModule(TorchRLModule, ValueFunctionAPI):
-    """Encoder + policy head + value head, for PPO on a flat (one-hot) observation.
+    """Policy encoder + policy head, value encoder + value head, for PPO on a flat observation.
 
-    ``model_config`` keys: ``hidden_sizes`` (list of ints, default ``[64, 64]``)
-    and ``activation`` (``"relu"``, ``"tanh"``, ``"elu"`` or ``"silu"``; default
-    ``"relu"``). Other keys are an error, so a typo does not pass silently
-    (except the keys of RLlib's ``DefaultModelConfig``, which RLlib adds itself).
+    With its defaults it is RLlib's default PPO network under the course config
+    (separate encoders of ``[64, 64]`` with tanh, one linear layer per head,
+    PyTorch's default initialisation). ``model_config`` keys: ``hidden_sizes``,
+    ``activation``, ``shared_encoder`` (see the module docstring). Other keys are
+    an error, so a typo does not pass silently (except the keys of RLlib's
+    ``DefaultModelConfig``, which RLlib adds itself).
     """
 
     def setup(self):
@@ -94,14 +112,23 @@ class ArenaPolicyValueModule(TorchRLModule, ValueFunctionAPI):
         hidden = list(settings["hidden_sizes"])
         if not hidden:
             raise ValueError("hidden_sizes needs at least one layer, e.g. [64, 64].")
+        if not isinstance(settings["shared_encoder"], bool):
+            raise ValueError(f"shared_encoder must be True or False, got {settings['shared_encoder']!r}.")
         obs_size = int(self.observation_space.shape[0])
+        self.shared_encoder = settings["shared_encoder"]
 
         self.encoder = mlp(obs_size, hidden, settings["activation"])
         self.policy_head = nn.Linear(hidden[-1], int(self.action_space.n))
+        # The value function's own encoder, or none: then it reads self.encoder's features.
+        self.value_encoder = (
+            None if self.shared_encoder else mlp(obs_size, hidden, settings["activation"])
+        )
         self.value_head = nn.Linear(hidden[-1], 1)
-        # Small initial logits: every action about equally likely at the start.
-        nn.init.normal_(self.policy_head.weight, std=0.01)
-        nn.init.zeros_(self.policy_head.bias)
+
+    def _value_features(self, obs: torch.Tensor, policy_features: torch.Tensor | None = None):
+        if self.value_encoder is None:
+            return self.encoder(obs) if policy_features is None else policy_features
+        return self.value_encoder(obs)
 
     def _forward(self, batch: dict, **kwargs) -> dict:
         """Acting (exploration and inference): logits only."""
@@ -109,17 +136,18 @@ class ArenaPolicyValueModule(TorchRLModule, ValueFunctionAPI):
         return {Columns.ACTION_DIST_INPUTS: self.policy_head(features)}
 
     def _forward_train(self, batch: dict, **kwargs) -> dict:
-        """Training: logits, plus the features for :meth:`compute_values`."""
-        features = self.encoder(batch[Columns.OBS])
+        """Training: logits, plus the value features for :meth:`compute_values`."""
+        obs = batch[Columns.OBS]
+        features = self.encoder(obs)
         return {
             Columns.ACTION_DIST_INPUTS: self.policy_head(features),
-            Columns.EMBEDDINGS: features,
+            Columns.EMBEDDINGS: self._value_features(obs, features),
         }
 
     def compute_values(self, batch: dict, embeddings: Any = None) -> torch.Tensor:
         """One value per observation, shape ``(batch_size,)``."""
         if embeddings is None:
-            embeddings = self.encoder(batch[Columns.OBS])
+            embeddings = self._value_features(batch[Columns.OBS])
         return self.value_head(embeddings).squeeze(-1)
 
 
@@ -127,8 +155,8 @@ def arena_module_spec(model_configs: Mapping[str, Mapping] | None = None) -> Mul
     """A :class:`ArenaPolicyValueModule` for each of ``p1`` and ``p2``.
 
     ``model_configs`` maps a module id to its ``model_config``, e.g.
-    ``{"p1": {"hidden_sizes": [64, 64]}, "p2": {"hidden_sizes": [32]}}``; a module
-    left out gets :data:`DEFAULT_MODEL_CONFIG`.
+    ``{"p1": {"activation": "relu"}}``; what a module's config leaves out comes from
+    :data:`DEFAULT_MODEL_CONFIG`, and a module left out gets it whole.
     """
     model_configs = dict(model_configs or {})
     unknown = sorted(set(model_configs) - {"p1", "p2"})
