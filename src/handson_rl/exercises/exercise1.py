@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Callable
 
 import numpy as np
@@ -11,11 +12,57 @@ from handson_rl.arena.env import AGENT1, AGENT2, AGENTS, ArenaActionError, Arena
 from handson_rl.exercises.common import fail
 
 
+# Discount factors a learner might have used by habit (RLlib's default is 0.99).
+_USUAL_GAMMAS = (0.99, 0.95, 0.9, 0.98, 0.999, 0.5)
+
+
+class _ReadTracker(dict):
+    """A ``terminateds``/``truncateds`` dict that remembers whether anyone read it."""
+
+    read = False
+
+    def _mark(self):
+        self.read = True
+
+    def __getitem__(self, key):
+        self._mark()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._mark()
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self._mark()
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._mark()
+        return super().__iter__()
+
+    def values(self):
+        self._mark()
+        return super().values()
+
+    def items(self):
+        self._mark()
+        return super().items()
+
+
 class _RecordingArena(MultiAgentArena):
-    """The real arena, plus a log of how it was driven."""
+    """The real arena, plus a log of how it was driven.
+
+    One step after the end of an episode is answered (with zero rewards and the
+    episode still over) instead of raising, so the checker can tell "one step too
+    many" apart from a loop that never stops.
+    """
 
     def __init__(self, config=None):
         super().__init__(config)
+        self.resets_at_call_start = 0
+        self.steps_after_end = 0
+        self.read_terminateds: list[_ReadTracker] = []
+        self.read_truncateds: list[_ReadTracker] = []
         self.reset_seeds: list = []
         self.obs_log: dict[str, list] = {a: [] for a in AGENTS}  # what each agent should see
         self.action_log: dict[str, list] = {a: [] for a in AGENTS}
@@ -24,17 +71,39 @@ class _RecordingArena(MultiAgentArena):
     def reset(self, *, seed=None, options=None):
         obs, infos = super().reset(seed=seed, options=options)
         self.reset_seeds.append(seed)
+        self.steps_after_end = 0
+        self.read_terminateds, self.read_truncateds = [], []
         self.obs_log = {a: [obs[a].copy()] for a in AGENTS}
         self.action_log = {a: [] for a in AGENTS}
         self.reward_log = {a: [] for a in AGENTS}
         return obs, infos
 
+    def looked_at(self) -> tuple[bool, bool]:
+        """Whether the loop ever read ``terminateds`` / ``truncateds`` this episode."""
+        return (
+            any(d.read for d in self.read_terminateds),
+            any(d.read for d in self.read_truncateds),
+        )
+
     def step(self, action_dict):
+        reset_in_this_call = len(self.reset_seeds) > self.resets_at_call_start
+        if self.episode_over and reset_in_this_call:
+            self.steps_after_end += 1
+            if self.steps_after_end == 1:  # answer one step too many, then refuse
+                obs = {a: self.obs_log[a][-1].copy() for a in AGENTS}
+                terminateds = _ReadTracker({a: False for a in (*AGENTS, "__all__")})
+                truncateds = _ReadTracker({a: True for a in (*AGENTS, "__all__")})
+                self.read_terminateds.append(terminateds)
+                self.read_truncateds.append(truncateds)
+                return obs, {a: 0.0 for a in AGENTS}, terminateds, truncateds, {a: {} for a in AGENTS}
         obs, rewards, terminateds, truncateds, infos = super().step(action_dict)
         for a in AGENTS:
             self.action_log[a].append(int(np.asarray(action_dict[a])))
             self.reward_log[a].append(rewards[a])
             self.obs_log[a].append(obs[a].copy())
+        terminateds, truncateds = _ReadTracker(terminateds), _ReadTracker(truncateds)
+        self.read_terminateds.append(terminateds)
+        self.read_truncateds.append(truncateds)
         return obs, rewards, terminateds, truncateds, infos
 
 
@@ -49,7 +118,7 @@ class _RecordingPolicy:
         self.chosen: list[int] = []
 
     def act(self, obs):
-        self.seen.append(np.array(obs, copy=True))
+        self.seen.append(dict(obs) if isinstance(obs, Mapping) else np.array(obs, copy=True))
         action = int(self.rng.integers(self.action_space.n))
         self.chosen.append(action)
         return action
@@ -58,6 +127,7 @@ class _RecordingPolicy:
 def _run(run_episode: Callable, env: _RecordingArena, policies: dict, seed: int):
     limit = env.timestep_limit
     resets_before = len(env.reset_seeds)
+    env.resets_at_call_start = resets_before
     try:
         return run_episode(env, policies, seed=seed)
     except NotImplementedError:
@@ -72,6 +142,16 @@ def _run(run_episode: Callable, env: _RecordingArena, policies: dict, seed: int)
                 "with `obs, infos = env.reset(seed=seed)`."
             )
         if len(env.reset_seeds) > resets_before:
+            read_terminateds, read_truncateds = env.looked_at()
+            if read_terminateds and not read_truncateds:
+                fail(
+                    "Your loop waits for `terminateds['__all__']` and never looks at "
+                    "`truncateds['__all__']`, so it kept stepping after the episode had "
+                    f"ended (this env's timestep_limit is {limit}). A time limit ends an "
+                    "episode by *truncation*, not termination; in this game `terminateds` "
+                    "stays False. Stop when `terminateds['__all__'] or "
+                    "truncateds['__all__']` is True."
+                )
             fail(
                 f"Your loop kept stepping after the episode had ended (this env's "
                 f"timestep_limit is {limit}). Don't count to a fixed number of steps: "
@@ -143,6 +223,14 @@ def _check_one_episode(env: _RecordingArena, policies: dict, seed: int, result) 
             f"seed={env.reset_seeds[-1]!r}. Pass it on: `env.reset(seed=seed)`, so the "
             "same seed replays the same episode."
         )
+    if env.steps_after_end:
+        fail(
+            f"Your loop stepped once more after the episode had ended: all {limit} steps "
+            "were played, then env.step() was called again (here that step was answered "
+            "so the check could go on; the real env raises an error). Check "
+            "`terminateds['__all__'] or truncateds['__all__']` right after each "
+            "env.step() and stop there; don't loop `timestep_limit + 1` times."
+        )
     if steps < limit:
         fail(
             f"Your loop stopped after {steps} of the episode's {limit} steps. Keep "
@@ -161,6 +249,13 @@ def _check_one_episode(env: _RecordingArena, policies: dict, seed: int, result) 
             )
         expected = env.obs_log[agent][:steps]
         for t, (got, want) in enumerate(zip(seen, expected)):
+            if isinstance(got, dict):
+                fail(
+                    f"At step {t}, {agent}'s policy was given the whole observation "
+                    f"dict (keys {sorted(got)}) instead of {agent}'s own observation. "
+                    f"A policy acts for one agent: call "
+                    f"`policies['{agent}'].act(obs['{agent}'])`."
+                )
             if np.array_equal(got, want):
                 continue
             if np.array_equal(got, env.obs_log[other][t]):
@@ -204,6 +299,15 @@ def _check_one_episode(env: _RecordingArena, policies: dict, seed: int, result) 
             fail(f"returns['{agent}'] should be a number, got {got!r:.80}.")
         if math.isclose(got, want, abs_tol=1e-6):
             continue
+        for gamma in _USUAL_GAMMAS:
+            discounted = float(sum(gamma**k * r for k, r in enumerate(rewards)))
+            if math.isclose(got, discounted, abs_tol=1e-6) and not math.isclose(got, want, abs_tol=1e-6):
+                fail(
+                    f"returns['{agent}'] is {got:+.2f}, the return discounted with gamma = "
+                    f"{gamma}. The course reports undiscounted returns: the plain sum of "
+                    f"all rewards, {want:+.2f} here (RLlib's episode returns are "
+                    "undiscounted too; gamma only enters PPO's training targets)."
+                )
         if math.isclose(got, rewards[-1], abs_tol=1e-6):
             fail(
                 f"returns['{agent}'] is {got:+.1f}, the reward of the last step only. "
