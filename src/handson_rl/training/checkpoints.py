@@ -66,8 +66,12 @@ def load_module(path, module_id: str):
     return RLModule.from_checkpoint(str(module_path(path, module_id)))
 
 
-def describe(path, max_depth: int = 4) -> str:
-    """A tree of the checkpoint directory with file sizes, for reading in a notebook."""
+def describe(path, max_depth: int = 6) -> str:
+    """A tree of the checkpoint directory with file sizes, for reading in a notebook.
+
+    The default depth reaches inside each module's directory
+    (``learner_group/learner/rl_module/p1/``), where its weights are.
+    """
     root = _check_dir(path)
     lines = [f"{root.name}/"]
 

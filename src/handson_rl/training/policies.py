@@ -50,11 +50,13 @@ def action_probabilities(module, observation, n_cells: int = 100) -> np.ndarray:
 class ModulePolicy:
     """A trained RLlib module as a policy for Exercise 1's loop.
 
-    ``explore=False`` takes the most likely action (what RLlib does when it
-    evaluates); ``explore=True`` samples from the action probabilities.
+    ``explore=True`` (the default) samples from the action probabilities: the
+    stochastic policy PPO trained, and what RLlib's own evaluation does unless
+    told ``explore=False``. ``explore=False`` always takes the most likely
+    action (greedy), which can score far lower than the policy that was trained.
     """
 
-    def __init__(self, module, n_cells: int = 100, explore: bool = False, seed: int | None = None):
+    def __init__(self, module, n_cells: int = 100, explore: bool = True, seed: int | None = None):
         self.module = module
         self.n_cells = n_cells
         self.explore = explore
