@@ -384,7 +384,7 @@ show_gif(frames_to_gif(frames, "outputs/02_exercise1.gif", fps=10))
 # - agent1 sees positions, not the cells it visited: a **partially observed**
 #   problem.
 # - Bad actions and configs fail with messages that tell you what to fix.
-# - Random play scores about -0.6 for agent1 (with a large spread from episode
+# - Random play scores about -0.7 for agent1 (with a large spread from episode
 #   to episode) and about -9 for agent2: the baseline to beat.
 #
 # **Try next:** make the board 5 x 5 in `run_episode`'s env and see how a random
