@@ -17,11 +17,16 @@
 # Time: about 15 minutes, of which about 30 seconds are training.
 
 # %%
+# How much this notebook trains: the full course for you, a short run in CI.
+from handson_rl.budget import pick
+
+ITERATIONS = pick(full=15, smoke=1)
+
+# %%
 import numpy as np
 import ray
 import torch
 
-from handson_rl.budget import pick
 from handson_rl.training.loop import train
 from handson_rl.training.quiet import quiet_ray
 from handson_rl.training.config import arena_ppo_config
@@ -31,30 +36,60 @@ ray.init(num_cpus=2, include_dashboard=False)
 
 # num_env_runners=0: sample in this process, so we can look inside the env runner too.
 algo = arena_ppo_config(seed=0, num_env_runners=0).build_algo()
-history = train(algo, pick(full=15, smoke=1), label="PPO")
+history = train(algo, ITERATIONS, label="PPO")
 
 # %% [markdown]
 # ## Get a module
 #
 # `algo.get_module(module_id)` returns one module. It is a regular PyTorch
-# `nn.Module` underneath; printing it shows its layers:
+# `nn.Module` underneath; printing it shows its layers. One thing to know first:
+# RLlib keeps **two copies** of every module. The **learner** holds the full one
+# that trains; each **env runner** holds a lighter copy that only picks actions,
+# and gets the learner's new weights after every iteration. `get_module` returns
+# the env runner's copy:
 
 # %%
 module = algo.get_module("p1")
-print(type(module).__name__)
+print(type(module).__name__, "| inference_only:", module.inference_only)
 print(module)
 
 # %% [markdown]
-# Three parts: an **encoder** (two hidden layers of 64 units, tanh activations)
-# turns the 200-number input into features; the **pi** head turns them into 4
-# numbers, one per action; the **vf** head (and, because PPO keeps policy and
-# value networks separate by default, a second encoder for it) predicts the return
-# from here on, which PPO uses to judge whether an action was better than
-# expected. How many weights is that?
+# Two parts: the **actor_encoder** (two hidden layers of 64 units, tanh
+# activations) turns the 200-number input into 64 features, and the **pi** head
+# turns those into 4 numbers, one per action. That is all an env runner needs
+# to act, so that is all its copy has (`inference_only: True`). How many weights?
 
 # %%
 n_params = sum(p.numel() for p in module.parameters())
-print(f"{n_params:,} parameters")
+print(f"env runner's copy: {n_params:,} parameters")
+
+# %% [markdown]
+# The learner's copy has more: PPO also trains a **value network** (chapter 3's
+# $V(s)$, which predicts the return from here on and turns returns into
+# advantages). It has its own encoder, the **critic_encoder** (PPO's default
+# `vf_share_layers=False`), and a **vf** head with one output. The learner does
+# not hand out its module, but it hands out its weights, by name:
+
+# %%
+from collections import Counter
+
+learner_weights = algo.learner_group.get_weights(module_ids=["p1"])["p1"]
+per_part = Counter()
+for name, value in learner_weights.items():
+    if name.endswith("_const"):  # two fixed constants RLlib stores with the heads; not trained
+        continue
+    part = name.split(".")[1] if name.startswith("encoder.") else name.split(".")[0]
+    per_part[part] += np.size(value)
+for part, count in per_part.items():
+    print(f"{part:>15}: {count:>6,}")
+print(f"{'learner total':>15}: {sum(per_part.values()):>6,}")
+print(f"{'env runner':>15}: {n_params:>6,} (actor_encoder + pi)")
+
+# %% [markdown]
+# The two copies share the actor encoder and the pi head (same weights); the
+# learner's adds the critic encoder and the vf head, about as many weights again.
+# Chapter 6 restores a module from a checkpoint and counts the learner's full
+# number, because checkpoints save the learner's copy.
 
 # %% [markdown]
 # ## From an observation to the network's input
@@ -77,9 +112,10 @@ print("ones at positions:", np.flatnonzero(x))
 # %% [markdown]
 # ## A forward pass: logits
 #
-# Modules have three forward methods: `forward_inference` (acting greedily, e.g.
-# in evaluation), `forward_exploration` (acting while collecting training data)
-# and `forward_train` (inside the learner). Each takes a batch dict and returns a
+# Modules have three forward methods: `forward_inference` (used when acting
+# without exploration), `forward_exploration` (acting while collecting training
+# data, the actions then sampled) and `forward_train` (inside the learner, the
+# only one that also computes values). Each takes a batch dict and returns a
 # dict. The action part of the output is `action_dist_inputs`: for a discrete
 # action space, one **logit** per action.
 
@@ -133,19 +169,83 @@ for ax, (own, other) in zip(axes, [((0, 0), (9, 9)), ((4, 4), (9, 9)), ((4, 4), 
     ax.scatter([own[1]], [own[0]], s=250, c="#1f61b4", zorder=3)
     ax.scatter([other[1]], [other[0]], s=250, c="#d64d27", zorder=3)
     for a, (dx, dy) in arrows.items():
-        ax.arrow(own[1], own[0], 1.6 * p[a] * dx, -1.6 * p[a] * dy, width=0.06, color="#1f61b4", zorder=4)
+        # Start at the dot's edge (0.35 from its centre), so short arrows stay visible.
+        ax.arrow(own[1] + 0.35 * dx, own[0] - 0.35 * dy, 1.6 * p[a] * dx, -1.6 * p[a] * dy,
+                 width=0.06, head_width=0.22, head_length=0.15, length_includes_head=True,
+                 color="#1f61b4", zorder=4)
     ax.set_title(f"agent1 at {list(own)}, agent2 at {list(other)}", fontsize=9)
+    print(f"agent1 at {list(own)}, agent2 at {list(other)}: "
+          + ", ".join(f"{name} {q:.2f}" for name, q in zip(ACTION_NAMES, p)))
 fig.suptitle("agent1's action probabilities (arrow length)")
 plt.tight_layout()
 
 # %% [markdown]
 # Look at the third board: agent2 stands right below agent1, so "down" would be a
 # collision (-1 for agent1) and "up", "left" or "right" would be better. Does your
-# agent1 see that? After only 15 iterations it often does not: the first thing a
-# policy learns is the big, frequent reward (new cells, away from the walls); a
-# rare situation like this one, where the *other* agent's cell matters, comes
-# much later. Chapter 12's agents, trained for 80 iterations, have had more
+# agent1 see that? Compare with the middle board, same cell, agent2 far away. In
+# our run "down" went from 0.24 to 0.19 and "up" from 0.47 to 0.53: a small
+# shift, not a clear "avoid". After only 15 iterations that is typical: the
+# first thing a policy learns is the big, frequent reward (new cells, away from
+# the walls); a rare situation like this one, where the *other* agent's cell
+# matters, comes much later. Chapter 12's agents, trained for 80 iterations, have had more
 # chances to learn it.
+
+# %% [markdown]
+# ## A policy that sees positions draws a route
+#
+# Chapter 2 pointed out that agent1 cannot see which cells it has visited: its
+# input is two positions. So in a given cell, with agent2 in a given cell, it
+# always has the same preferences, whether it is there for the first time or the
+# fifth. It cannot learn "go where I have not been"; what it can learn is a
+# **route** that, followed from the start, keeps reaching new cells. Draw agent1's
+# most likely move in every cell (agent2 parked in its corner) and the route
+# appears. The thin grey arrows are the second choice where it is nearly as
+# likely. The line follows the most likely move from the start, `[0, 0]`:
+
+# %%
+DELTAS = {0: (-1, 0), 1: (0, 1), 2: (1, 0), 3: (0, -1)}  # action -> (d_row, d_col)
+route, cell = [(0, 0)], (0, 0)
+while True:
+    a = int(np.argmax(action_probabilities(module, [cell[0] * 10 + cell[1], 99])))
+    cell = (min(max(cell[0] + DELTAS[a][0], 0), 9), min(max(cell[1] + DELTAS[a][1], 0), 9))
+    if cell in route:
+        break
+    route.append(cell)
+loop_start = route.index(cell)
+print(f"from [0, 0] the most likely moves reach {len(route)} different cells, then return to "
+      f"{list(cell)} and go round a loop of {len(route) - loop_start} cells forever")
+
+# %%
+fig, ax = plt.subplots(figsize=(4.8, 4.8))
+ax.set_xlim(-0.5, 9.5), ax.set_ylim(9.5, -0.5), ax.set_aspect("equal")
+ax.set_xticks(range(10)), ax.set_yticks(range(10)), ax.grid(alpha=0.3)
+for row in range(10):
+    for col in range(10):
+        if (row, col) == (9, 9):
+            continue
+        p = action_probabilities(module, [row * 10 + col, 99])
+        best, second = np.argsort(p)[::-1][:2]
+        for a, style in ((best, dict(color="#1f61b4", width=0.05)), (second, dict(color="grey", width=0.02))):
+            if a == second and p[second] < 0.5 * p[best]:
+                continue
+            dx, dy = arrows[a]
+            ax.arrow(col - 0.3 * dx, row + 0.3 * dy, 0.6 * dx, -0.6 * dy, length_includes_head=True,
+                     head_width=0.2, head_length=0.15, zorder=3, **style)
+ax.scatter([9], [9], s=250, c="#d64d27", zorder=3)
+ax.scatter([0], [0], s=80, facecolors="none", edgecolors="#1f61b4", zorder=3)
+path = route + [cell]
+ax.plot([c for _, c in path], [r for r, _ in path], color="#f2a900", linewidth=3, alpha=0.6, zorder=2)
+ax.set_title("agent1's most likely move per cell (agent2 at [9, 9])", fontsize=9)
+plt.tight_layout()
+
+# %% [markdown]
+# In our run the line reaches 19 different cells from `[0, 0]`, then comes back
+# to `[5, 2]` and would go round the same loop of 10 cells forever (with agent2
+# parked in its corner), at -0.5 a step. The policy cannot know it has been there
+# before. What gets agent1 out in practice is that the arrows are probabilities:
+# acting by **sampling**, it sometimes takes another branch and leaves the loop.
+# That is one reason why always taking the top arrow (greedy play) can score far
+# less than the stochastic policy PPO trained; chapter 6 measures it.
 
 # %% [markdown]
 # ## Check it against the algorithm
@@ -183,8 +283,11 @@ ray.shutdown()
 # %% [markdown]
 # ## Recap
 #
-# - `algo.get_module("p1")` returns a module, a PyTorch network with an encoder,
-#   a policy head (`pi`) and a value head (`vf`).
+# - `algo.get_module("p1")` returns the env runner's copy of a module: the
+#   actor encoder and the policy head (`pi`), 17,284 weights. The learner's full
+#   copy adds the value network (critic encoder and `vf` head): 34,373.
+# - agent1 sees positions only, so its policy is a fixed map from positions to
+#   moves: a route, not a memory of where it has been.
 # - The env's `[own, other]` observation becomes a 200-number one-hot input.
 # - `forward_inference` returns `action_dist_inputs`: logits; a softmax gives the
 #   action probabilities; argmax acts greedily, sampling explores.
