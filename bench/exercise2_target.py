@@ -1,6 +1,6 @@
 """What combined return does Exercise 2's sweep reach, and how fast?
 
-    python bench/exercise2_target.py [--lr 3e-3] [--max-iterations 100] [--seed 0]
+    python bench/exercise2_target.py [--lr 3e-3] [--max-iterations 100] [--seed 0] [--csv PATH]
 
 Runs exactly the sweep Exercise 2 asks for (course PPO settings, the given learning
 rate, ``train_batch_size`` 3000 vs 4000 as a grid search, 5 envs per env runner, no
@@ -8,14 +8,21 @@ remote env runners so both trials run side by side on 2 CPUs) for
 ``--max-iterations`` iterations without a return target, and prints, per trial, the
 best combined return (agent1 + agent2, RLlib's per-iteration
 ``episode_return_mean``), its 5-iteration moving average, and the wall time at which
-the combined return first reached each of a few candidate targets. The exercise's
-target is the highest candidate that every trial reached within about 10 minutes.
+the combined return first reached each of a few candidate targets. It also saves
+every trial's per-iteration returns to ``--csv`` (default
+``bench/results/exercise2_seed<seed>.csv``); ``bench/exercise2_plot.py`` draws and
+tabulates those files for several seeds. The 1-minute load average is printed at the
+start and the end: wall times measured on a busy machine are inflated, iterations
+are not.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import time
+from pathlib import Path
 
 CANDIDATES = (10, 15, 20, 25, 30, 35, 40)
 
@@ -26,19 +33,22 @@ def main(argv=None):
     parser.add_argument("--max-iterations", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--storage", default="outputs/bench_exercise2")
+    parser.add_argument("--csv", default=None, help="per-iteration returns (default bench/results/exercise2_seed<seed>.csv)")
     args = parser.parse_args(argv)
+    csv_path = Path(args.csv or Path(__file__).parent / "results" / f"exercise2_seed{args.seed}.csv")
 
+    import pandas as pd
     import ray
-    from pathlib import Path
 
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
     from handson_rl.training.quiet import quiet_ray
     from handson_rl.training.config import arena_ppo_config
-    from handson_rl.training.results import COMBINED_RETURN, ITERATION
+    from handson_rl.training.results import AGENT1_RETURN, AGENT2_RETURN, COMBINED_RETURN, ITERATION
     from handson_rl.training.tuning import TuneProgress, config_value
 
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min)", flush=True)
     quiet_ray()
     ray.init(num_cpus=2, include_dashboard=False)
     config = arena_ppo_config(
@@ -48,12 +58,15 @@ def main(argv=None):
         lr=args.lr,
         train_batch_size=tune.grid_search([3000, 4000]),
     )
+    name = f"exercise2_lr{args.lr:g}_seed{args.seed}"
+    # A new Tuner adds its trials to an existing experiment folder: start afresh.
+    shutil.rmtree(Path(args.storage).absolute() / name, ignore_errors=True)
     start = time.perf_counter()
     tuner = tune.Tuner(
         PPO,
         param_space=config,
         run_config=tune.RunConfig(
-            name=f"exercise2_lr{args.lr:g}_seed{args.seed}",
+            name=name,
             storage_path=str(Path(args.storage).absolute()),
             stop={ITERATION: args.max_iterations},
             verbose=0,
@@ -63,9 +76,21 @@ def main(argv=None):
     grid = tuner.fit()
     total = time.perf_counter() - start
     ray.shutdown()
-    print(f"\nwhole sweep: {total:.0f} s wall")
+    print(f"\nwhole sweep: {total:.0f} s wall; load average at end: "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)")
+    rows = []
     for result in grid:
         df = result.metrics_dataframe
+        rows.append(pd.DataFrame({
+            "seed": args.seed,
+            "lr": args.lr,
+            "train_batch_size": config_value(result.config, "train_batch_size_per_learner"),
+            "iteration": df[ITERATION],
+            "combined_return": df[COMBINED_RETURN],
+            "agent1_return": df[AGENT1_RETURN],
+            "agent2_return": df[AGENT2_RETURN],
+            "time_total_s": df["time_total_s"].round(1),
+        }))
         combined = df[COMBINED_RETURN]
         smooth = combined.rolling(5, min_periods=1).mean()
         elapsed = df["time_total_s"]
@@ -83,6 +108,9 @@ def main(argv=None):
             f"best 5-it avg {smooth.max():.1f}, last 5-it avg {smooth.iloc[-1]:.1f}"
         )
         print("   first reached -> " + "; ".join(firsts))
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat(rows).round(3).to_csv(csv_path, index=False)
+    print(f"per-iteration returns saved to {csv_path}")
 
 
 if __name__ == "__main__":
