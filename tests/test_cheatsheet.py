@@ -94,8 +94,8 @@ def check_agents(request):
 
 
 def check_trainer(request):
-    import ray.rllib.algorithms as algorithms
-    import ray.rllib.algorithms.ppo as ppo
+    from ray.rllib import algorithms
+    from ray.rllib.algorithms import ppo
     from ray.rllib.algorithms.ppo import PPOConfig
 
     assert not hasattr(ppo, "PPOTrainer") and not hasattr(algorithms, "PPOTrainer")
@@ -134,6 +134,23 @@ def check_config_dict(request):
     raises(TypeError, lambda: PPOConfig().training(lrr=1e-3))  # a typo fails loudly
     return "Legacy"
 
+def check_framework_tf(request):
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
+
+    assert PPOConfig().framework_str == "torch"
+    PPOConfig().environment("CartPole-v1").framework("torch").validate()
+    assert PPOConfig().get_default_learner_class() is PPOTorchLearner
+    tf_config = PPOConfig().environment("CartPole-v1").framework("tf")
+    raises(ValueError, tf_config.validate, "Cannot use `framework=tf` with the new API stack")
+    assert importlib.util.find_spec("tensorflow") is None, "TensorFlow is in the course's venv"
+    tf2_config = PPOConfig().environment("CartPole-v1").framework("tf2")
+    raises(ImportError, tf2_config.validate, "no installation was found")
+    for fw in ("tf", "tf2"):
+        no_learner = PPOConfig().framework(fw).get_default_learner_class
+        raises(ValueError, no_learner, "TensorFlow is no longer supported on the new API stack")
+    return "Raises"
+
 
 def check_mapping_fn(request):
     from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
@@ -165,6 +182,59 @@ def check_num_envs_per_worker(request):
     )
     return "Raises"
 
+def check_evaluation_num_workers(request):
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    assert PPOConfig().evaluation(evaluation_num_env_runners=2).evaluation_num_env_runners == 2
+    with logged_deprecations() as records:
+        config = PPOConfig().evaluation(evaluation_num_workers=2)
+    assert config.evaluation_num_env_runners == 2
+    assert any("evaluation_num_workers" in r for r in records), records
+    with logged_deprecations() as records:
+        config = PPOConfig.from_dict({"evaluation_num_workers": 2})
+    assert config.evaluation_num_env_runners == 2
+    assert any("evaluation_num_workers" in r for r in records), records
+    raises(ValueError, lambda: PPOConfig().evaluation_num_workers)
+    raises(ValueError, lambda: setattr(PPOConfig(), "evaluation_num_workers", 2))
+    return "Warns"
+
+
+def check_algo_workers(request):
+    from ray.rllib.env.env_runner_group import EnvRunnerGroup
+
+    algo = request.getfixturevalue("algo")
+    assert algo.env_runner is algo.env_runner_group.local_env_runner
+    assert algo.env_runner_group.foreach_env_runner(lambda er: er is algo.env_runner) == [True]
+    # @Deprecated wraps a property into a plain function, so `algo.workers` is a
+    # method, and calling it fails inside the decorator before its message.
+    assert inspect.ismethod(algo.workers)
+    raises(AttributeError, lambda: algo.workers.foreach_worker(lambda w: 1), "foreach_worker")
+    raises(AttributeError, lambda: algo.workers.local_worker())
+    raises(AttributeError, lambda: algo.workers())
+    assert not hasattr(EnvRunnerGroup, "foreach_worker")
+    raises(AttributeError, lambda: algo.env_runner_group.foreach_worker(lambda w: 1))
+    return "Gone"
+
+
+def check_worker_set(request):
+    from ray.rllib.env.env_runner_group import EnvRunnerGroup
+    from ray.rllib.evaluation.worker_set import WorkerSet
+
+    assert callable(EnvRunnerGroup.foreach_env_runner)
+    raises(ValueError, WorkerSet, "EnvRunnerGroup")
+    return "Raises"
+
+
+def check_rollout_worker(request):
+    from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
+    from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
+    from ray.rllib.evaluation import RolloutWorker
+
+    assert inspect.getsource(RolloutWorker).startswith("@OldAPIStack")
+    assert not issubclass(MultiAgentEnvRunner, RolloutWorker)
+    assert not issubclass(SingleAgentEnvRunner, RolloutWorker)
+    return "Legacy"
+
 
 def check_num_sgd_iter(request):
     from ray.rllib.algorithms.ppo import PPOConfig
@@ -194,6 +264,71 @@ def check_tune_run(request):
     assert inspect.signature(tune.Tuner.fit).return_annotation in (ResultGrid, "ResultGrid")
     return "Legacy"
 
+def check_checkpoint_freq(request):
+    from ray import tune
+
+    new = tune.RunConfig(
+        checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=10, checkpoint_at_end=True)
+    )
+    assert new.checkpoint_config.checkpoint_frequency == 10
+    assert new.checkpoint_config.checkpoint_at_end is True
+    # tune.run translates the old arguments into the CheckpointConfig it is given,
+    # before it runs anything. `chdir_to_trial_dir` (removed in Ray 2.11) raises
+    # right after that, so nothing runs; TUNE_DISABLE_AUTO_INIT keeps Ray from starting.
+    config = tune.CheckpointConfig()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TUNE_DISABLE_AUTO_INIT", "1")
+        with (
+            pytest.warns(DeprecationWarning) as caught,
+            pytest.raises(DeprecationWarning, match="chdir_to_trial_dir"),
+        ):
+            tune.run(
+                "PPO",
+                checkpoint_freq=10,
+                checkpoint_at_end=True,
+                checkpoint_config=config,
+                chdir_to_trial_dir=False,
+            )
+    assert config.checkpoint_frequency == 10 and config.checkpoint_at_end is True
+    messages = [str(w.message) for w in caught]
+    assert any("checkpoint_freq is deprecated" in m for m in messages), messages
+    assert any("checkpoint_at_end is deprecated" in m for m in messages), messages
+    # A warnings.warn(DeprecationWarning) from inside ray.tune: hidden by Python's
+    # default filters, which show DeprecationWarning only for code in __main__.
+    assert all(w.filename.endswith(str(Path("ray", "tune", "tune.py"))) for w in caught)
+    return "Warns"
+
+
+def check_best_checkpoint(request):
+    from ray import tune
+    from ray.tune import Checkpoint, ExperimentAnalysis, Result, ResultGrid
+
+    run = inspect.signature(tune.run)
+    assert run.return_annotation in (ExperimentAnalysis, "ExperimentAnalysis")
+    old = inspect.signature(ExperimentAnalysis.get_best_checkpoint)
+    assert list(old.parameters) == ["self", "trial", "metric", "mode"]
+    assert "Checkpoint" in str(old.return_annotation)
+    assert list(inspect.signature(ResultGrid.get_best_result).parameters)[1:3] == ["metric", "mode"]
+    # A trial's Result: `.checkpoint` is its latest checkpoint, get_best_checkpoint
+    # its best by a (nested, "/"-separated) metric.
+    metric = "env_runners/episode_return_mean"
+    good = Checkpoint.from_directory("/nonexistent/good")
+    latest = Checkpoint.from_directory("/nonexistent/latest")
+    result = Result(
+        metrics={"env_runners": {"episode_return_mean": 1.0}},
+        checkpoint=latest,
+        error=None,
+        path="/nonexistent",
+        best_checkpoints=[
+            (good, {"env_runners": {"episode_return_mean": 5.0}}),
+            (latest, {"env_runners": {"episode_return_mean": 1.0}}),
+        ],
+    )
+    assert result.checkpoint is latest
+    assert result.get_best_checkpoint(metric, "max") is good
+    assert good.path == "/nonexistent/good"
+    return "Legacy"
+
 
 def check_callbacks(request):
     from ray.rllib.algorithms.callbacks import DefaultCallbacks
@@ -219,6 +354,34 @@ def check_user_data(request):
     raises(AttributeError, lambda: episode.user_data)
     return "Gone"
 
+def check_custom_metrics(request):
+    from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+    from ray.rllib.env.single_agent_episode import SingleAgentEpisode
+    from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
+
+    for episode in (MultiAgentEpisode(), SingleAgentEpisode()):
+        for old in ("custom_metrics", "hist_data"):
+            assert not hasattr(episode, old), f"{type(episode).__name__}.{old} exists"
+    # An env runner's logger (leaf) reduced into the algorithm's (root), two iterations.
+    env_runner, algorithm = MetricsLogger(), MetricsLogger(root=True)
+    per_iteration = []
+    for values in ([1.0, 3.0], [10.0]):
+        for v in values:
+            env_runner.log_value("x", v, reduce="mean")
+            env_runner.log_value("x_window", v, reduce="mean", window=100)
+            env_runner.log_value("x_series", v, reduce="item_series")
+        algorithm.aggregate([env_runner.reduce()])
+        per_iteration.append(algorithm.reduce(compile=True))
+    assert [r["x"] for r in per_iteration] == [2.0, 10.0]
+    assert [r["x_window"] for r in per_iteration] == [2.0, 10.0]  # not (1 + 3 + 10) / 3
+    assert [list(r["x_series"]) for r in per_iteration] == [[1.0, 3.0], [10.0]]
+    # Where they land after a real iteration (KwargsSpy logs them).
+    result = request.getfixturevalue("trained_result")
+    assert result["env_runners"]["cheatsheet_x"] == 2.0
+    assert list(result["env_runners"]["cheatsheet_series"])[:1] == [2.0]
+    raises(KeyError, lambda: result["custom_metrics"])
+    return "Gone"
+
 
 def check_custom_model(request):
     from ray.rllib.algorithms.ppo import PPOConfig
@@ -241,6 +404,22 @@ def check_compute_action(request):
     assert callable(Algorithm.get_module) and callable(RLModule.forward_inference)
     source = inspect.getsource(Algorithm.compute_single_action)
     assert "@OldAPIStack" in source and "Deprecated" in source
+    return "Gone"
+
+def check_learn_on_batch(request):
+    from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
+    from ray.rllib.core.learner.learner_group import LearnerGroup
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModule
+    from ray.rllib.policy.policy import Policy
+
+    algo = request.getfixturevalue("algo")
+    assert isinstance(algo.learner_group, LearnerGroup)
+    assert {"batch", "episodes"} <= set(inspect.signature(algo.learner_group.update).parameters)
+    assert algo.config.get_default_learner_class() is PPOTorchLearner
+    assert isinstance(algo.env_runner.module, MultiRLModule)
+    raises(AttributeError, lambda: algo.get_policy("p1"), "get_policy")
+    raises(AttributeError, lambda: algo.get_policy(), "get_policy")
+    assert "@OldAPIStack" in inspect.getsource(Policy).splitlines()[0]
     return "Gone"
 
 
@@ -288,6 +467,15 @@ CHECKS = {
     "compute-action": check_compute_action,
     "save-restore": check_save_restore,
     "episode-reward-mean": check_episode_reward_mean,
+    "evaluation-num-workers": check_evaluation_num_workers,
+    "algo-workers": check_algo_workers,
+    "worker-set": check_worker_set,
+    "rollout-worker": check_rollout_worker,
+    "framework-tf": check_framework_tf,
+    "checkpoint-freq": check_checkpoint_freq,
+    "best-checkpoint": check_best_checkpoint,
+    "custom-metrics": check_custom_metrics,
+    "learn-on-batch": check_learn_on_batch,
 }
 
 
@@ -305,6 +493,9 @@ def _kwargs_spy():
             # Only names and whether they were set: the config (and so this
             # class) is pickled into every checkpoint.
             SPIED_KWARGS.update({name: value is not None for name, value in kwargs.items()})
+            # For the custom-metrics row: a 2021 custom metric, the new way.
+            kwargs["metrics_logger"].log_value("cheatsheet_x", 2.0, reduce="mean")
+            kwargs["metrics_logger"].log_value("cheatsheet_series", 2.0, reduce="item_series")
 
     return KwargsSpy
 
@@ -353,7 +544,10 @@ def test_the_table_covers_the_2021_course():
         "PPOTrainer", "ray.rllib.agents", "import gym", '"multiagent"', '"num_workers"',
         '"num_sgd_iter"', '"sgd_minibatch_size"', "tune.run", "DefaultCallbacks",
         "user_data", "custom_model", "ModelV2", "compute_action", "trainer.save()",
-        "trainer.restore", "episode_reward_mean",
+        "trainer.restore", "episode_reward_mean", "trainer.workers", "WorkerSet",
+        "RolloutWorker", "learn_on_batch", "checkpoint_freq", "checkpoint_at_end",
+        "get_best_checkpoint", "custom_metrics", "hist_data", '"framework"',
+        '"evaluation_num_workers"',
     ):
         assert name in old, f"the cheat sheet does not translate {name}"
     for name in (
@@ -362,7 +556,9 @@ def test_the_table_covers_the_2021_course():
         "num_epochs", "minibatch_size", "tune.Tuner(", ".fit()", "RLlibCallback",
         "custom_data", "RLModule", "RLModuleSpec", "forward_inference", "get_module",
         "save_to_path", "Algorithm.from_checkpoint", "restore_from_path",
-        '["env_runners"]["episode_return_mean"]',
+        '["env_runners"]["episode_return_mean"]', "env_runner_group", "foreach_env_runner",
+        "algo.env_runner", "EnvRunnerGroup", "learner_group.update(", "CheckpointConfig(",
+        "get_best_result(", "log_value(", '.framework("torch")', "evaluation_num_env_runners",
     ):
         assert name in new, f"the cheat sheet does not mention {name}"
 
