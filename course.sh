@@ -3,6 +3,7 @@
 #
 #   bash course.sh lab     # set up (first time: a few minutes), then open JupyterLab
 #   bash course.sh test    # set up, then run the whole test suite as CI does
+#   bash course.sh site    # set up, then build the website (every chapter executed)
 #   bash course.sh setup   # only set up (.venv with the pinned packages)
 #
 # Set-up is idempotent: it creates .venv/ next to this file with Python 3.11 and
@@ -24,7 +25,7 @@ setup() {
     "$py" -m venv .venv
   fi
   # Installs only what is missing or at another version.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[lab,test]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${EXTRAS:-lab,test}]"
 }
 
 case "${1:-}" in
@@ -36,17 +37,30 @@ case "${1:-}" in
     exec .venv/bin/jupyter lab notebooks/01_rl_and_rllib_in_a_nutshell.ipynb
     ;;
   test)
-    setup
-    # The browser test (tests/browser/) needs Debian's Chromium and Playwright:
+    EXTRAS=lab,test,site setup
+    # The browser tests (tests/browser/) need Debian's Chromium and Playwright:
     # installed here when missing (Chromium only as root with apt-get; without it
-    # the browser test skips, except under CI, where it fails).
+    # the browser tests skip, except under CI, where they fail).
     bash .ci/install_browser.sh
-    # 1. Unit and property tests, plus "are the notebooks in sync with lessons/?".
-    # 2. Every exercise and solution notebook, executed headless under the smoke
-    #    budget (COURSE_BUDGET=smoke); a cell that raises fails the run.
+    # Everything runs under the smoke budget (COURSE_BUDGET=smoke): small, real runs.
     export COURSE_BUDGET=smoke
-    exec .venv/bin/python -m pytest tests notebooks solutions \
+    # 1. The website at the smoke budget. This executes every solution notebook
+    #    (a cell that raises fails the build, unless it is tagged raises-exception),
+    #    then checks the pages: no error output, no broken link, image or script.
+    .venv/bin/python -m handson_rl.maintainers.site --budget smoke --no-cache
+    export HANDSON_SITE_HTML="$here/_build/site-smoke/html"
+    # 2. Unit and property tests, "are the notebooks in sync with lessons/?", the
+    #    built site's checks and the browser tests (JupyterLab and the site); and
+    #    every exercise notebook that differs from its solution, executed headless
+    #    (its stubs' cells skipped), so a stub that breaks later cells is caught.
+    exec .venv/bin/python -m pytest tests notebooks \
       --nbval-lax --nbval-cell-timeout=900 -p no:cacheprovider --durations=30 "${@:2}"
+    ;;
+  site)
+    EXTRAS=lab,site setup
+    # Every chapter at the full budget (COURSE_BUDGET=smoke for a quick build);
+    # a chapter whose code has not changed since the last build is not run again.
+    exec .venv/bin/python -m handson_rl.maintainers.site --budget "${COURSE_BUDGET:-full}" "${@:2}"
     ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

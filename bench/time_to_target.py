@@ -181,6 +181,9 @@ def main(argv=None) -> dict:
         "--max-seconds", type=float, default=240.0, help="cap per run, in seconds (default 240)"
     )
     parser.add_argument("--target", type=float, default=18.0, help="agent1's target (default 18)")
+    parser.add_argument(
+        "--json", help="also write every run to this JSON file (the website plots bench/results/time_to_target.json)"
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     setups = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -214,7 +217,40 @@ def main(argv=None) -> dict:
             ray.shutdown()
     print()
     print(table(results, seeds, args.target, args.max_seconds))
+    if args.json:
+        write_json(args.json, results, args)
     return results
+
+
+def write_json(path: str, results: dict, args) -> None:
+    import json
+    import os
+    from datetime import datetime, timezone
+    from importlib.metadata import version
+    from pathlib import Path
+
+    runs = [
+        {"setup": LABELS[name], "seed": seed, **{k: v for k, v in run.items() if _plain(v)}}
+        for name, name_runs in results.items()
+        for seed, run in zip([int(s) for s in args.seeds.split(",") if s.strip()], name_runs)
+    ]
+    data = {
+        "command": "python bench/time_to_target.py " + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "json"),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "versions": {pkg: version(pkg) for pkg in ("ray", "torch", "gymnasium")},
+        "cpus": os.cpu_count(),
+        "target": args.target,
+        "max_seconds": args.max_seconds,
+        "runs": runs,
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {path}")
+
+
+def _plain(value) -> bool:
+    return isinstance(value, (bool, int, float, str)) or value is None
 
 
 if __name__ == "__main__":

@@ -9,14 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from tune_fakes import good_results
+from tune_fakes import fake_result, good_results
 
 from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.tuning import (
     ITERATION,
+    asha_rungs,
     best_trial_checkpoint,
     checkpoints_on_disk,
     interrupt_run,
+    plot_trials,
     results_table,
     trial_cpus,
 )
@@ -28,6 +30,32 @@ def test_results_table_has_one_row_per_trial():
     assert list(table["lr"]) == [3e-3, 3e-3]
     assert list(table["combined return"]) == [31.0, 32.0]
     assert list(table["iterations"]) == [3, 2]
+
+
+@pytest.mark.parametrize(
+    ("max_t", "grace_period", "reduction_factor", "expected"),
+    [(16, 2, 2, [2, 4, 8]), (12, 3, 2, [3, 6]), (100, 1, 4, [1, 4, 16, 64]), (2, 1, 2, [1]), (4, 4, 2, [])],
+)
+def test_asha_rungs_match_rays_scheduler(max_t, grace_period, reduction_factor, expected):
+    from ray.tune.schedulers import ASHAScheduler
+
+    assert asha_rungs(max_t, grace_period, reduction_factor) == expected
+    # The same milestones as Ray's own bracket (private, read here only to check).
+    bracket = ASHAScheduler(max_t=max_t, grace_period=grace_period, reduction_factor=reduction_factor)._brackets[0]
+    assert sorted(m for m, _ in bracket._rungs if m < max_t) == expected
+
+
+def test_asha_rungs_rejects_impossible_settings():
+    with pytest.raises(ValueError, match="grace_period"):
+        asha_rungs(4, grace_period=8)
+
+
+def test_plot_trials_labels_sampled_learning_rates_briefly():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = plot_trials([fake_result(3000, lr=0.000473829), fake_result(4000, index=1)], label_keys=("lr",))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lr=0.000474", "lr=0.003"]
 
 
 def test_trial_cpus_counts_main_process_and_env_runners():

@@ -46,6 +46,12 @@ def _missing_or_fail(reason: str):
     pytest.skip(f"{reason} {HOW_TO_INSTALL}")
 
 
+@pytest.fixture(scope="session")
+def missing_or_fail():
+    """Skip (or, under CI, fail) a browser test whose requirement is missing."""
+    return _missing_or_fail
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

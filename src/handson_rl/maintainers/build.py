@@ -96,11 +96,33 @@ def _cell_id(cell_type: str, source: str, seen: set[str]) -> str:
     return cid
 
 
-def build_lesson(path: Path) -> dict[str, str]:
-    """Return ``{"solution": ipynb_text, "exercise": ipynb_text}`` for one lesson."""
+SITE_STAMP = "from handson_rl.maintainers.site import stamp\n\nstamp()"
+SITE_EXERCISE_CELL = "**Exercise cell**, as it stands in `notebooks/`:\n\n```python\n{code}\n```"
+SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
+
+
+def _stub_for_solution_cell(sol: str) -> str:
+    """What the exercise notebook shows for a cell tagged ``solution``."""
+    comments = []
+    for line in sol.splitlines():
+        if not line.startswith("#"):
+            break
+        comments.append(line)
+    return "\n".join(comments + ["# Your code here", ""])
+
+
+def build_lesson(path: Path, variants=("solution", "exercise")) -> dict[str, str]:
+    """Return ``{variant: ipynb_text}`` for one lesson.
+
+    ``"solution"`` and ``"exercise"`` are the two committed notebooks. ``"site"`` is
+    the page the course website executes (see :mod:`handson_rl.maintainers.site`):
+    the solution notebook with, before each solution cell, the exercise cell as
+    learners see it, and the solution folded behind a "Show solution" toggle; a
+    hidden first code cell prints the versions and date the outputs come from.
+    """
     nb = jupytext.read(path, fmt="py:percent")
     out = {}
-    for variant in ("solution", "exercise"):
+    for variant in variants:
         cells, seen = [], set()
         for i, cell in enumerate(nb.cells):
             tags = list(cell.metadata.get("tags", []))
@@ -108,14 +130,15 @@ def build_lesson(path: Path) -> dict[str, str]:
             where = f"{path.name}, cell {i + 1}"
             if cell.cell_type == "code":
                 sol, ex = _strip_regions(source, where)
-                source = sol if variant == "solution" else ex
+                is_solution = "solution" in tags or sol != ex
+                source = ex if variant == "exercise" else sol
                 if "solution" in tags and variant == "exercise":
-                    comments = []
-                    for line in sol.splitlines():
-                        if not line.startswith("#"):
-                            break
-                        comments.append(line)
-                    source = "\n".join(comments + ["# Your code here", ""])
+                    source = _stub_for_solution_cell(sol)
+                if variant == "site" and is_solution:
+                    stub = _stub_for_solution_cell(sol) if "solution" in tags else ex
+                    shown = nbformat.v4.new_markdown_cell(SITE_EXERCISE_CELL.format(code=stub.rstrip()))
+                    shown.id = _cell_id("markdown", shown.source, seen)
+                    cells.append(shown)
                 if variant == "exercise" and {"check", "needs-solution"} & set(tags):
                     tags.append("nbval-skip")
                 elif variant == "exercise" and re.search(r"^raise NotImplementedError", ex, re.M):
@@ -123,6 +146,9 @@ def build_lesson(path: Path) -> dict[str, str]:
                     tags.append("nbval-skip")
                 tags = [t for t in tags if t not in ("solution",)]
                 new = nbformat.v4.new_code_cell(source)
+                if variant == "site" and is_solution:
+                    tags.append("hide-input")
+                    new.metadata["mystnb"] = dict(SOLUTION_PROMPTS)
             elif cell.cell_type == "markdown":
                 new = nbformat.v4.new_markdown_cell(source)
             else:
@@ -131,6 +157,11 @@ def build_lesson(path: Path) -> dict[str, str]:
                 new.metadata["tags"] = tags
             new.id = _cell_id(new.cell_type, source, seen)
             cells.append(new)
+            if variant == "site" and i == 0:
+                # After the title cell: where this page's outputs come from.
+                stamp = nbformat.v4.new_code_cell(SITE_STAMP, metadata={"tags": ["remove-input"]})
+                stamp.id = _cell_id("code", SITE_STAMP, seen)
+                cells.append(stamp)
         book = nbformat.v4.new_notebook(
             cells=cells, metadata={"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}
         )

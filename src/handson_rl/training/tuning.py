@@ -141,6 +141,28 @@ def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
     return pd.DataFrame(rows)
 
 
+def _short(value):
+    """A sampled float such as 0.000473829 as 0.000474; anything else unchanged."""
+    return f"{value:.3g}" if isinstance(value, float) else value
+
+
+def asha_rungs(max_t: int, grace_period: int = 1, reduction_factor: float = 4) -> list[float]:
+    """The iterations at which an ``ASHAScheduler`` (one bracket) may stop a trial early.
+
+    A trial that reaches a rung is stopped unless its metric is in the top
+    ``1 / reduction_factor`` of the values the trials before it had at that rung
+    (the first trial to get there has nothing to be compared with and goes on).
+    Every trial still running at ``max_t`` is stopped there. Same rungs as Ray's
+    ``_Bracket`` in ``ray/tune/schedulers/async_hyperband.py`` (the ones below
+    ``max_t``), with the scheduler's defaults.
+    """
+    if not 0 < grace_period <= max_t or reduction_factor <= 1:
+        raise ValueError("ASHA needs 0 < grace_period <= max_t and reduction_factor > 1")
+    count = int(math.log(max_t / grace_period) / math.log(reduction_factor) + 1)
+    rungs = (grace_period * reduction_factor**k for k in range(count))
+    return [rung for rung in rungs if rung < max_t]
+
+
 def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label_keys=("lr",), title=None):
     """Every trial's ``metric`` against its iteration, in one plot."""
     import matplotlib.pyplot as plt
@@ -150,7 +172,7 @@ def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label
     for result in results:
         df = result.metrics_dataframe
         config = result.config or {}
-        label = ", ".join(f"{key}={config_value(config, key)}" for key in label_keys)
+        label = ", ".join(f"{key}={_short(config_value(config, key))}" for key in label_keys)
         if result.error:
             label += " (error)"
         if df is None or metric not in df or df.empty:

@@ -1,0 +1,131 @@
+"""The course website (handson_rl.maintainers.site): its pages, and the built site.
+
+The unit tests need no build. ``test_built_site`` checks a built site
+(``HANDSON_SITE_HTML``, which ``course.sh test`` sets after building the
+smoke-budget site); without one it skips, except under CI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from handson_rl.maintainers import site
+from handson_rl.maintainers.build import SITE_STAMP, build_lesson
+from handson_rl.paths import LESSONS_DIR, ROOT
+
+CHAPTERS = sorted(p.stem for p in LESSONS_DIR.glob("[0-9][0-9]_*.py"))
+
+
+def _cells(text: str):
+    return json.loads(text)["cells"]
+
+
+def test_site_page_folds_each_solution_after_the_exercise_cell():
+    texts = build_lesson(LESSONS_DIR / "02_environment_and_spaces.py",
+                         variants=("solution", "exercise", "site"))
+    page, solution = _cells(texts["site"]), _cells(texts["solution"])
+    # The same code runs on the site as in the solution notebook, plus the stamp.
+    def code(cells):
+        return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+    assert code(page) == [SITE_STAMP] + code(solution)
+    folded = [c for c in page if "hide-input" in c["metadata"].get("tags", [])]
+    assert folded, "no solution is folded"
+    for cell in folded:
+        assert cell["metadata"]["mystnb"]["code_prompt_show"] == "Show solution"
+        before = page[page.index(cell) - 1]
+        assert before["cell_type"] == "markdown" and "NotImplementedError" in "".join(before["source"])
+    stamp = page[1]
+    assert stamp["metadata"]["tags"] == ["remove-input"] and "stamp()" in "".join(stamp["source"])
+
+
+def test_chapters_without_exercises_fold_nothing():
+    page = _cells(build_lesson(LESSONS_DIR / "03_training_ppo.py", variants=("site",))["site"])
+    assert not [c for c in page if "hide-input" in c["metadata"].get("tags", [])]
+
+
+def test_landing_page_lists_every_chapter_from_the_readme():
+    text = site.landing_page((ROOT / "README.md").read_text(), CHAPTERS)
+    for name in CHAPTERS:
+        assert f"(chapters/{name}.ipynb)" in text and f"chapters/{name}\n" in text
+    assert "bash course.sh site" in text
+
+
+def test_landing_page_refuses_a_readme_without_its_chapter_table():
+    with pytest.raises(site.SiteError, match="chapter table"):
+        site.landing_page("# Hands-on RL with Ray RLlib\n\nno table here\n", CHAPTERS)
+
+
+def test_links_to_repository_files_become_code_and_pages_stay_links():
+    text = "[tests](../tests/test_cheatsheet.py), [sheet](old_api_cheatsheet.md), [Ray](https://ray.io)"
+    out = site._repo_link_to_code(text, Path("docs"), {"docs/old_api_cheatsheet.md"})
+    assert out == "`tests`, [sheet](old_api_cheatsheet.md), [Ray](https://ray.io)"
+
+
+def test_npm_files_refuse_a_tarball_with_another_hash(tmp_path):
+    version = site.NPM_ASSETS["mermaid"][0]
+    (tmp_path / f"mermaid-{version}.tgz").write_bytes(b"not the real tarball")
+    with pytest.raises(site.SiteError, match="expected"):
+        site.npm_files("mermaid", downloads=tmp_path)
+    assert not (tmp_path / f"mermaid-{version}.tgz").exists()
+
+
+def _page(body: str) -> str:
+    return f"<html><head></head><body>{body}</body></html>"
+
+
+def test_check_site_finds_errors_broken_links_missing_images_and_cdn_scripts(tmp_path):
+    (tmp_path / "chapters").mkdir()
+    (tmp_path / "index.html").write_text(_page('<a href="chapters/01_x.html">ok</a>'))
+    (tmp_path / "chapters" / "01_x.html").write_text(_page(
+        "<p>Outputs on this page: executed today</p>"
+        '<div class="cell docutils container"><div class="output traceback highlight-ipythontb">boom</div></div>'
+        '<div class="cell tag_raises-exception docutils container">'
+        '<div class="output traceback highlight-ipythontb">meant</div></div>'
+        '<img src="../_images/missing.png"><a href="../nowhere.html#x">x</a>'
+        '<script src="https://cdn.example.org/lib.js"></script>'
+    ))
+    problems = site.check_site(tmp_path, ["01_x", "02_y"])
+    text = "\n".join(problems)
+    assert "no page for chapter 02_y" in text
+    assert "chapters/01_x.html: 1 cell(s) show an error output" in text  # not the tagged one
+    assert "missing.png does not exist" in text and "nowhere.html#x does not exist" in text
+    assert "loads https://cdn.example.org/lib.js from another site" in text
+    assert len(problems) == 5, problems
+
+
+def test_check_site_accepts_a_clean_page(tmp_path):
+    (tmp_path / "index.html").write_text(_page('<img src="a.png"><a href="#top">top</a>'))
+    (tmp_path / "a.png").write_bytes(b"png")
+    assert site.check_site(tmp_path, []) == []
+
+
+def _built_site() -> Path | None:
+    html = os.environ.get("HANDSON_SITE_HTML")
+    return Path(html) if html else None
+
+
+def test_built_site():
+    html = _built_site()
+    if html is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    assert site.check_site(html, CHAPTERS) == []
+    for name in CHAPTERS:
+        text = (html / "chapters" / f"{name}.html").read_text()
+        assert "Ray 2.60.0" in text and "torch 2.13.0" in text and "gymnasium 1.2.2" in text
+    for page in ("index.html", "bench.html", "docs/old_api_cheatsheet.html"):
+        assert "Ray 2.60.0" in (html / page).read_text(), f"{page}: no versions in the footer"
+    gifs = [p for p in (html / "_images").glob("*.gif")] if (html / "_images").exists() else []
+    assert len(gifs) >= 3, f"expected the GIFs of chapters 2, 6 and 12 in the site, found {gifs}"
+
+
+def test_chapter_titles_come_from_each_lessons_heading():
+    titles = [site.chapter_title(LESSONS_DIR / f"{name}.py") for name in CHAPTERS]
+    assert titles[2] == "Training PPO" and titles[11] == "Did it learn?"
+    assert all(titles) and len(set(titles)) == 12
