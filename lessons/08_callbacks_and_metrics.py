@@ -311,9 +311,11 @@ values = check_exercise3(MyMetric, METRIC)
 #   files; `tensorboard --logdir <storage path>` shows them.
 #
 # **What to try next:** log a metric per agent with a nested key,
-# `log_value(("per_agent", "agent1", "moves"), ...)`; add `window=100` to
-# `log_value` to average the last 100 episodes instead of one iteration's; use
-# `on_train_result` to add a number computed from the whole result dict.
+# `log_value(("per_agent", "agent1", "moves"), ...)`; use `on_train_result` to
+# add a number computed from the whole result dict. (A smoother curve does not
+# come from `window=100`: on Ray 2.60 every iteration's mean starts afresh, and a
+# window only caps how many of that iteration's episodes it averages. Keep the
+# last 100 values yourself, as the course's `ReturnWindow` does for returns.)
 
 # %%
 ray.shutdown()

@@ -241,8 +241,8 @@ def _check_ex3_logging(calls, metric_name, class_name):
             f"{metric_name!r} is logged without a reduction (reduce=None), so RLlib "
             "uses an exponential moving average with coefficient 0.01: each iteration's "
             "figure would mostly be made of old episodes. Say how to combine one "
-            "iteration's episodes: `log_value(..., reduce='mean')` (or a windowed "
-            "mean: `log_value(..., window=100)`)."
+            "iteration's episodes: `log_value(..., reduce='mean')` (`window=100` alone "
+            "also means a mean, of at most the iteration's last 100 episodes)."
         )
     if reduce not in _GOOD_REDUCES:
         fail(
