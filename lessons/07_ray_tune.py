@@ -205,6 +205,7 @@ ASHA_SAMPLES = pick(full=8, smoke=2)
 print("ASHA may stop a trial after iterations", asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2),
       f"and stops every trial at {ASHA_MAX_T}")
 
+# %%
 random_space = arena_ppo_config(
     seed=0,
     num_env_runners=0,
@@ -256,12 +257,14 @@ plot_trials(sorted(asha_results, key=lambda r: r.config["lr"]), COMBINED_RETURN,
 plt.show()
 
 # %% [markdown]
-# Read the table from the top: the smallest learning rates were stopped at the
-# first rung; they had barely moved from the random policy. Larger ones learn
-# faster in these few iterations and run to `max_t`. (In our run: the two draws
-# near 1e-4 stopped after 2 iterations, the two near 3e-3 after 4 and 8, four
-# trials ran all 16; 80 iterations instead of 128, about 100 s.) Two caveats,
-# both visible in such a table:
+# Read the table from the top (it is sorted by learning rate). The smallest
+# learning rates, which had barely moved from the random policy, were stopped at
+# the first rung. The trials that went on have learning rates of a few 1e-3 and
+# more, and the sweep ran far fewer iterations than 8 x 16 (the line above the
+# plot says how many). Exactly which trial stops at which rung changes from run to
+# run (in one full run, three trials stopped after 2
+# iterations, two after 4, two after 8, and one ran all 16: 46 iterations instead
+# of 128). Two caveats, both visible in such a table:
 #
 # - ASHA is *asynchronous*: a trial is compared only with the trials that reached
 #   the same rung before it. The first trials to get somewhere have nothing to be
@@ -430,9 +433,9 @@ for trial, checkpoints in after.items():
 # about 60-63 new cells per episode. Only one trial (seed 0, batch 4000) reached
 # 40, at iteration 75; the other five never did (their best single iterations:
 # 38.0-39.9). So the target here is **35**, which every trial reached within 100
-# iterations. On our 2-core machine, with nothing else running (load average
-# about 2: the two trials), the slower trial of each sweep reached 35 after
-# 131-176 s of training.
+# iterations. On a 2-core machine with nothing else running (load average about
+# 2: the two trials), the slower trial of a sweep reached 35 after 104 to 176 s of
+# training (the three bench sweeps, and one full run of this notebook).
 
 # %%
 TARGET = pick(full=35.0, smoke=0.0)

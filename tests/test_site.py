@@ -121,6 +121,10 @@ def test_built_site():
         assert "Ray 2.60.0" in text and "torch 2.13.0" in text and "gymnasium 1.2.2" in text
     for page in ("index.html", "bench.html", "docs/old_api_cheatsheet.html"):
         assert "Ray 2.60.0" in (html / page).read_text(), f"{page}: no versions in the footer"
+    # Tune's progress line survives Tune's Jupyter reporter clearing the cell
+    # (TuneProgress makes its line only when the first trial starts).
+    for name in ("07_ray_tune", "08_callbacks_and_metrics"):
+        assert "(done)" in (html / "chapters" / f"{name}.html").read_text(), f"{name}: no Tune progress line"
     gifs = [p for p in (html / "_images").glob("*.gif")] if (html / "_images").exists() else []
     assert len(gifs) >= 3, f"expected the GIFs of chapters 2, 6 and 12 in the site, found {gifs}"
 

@@ -95,3 +95,21 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
     best = best_trial_checkpoint(storage / name)
     assert best is not None and (best / "rllib_checkpoint.json").exists()
     assert best_trial_checkpoint(tmp_path / "no_such_experiment") is None
+
+
+def test_tune_progress_makes_its_line_when_the_first_trial_starts(capsys):
+    from types import SimpleNamespace
+
+    from handson_rl.training.tuning import TuneProgress
+
+    progress = TuneProgress()
+    assert progress.line is None  # nothing shown yet: Tune's reporter may still clear the cell
+    progress.on_experiment_end(trials=[])  # an experiment with no trial ends quietly
+    trial = SimpleNamespace(trial_id="t_00000")
+    progress.on_trial_start(0, [trial], trial)
+    progress.on_trial_result(0, [trial], trial, {ITERATION: 3, "env_runners": {"episode_return_mean": 12.5}})
+    progress.on_trial_complete(0, [trial], trial)
+    progress.on_experiment_end(trials=[trial])
+    out = capsys.readouterr().out
+    assert progress.line is not None
+    assert "t_00000: it   3, return" in out and "(done)" in out

@@ -81,11 +81,18 @@ class TuneProgress(Callback):
 
     def __init__(self, metric: str = COMBINED_RETURN):
         self.metric = metric
-        self.line = ProgressLine()
+        # The line is made when the first trial starts, not here: in a notebook,
+        # Tune's Jupyter reporter (made inside ``Tuner.fit()``, also with
+        # ``verbose=0``) clears the cell's output once as it starts, which would
+        # take a line made earlier with it (ray/tune/progress_reporter.py,
+        # JupyterNotebookReporter.display).
+        self.line: ProgressLine | None = None
         self.rows: dict[str, str] = {}
         self.start = time.perf_counter()
 
     def _show(self):
+        if self.line is None:
+            self.line = ProgressLine()
         wall = time.perf_counter() - self.start
         self.line.update(f"{wall:6.1f} s | " + " | ".join(self.rows[k] for k in sorted(self.rows)))
 
@@ -109,7 +116,8 @@ class TuneProgress(Callback):
         self._show()
 
     def on_experiment_end(self, trials, **info):
-        self.line.close()
+        if self.line is not None:
+            self.line.close()
 
 
 def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
