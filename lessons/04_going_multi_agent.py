@@ -15,7 +15,7 @@
 # each agent its own module through the **mapping function**, give one module its own learning rate, and freeze one agent while
 # the other learns.
 #
-# Time: about 20 minutes, of which about 3 minutes are training.
+# Time: about 20 minutes, of which about 25 seconds are training.
 
 # %%
 # How much this notebook trains: the full course for you, a short run in CI.
@@ -217,23 +217,22 @@ print(f"{'one shared module':>18} {shared_last['agent1']:>+8.1f} {shared_last['a
 print(f"{'a module each':>18} {separate_last['agent1']:>+8.1f} {separate_last['agent2']:>+8.1f}")
 
 # %% [markdown]
-# In our final full-length run, agent1 scored +26.7 with a module of its own
-# against +15.9 with the shared one; agent2 was level (-6.2 and -6.0). Do not
-# read much into one run: even with `seed=0`, runs with several env runners are
-# not repeatable step for step, and the returns move by several points. Over
-# four full runs of this notebook, agent1 ended between +15.9 and +22.6 with the
-# shared module and between +17.3 and +26.7 with its own; agent2 between -7.3 and
-# -4.8 in both setups, and in one run the shared module came out ahead for both
-# agents. Returns after 20 iterations do not settle the question. Look inside.
+# In our full-length runs agent1 scored about +27 with a module of its own and
+# +16 to +18 with the shared one; agent2 ended between about -8.5 and -6 in both
+# setups. Do not read much into that. Even with `seed=0`, runs with several env
+# runners are not repeatable step for step, and each row of the table is one
+# run's mean over only 5 iterations. And returns mix up many things: agent1's
+# return also depends on the agent2 it met, and that is a different agent2 in
+# each setup. Returns after 20 iterations do not settle the question. Look
+# inside.
 
 # %% [markdown]
 # ## The conflict, seen directly
 #
-# Returns mix up many things (how well each side plays, and how well the other
-# side plays against it). The conflict itself is easy to see: give the shared
-# module and the two separate modules the *same* input, "I am on cell 44, the
-# other agent is on cell 45, right next to me", and compare what they want to do.
-# Here "right" means stepping onto the other agent:
+# The conflict itself is easy to see: give the shared module and the two
+# separate modules the *same* input, "I am on cell 44, the other agent is on cell
+# 45, right next to me", and compare what they want to do. Here "right" means
+# stepping onto the other agent:
 
 # %%
 import numpy as np
@@ -275,15 +274,15 @@ for name, module in candidates.items():
 print(f"{'uniform random':>20}: {0.25:.2f}")
 
 # %% [markdown]
-# In our final run this input shows the conflict plainly: p1 (the explorer) puts
-# 0.92 on "left", away from agent2; p2 (the chaser) puts 0.90 on "right", onto
-# agent1; the shared module has to answer both with one distribution (0.45
-# right, 0.30 up) and does neither job. In other runs of this notebook the
-# separate modules did not disagree so neatly on `[44, 45]` (in one, p1 put 0.87
-# on "right", straight into agent2), and the average over all side-by-side
-# placements says why: every module steps onto the other agent about as often as
-# a random mover (0.25-0.28 against 0.25). Neither role has learned to *react*
-# to the other agent yet.
+# In our runs this input shows the conflict: p1 (the explorer) puts most of its
+# probability (0.7 to over 0.9) on "left", away from agent2; p2 (the chaser)
+# puts the largest share (0.5 to 0.9) on "right", onto agent1; the shared module
+# has to answer both with one distribution (about 0.45 on "right", 0.3 on "up")
+# and does neither job. But one input is one example, and in another run the
+# separate modules may not disagree so neatly on `[44, 45]`. The average over
+# all side-by-side placements is steadier, and it tells a different story: every
+# module steps onto the other agent about as often as a random mover (0.25-0.28
+# against 0.25). Neither role has learned to *react* to the other agent yet.
 #
 # A wider question, over *every* input a module can see (all 9,900 placements of
 # the two agents): how much probability does each module put on moves that bring
@@ -329,13 +328,15 @@ for name, module in (("p1, 80 iterations", pretrained["p1"]), ("p2, 80 iteration
 
 # %% [markdown]
 # What the evidence says: on average over all inputs, none of these modules pays
-# much attention to where the other agent is. The chaser p2 puts no more weight
-# on moves towards agent1 than a random mover (0.45 in our run, 0.49 after 80
-# iterations, against 0.45), and the explorer p1 does not move away from agent2
-# (0.53 and 0.55). Each role mostly learned a route from its own position
-# (chapter 5 draws agent1's); agent2 catches agent1 where their routes cross. So
-# in this game, at these training lengths, sharing one module costs nothing we
-# can measure, because the roles have little to disagree about yet.
+# much attention to where the other agent is. The chaser p2 puts hardly more
+# weight on moves towards agent1 than a random mover (0.45 to 0.47 in our runs,
+# 0.49 after 80 iterations, against 0.45), and the explorer p1 does not move away
+# from agent2 (0.52 to 0.53, and 0.55 after 80 iterations). Each role mostly
+# learned a route from its own position (chapter 5 draws agent1's); agent2
+# catches agent1 where their routes cross. So in this game, at these training
+# lengths, the roles have little to disagree about yet: the conflict we saw on
+# `[44, 45]` does not show in the averages over all placements. Whether sharing
+# costs return, the returns of one run cannot tell.
 #
 # We still give each role its own module. One network cannot answer one input in
 # two ways, so sharing caps what the roles can become once they do react to each
@@ -356,8 +357,8 @@ ray.shutdown()
 #   function** `(agent_id, episode, **kwargs) -> module_id` connects them.
 # - One shared module makes sense when agents want the same thing. Here the roles
 #   are opposite, so each agent gets its own module, although after 20 (or even
-#   80) iterations neither role reacts much to the other and the returns of the
-#   two setups are within run-to-run noise.
+#   80) iterations neither role reacts much to the other, and one run's returns
+#   cannot tell whether sharing hurts.
 # - `config.rl_module(algorithm_config_overrides_per_module={...})` gives a module
 #   its own settings, such as a learning rate.
 # - `config.multi_agent(policies_to_train=[...])` chooses which modules learn; the
@@ -365,6 +366,6 @@ ray.shutdown()
 # - Calling `train()` again continues training where it stopped.
 #
 # **Try next:** freeze `p1` instead and watch agent2 learn to chase an agent1
-# that never learns (its untrained network moves almost at random); give `p2` a
+# that never learns (chapter 6 shows how an untrained agent1 plays); give `p2` a
 # larger learning rate than `p1`; run the shared-vs-separate comparison with
 # other seeds (`arena_ppo_config(seed=1)`, ...) and see how much the returns move.

@@ -14,7 +14,7 @@
 # checkpoint contains, restore it into a fresh algorithm and into a bare network
 # without any algorithm around it, and watch the restored agents play.
 #
-# Time: about 15 minutes, of which about a minute is training.
+# Time: about 15 minutes, of which about 20 seconds are training.
 
 # %%
 # How much this notebook does: the full course for you, a short run in CI.
@@ -74,9 +74,14 @@ untrained = evaluate(algo)
 print(f"untrained, over {EVAL_EPISODES} evaluation episodes:", untrained)
 
 # %% [markdown]
-# Untrained networks output nearly equal logits, so the untrained agents play
-# like random ones: compare chapter 2's random baseline (about -0.7 and -9). Now
-# train:
+# Untrained does not mean random. Compare chapter 2's random baseline (about
+# -0.7 for agent1 and -9 for agent2): the untrained agent2 plays about as well as
+# a random one, but the untrained agent1 (-10.55 in our run) scores about ten
+# points lower, far more than the noise of 20 episodes. A network with random
+# initial weights is not a random mover: in every cell it has its own arbitrary
+# preferences, the same ones each time it comes back, and they can keep steering
+# agent1 over cells it has already visited (chapter 5 shows how a policy that
+# sees only positions draws a route). Now train:
 
 # %%
 history = train(algo, ITERATIONS, label="PPO")
@@ -86,13 +91,15 @@ print("last training iteration:              ",
       {agent: round(history[-1][agent], 2) for agent in ("agent1", "agent2")})
 
 # %% [markdown]
-# In our full-length run the evaluation gave agent1 about +26.9 and agent2 about
-# -2.2, against +20.0 and +0.3 in the last training iteration. Why not the same?
-# They are different episodes, and one episode's return swings a lot: the
-# 200-episode comparison further down has a standard error of about 1.7, which
-# means a spread of about 25 points for agent1 from one episode to the next. A
-# mean over 20 episodes is good to about ±5 points, so the two lines agree
-# within their noise. For a sharper number, evaluate more episodes.
+# In our full-length runs both lines put agent1 between about +20 and +30, but
+# not at the same value. Why not? They are different episodes, and the training
+# iteration's were played with older weights. And one episode's return swings a
+# lot: the 200-episode comparison further down prints a standard error (the ±
+# figure) for agent1's mean, 0.56 in our run, which means a spread of about 8
+# points from one episode to the next ($0.56 \times \sqrt{200} \approx 8$). A
+# mean over 20 episodes is good to about ±2 points ($8 / \sqrt{20} \approx
+# 1.8$), so two such means differing by a few points is no surprise. For a
+# sharper number, evaluate more episodes.
 
 # %% [markdown]
 # ## Save a checkpoint
@@ -155,12 +162,12 @@ print("restored: ", restored_eval)
 
 # %% [markdown]
 # The restored weights are exactly the saved ones (`True` above). Its evaluation
-# still came out different from the trained algorithm's in our run (agent1 about
-# +18.2 against +26.9): each evaluation round samples new actions, and with a
-# spread of about 25 points per episode, two rounds of 20 episodes can differ by
-# this much. The weights check is the test of a restore; the returns only agree
-# within their noise. The restored algorithm can also go on training from where
-# it stopped:
+# still comes out different from the trained algorithm's (the "restored" and
+# "trained" lines): each evaluation round plays new episodes and samples new
+# actions, and two means over 20 episodes, each good to about ±2 points, are
+# rarely equal. The weights check is the test of a restore; the returns only
+# agree within their noise. The restored algorithm can also go on training from
+# where it stopped:
 
 # %%
 more = train(restored, MORE_ITERATIONS, label="continued")
@@ -227,22 +234,19 @@ for name, policies in ways.items():
     print(f"{name:>18}: " + ", ".join(f"{a} {m['mean']:+6.2f} (± {m['sem']:.2f})" for a, m in means.items()))
 
 # %% [markdown]
-# In our run, on the same 200 episodes:
-#
-# | | agent1 | agent2 |
-# |---|---|---|
-# | both sample (the trained policy) | +18.7 | +2.1 |
-# | both greedy | +4.1 | +14.1 |
-# | agent1 greedy, agent2 samples | +13.6 | +4.8 |
-#
-# Greedy play costs agent1 most of its return. Chapter 5 showed why: agent1 sees
-# positions only, so its most likely moves trace a fixed route that runs into a
-# loop over cells it has already visited, -0.5 a step; sampling takes it off the
-# loop. A greedy agent1 is also perfectly predictable, and agent2's greedy chase
-# then catches it again and again (agent2 +14.1: about 22 catches per episode).
-# That is why RLlib evaluates with sampled actions unless told otherwise, and why
-# `ModulePolicy` samples by default. Greedy evaluation (`explore=False`) is the
-# right measure only for a policy that has become (nearly) deterministic.
+# All three lines play the same 200 episodes. Greedy play costs agent1 most of
+# its return: in our runs it scored between about +19 and +28 when both agents
+# sampled, and about +4 when both played greedily. Chapter 5 showed why: agent1
+# sees positions only, so its most likely moves trace a fixed route that runs
+# into a loop over cells it has already visited, -0.5 a step; sampling takes it
+# off the loop. A greedy agent1 is also perfectly predictable, and agent2's
+# greedy chase then catches it again and again. Turn agent2's returns into
+# catches as in chapter 3, catches $= (\text{return} + 10) / 1.1$: in our runs
+# both greedy gave two to four times as many catches per episode as both
+# sampling. That is why RLlib evaluates with sampled actions unless told
+# otherwise, and why `ModulePolicy` samples by default. Greedy evaluation
+# (`explore=False`) is the right measure only for a policy that has become
+# (nearly) deterministic.
 
 # %% [markdown]
 # ## Watch them play, in Exercise 1's loop
@@ -263,12 +267,15 @@ print("collisions in this episode:", round((returns["agent2"] + 10) / 1.1))
 show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 
 # %% [markdown]
-# In our run this episode ended with agent1 at +34.0 and agent2 at -3.4. The
-# light blue cells are agent1's trail: 58 steps onto a new cell (+58), 36 steps
-# on old cells or into walls (-18) and 6 collisions (-6). agent2 caught it 6 times (+6) and
-# paid -0.1 on the other 94 steps (-9.4). Both agents sample, so every seed plays
-# a different episode; one episode says little, the 200-episode means above say
-# more.
+# In our runs this episode ended with agent1 between +25 and +34, and agent2
+# caught it 3 to 6 times. The light blue cells are agent1's trail. Each of its
+# 100 steps went onto a new cell (+1.0), onto an old cell or into a wall (-0.5),
+# or ended in a collision (-1.0), so the printed return and collision count tell
+# how many new cells it reached. For example, +25.0 with 3 collisions is 51 new
+# cells (+51), 46 steps on old cells or into walls (-23) and 3 collisions (-3);
+# agent2 then caught it 3 times (+3) and paid -0.1 on the other 97 steps (-9.7),
+# a total of -6.7. Both agents sample, so every seed plays a different episode;
+# one episode says little, the 200-episode means above say more.
 
 # %%
 ray.shutdown()
