@@ -78,9 +78,8 @@ print(f"The episode lasted {steps} steps; return = {episode_return}")
 # - Two seeds make the episode reproducible: `reset(seed=42)` fixes the
 #   environment's randomness (the pole's starting angle), and
 #   `action_space.seed(42)` fixes the random actions. Run the cell twice and you
-#   get the same number. Leave out the second and every run differs (three runs
-#   we tried lasted 26, 24 and 17 steps): seeding the environment does not
-#   seed `action_space.sample()`.
+#   get the same number. Leave out the second and the length changes from run to
+#   run: seeding the environment does not seed `action_space.sample()`.
 # - A random agent drops the pole quickly. Learning means replacing
 #   `env.action_space.sample()` with a policy that gets better with experience.
 

@@ -14,7 +14,8 @@
 # API, watch an episode, and then, in **Exercise 1**, write the environment loop
 # yourself.
 #
-# Time: about 25 minutes, including the exercise.
+# Time: about 25 minutes, including the exercise. Nothing here trains; all the
+# cells together run in under half a minute.
 
 # %%
 # How much this notebook does: the full course for you, a short run in CI.

@@ -324,13 +324,14 @@ plt.show()
 final_table(["RLlib default", "ours"])
 
 # %% [markdown]
-# In the run we did while writing this chapter, agent1 ended at a mean of 16.0
-# with our module (seeds: 17.2, 11.2, 19.8) and 13.8 with RLlib's (13.6, 14.4,
-# 13.4), and the two mean curves lay on top of each other for most of the run. The
-# seeds of our module alone spread from 11.2 to 19.8, much more than the gap
-# between the means: within seed noise, the two learn the same. That is what we
-# want: the same layers, the same initialisation, the same learning. From here on,
-# `ours` is the baseline.
+# Compare the plot and the table with the two runs we made while writing this
+# chapter. In both, the two mean curves lay on top of each other for most of the
+# run, and agent1 ended at a mean of about 14 to 16 with either module, the two
+# means a couple of points apart. Which one ended ahead changed: our module led
+# in one run, RLlib's in the other. And in both, the seeds of a single set-up
+# spread further than the gap between the means: within seed noise, the two
+# learn the same. That is what we want: the same layers, the same initialisation,
+# the same learning. From here on, `ours` is the baseline.
 #
 # ## One change at a time
 #
@@ -349,9 +350,10 @@ plt.show()
 final_table(["ours", "shared encoder"])
 
 # %% [markdown]
-# With a shared encoder agent1 ended at a mean of 8.7 (seeds: 10.5, 6.8, 8.7)
-# against 16.0 for `ours`: every seed below every seed of `ours`, and the curves
-# part after about 20,000 env steps. This change hurts, clearly beyond seed noise.
+# With a shared encoder agent1 ends at about half the return of `ours` (a mean
+# under 9, against about 14 to 16, in both runs we compared), with every seed
+# below every seed of `ours`; the curves part after about 20,000 env steps. This
+# change hurts, clearly beyond seed noise.
 #
 # Why? Look at the two losses the learner minimises for agent1 (its last
 # iteration, mean over seeds):
@@ -361,15 +363,17 @@ last = pd.concat([runs["ours"], runs["shared encoder"]]).query("iteration == ite
 last.groupby("setup")[["p1_policy_loss", "p1_vf_loss"]].mean().round(3)
 
 # %% [markdown]
-# Agent1's value loss is about 14 (`ours`: 14.3, shared: 11.0); its policy loss is
-# a few hundredths (-0.036 and 0.029): hundreds of times smaller. The learner
+# In both runs we compared, agent1's value loss (`p1_vf_loss`) was between 10
+# and 15 and its policy loss a few hundredths or less: hundreds of times smaller,
+# or more. The learner
 # minimises their sum (value loss weighted by `vf_loss_coeff=1.0`). With separate
 # encoders that does not matter: each network gets only its own loss's gradient.
 # With one encoder, the value loss's gradient dominates what the shared features
 # learn, and the policy has to make do with features shaped for predicting
-# returns. The returns are large because agent1's rewards add up to about +-50 per
-# episode and the course does not clip the value loss (`vf_clip_param=inf`,
-# chapter 3).
+# returns. The value loss is this large because agent1's returns range over tens
+# of points (even a random agent1's episode returns have a standard deviation of
+# about 12, chapter 2) and the course does not clip the value loss
+# (`vf_clip_param=inf`, chapter 3).
 #
 # ### Change 2: shared encoder, value loss weighted down
 #
@@ -387,11 +391,13 @@ plt.show()
 final_table(["ours", "shared encoder", "shared, vf_loss_coeff=0.01"])
 
 # %% [markdown]
-# With the value loss weighted down, the shared encoder is fine again: agent1
-# ended at a mean of 17.3 (seeds: 17.9, 16.9, 17.2), as high as `ours` (16.0)
-# within seed noise, and twice the 8.7 of the shared encoder at full weight. So the
-# shared encoder itself was not the problem; the balance of the two losses in its
-# features was.
+# With the value loss weighted down, the shared encoder wins back most of what it
+# lost: in both runs we compared, every seed ended above every seed of the shared
+# encoder at full weight. Against `ours` the two runs disagree: in one it ended
+# level with `ours`, in the other about 2 points behind. Both gaps are within the
+# spread of `ours`' seeds, so three seeds of 15 iterations cannot tell whether it
+# catches up completely. So the shared encoder itself was not the main problem;
+# the balance of the two losses in its features was.
 #
 # ### Change 3: ReLU instead of tanh
 #
@@ -404,9 +410,9 @@ plt.show()
 final_table(["ours", "ReLU"])
 
 # %% [markdown]
-# With ReLU agent1 ended at a mean of 15.4 (seeds: 13.5, 16.9, 15.7) against 16.0
-# for tanh: well inside the spread of `ours`' seeds (11.2 to 19.8). On this game and
-# budget the activation makes no difference we can measure with three seeds.
+# With ReLU agent1 ends within about a point of tanh (in both runs we compared),
+# a gap well inside the spread of `ours`' seeds. On this game and budget the
+# activation makes no difference we can measure with three seeds.
 #
 # ### Change 4: the size
 #
@@ -426,10 +432,11 @@ plt.show()
 final_table(["ours", "[16, 16]"])
 
 # %% [markdown]
-# With hidden layers of 16 (7,061 weights instead of 34,373) agent1 ended at a
-# mean of 8.5 (seeds: 12.4, 7.8, 5.5) against 16.0, and it was behind from the
-# first iterations on: within this budget it learns clearly slower. Whether it would catch up with more iterations, this run does
-# not say.
+# With hidden layers of 16 (7,061 weights instead of 34,373) agent1 is behind
+# from the first iterations on, and it ends a third to a half below `ours` (a
+# mean of about 9, against about 14 to 16, in both runs we compared): within this
+# budget it learns clearly slower. Whether it would catch up with more
+# iterations, these runs do not say.
 #
 # ### All of them
 #
@@ -447,23 +454,24 @@ summary.insert(
 summary
 
 # %% [markdown]
-# In this run: matching RLlib's network gave the same learning (16.0 vs 13.8,
-# within noise); a shared encoder halved agent1's return (8.7), unless the value
-# loss was weighted down (17.3); ReLU changed nothing measurable (15.4); layers of 16
-# halved it too (8.5). Halfway (after 7 iterations) the set-ups were between -0.6
-# (layers of 16, behind from the first iterations on) and 4.5; the shared
-# encoder's gap opened only in the second half. Your numbers will differ a
-# little when you run it (see the note on hash randomisation above); the ranking of
-# the clear effects (shared encoder at full weight, layers of 16) held in every run
-# we made while writing this chapter.
+# What the runs show: matching RLlib's network gave the same learning (a gap of
+# about 2 between the means, within seed noise, with the order changing between
+# runs); a shared encoder cost agent1 about half its return, and weighting the
+# value loss down won most or all of it back; ReLU changed nothing measurable;
+# layers of 16 cost a third to a half. Halfway (after 7 iterations) the set-ups
+# were between about -1 (layers of 16, behind from the first iterations on) and
+# 5; the shared encoder's gap opened only in the second half. Your numbers will
+# differ when you run it (see the note on hash randomisation above). In both runs
+# we compared, the two clear effects (shared encoder at full weight, layers of
+# 16) ended lowest, and every other set-up ended within seed noise of `ours`.
 #
 # **What this says about writing a module.** Start from a module that matches a
 # network known to work (here: RLlib's default), check it learns as well, and
 # only then change things, one at a time, over a few seeds. Whether a change
 # helps is a property of the whole set-up: a shared encoder is not wrong in
 # itself, but here it put a value loss hundreds of times larger than the policy
-# loss in charge of the policy's features (agent1's returns run to about +-50, and
-# the course switches value-loss clipping off, chapter 3).
+# loss in charge of the policy's features (agent1's returns range over tens of
+# points, and the course switches value-loss clipping off, chapter 3).
 
 # %% [markdown]
 # ## Exercise 4: a deeper module of your own

@@ -15,7 +15,8 @@
 # same training on a real multi-node Ray cluster: first from this notebook, then
 # as a Ray Job, the way you would run it on a cloud cluster.
 #
-# Time: about 25 minutes, of which about 3 minutes are measurements and training.
+# Time: about 25 minutes, of which about 2 minutes are measurements, training and
+# starting the cluster.
 
 # %% [markdown]
 # ## One training iteration, step by step
@@ -62,7 +63,7 @@
 # | `num_env_runners` | `.env_runners()` | EnvRunner actors | how many sampling processes (0: sample in the driver) |
 # | `num_envs_per_env_runner` | `.env_runners()` | each EnvRunner | boards stepped at once: one batched forward pass picks actions for all |
 # | `num_cpus_per_env_runner`, `num_gpus_per_env_runner` | `.env_runners()` | Ray's scheduler | resources reserved for each EnvRunner actor |
-# | `num_learners` | `.learners()` | LearnerGroup | Learner actors (0: learn in the driver); more than 1 splits each batch between them (data-parallel) |
+# | `num_learners` | `.learners()` | LearnerGroup | Learner actors (0: learn in the driver); more than 1 share each iteration's batch, `train_batch_size_per_learner` env steps each (data-parallel) |
 # | `num_cpus_per_learner`, `num_gpus_per_learner` | `.learners()` | Ray's scheduler | resources of each Learner; a GPU here is where a GPU helps most |
 # | `train_batch_size_per_learner` | `.training()` | sampling and learning | env steps collected per iteration, per Learner |
 # | `minibatch_size`, `num_epochs` | `.training()` | each Learner | SGD steps per iteration: `num_epochs x batch / minibatch` |
@@ -140,11 +141,17 @@ plot_grid(table, "outputs/10_throughput.png");
 #   steps per second with random actions, `bench/env_throughput.py`, output in
 #   `bench/README.md`).
 # - **More env runners** help much less, and can even hurt. Each is a separate
-#   process that needs a CPU core, but this machine has only two, shared with the
+#   process that needs a CPU core, and this machine has only two, shared with the
 #   driver (which runs the learner and the Algorithm) and Ray's own processes.
-#   Two runners on two cores leave nothing for the learner: look at the learning
-#   time in the rows with 2 runners. On a machine with 8 cores, or on a cluster,
-#   the runner axis is the one that scales.
+#   One remote runner only moves sampling out of the driver, which waits for it,
+#   and adds the cost of sending the episodes back: the rows with 0 and 1 runner
+#   come out about the same, the 1-runner row sometimes slower. Two runners can
+#   sample on both cores at once; in the course's full run they gave the fastest
+#   rows, but gained much less over 0 runners than 10 boards per runner gained
+#   over 1. The learner does not pay for them: PPO samples and learns in turn, so
+#   the runners sit idle while the driver learns. Look at the learning column:
+#   about the same in every row. More runners sample faster only with more
+#   cores, on a bigger machine or a cluster; two cores cannot show that.
 # - **Time per iteration** = sampling + learning (+ sending the new weights to
 #   every runner). With a fixed batch size, faster sampling shortens only the
 #   first part; once sampling is quick, learning dominates and the curve
@@ -447,7 +454,7 @@ cluster.stop()
 # - One iteration: EnvRunners sample (connectors + module + env), the
 #   LearnerGroup updates the modules, the new weights are synced back.
 # - `num_env_runners` adds processes, `num_envs_per_env_runner` batches boards
-#   inside each; on 2 cores the second is what pays, because there are no spare
+#   inside each; on 2 cores the second pays far more, because there are no spare
 #   cores for more processes.
 # - A Ray cluster is a head node plus worker nodes started with `ray start`; a
 #   driver connects with `ray.init(address=...)` and the same config spreads over

@@ -17,7 +17,8 @@
 # middle of training. At the end: where Ray keeps its logs, and the tools to look
 # at a running Ray.
 #
-# Time: about 20 minutes, of which about 2 minutes are training.
+# Time: about 20 minutes, of which about a minute is training (most of it the
+# fault-tolerance run near the end).
 
 # %%
 import ray
@@ -179,12 +180,14 @@ finally:
     algo.stop()
 
 # %% [markdown]
-# How to read this. The driver's traceback (the long one) ends in
-# `ActorDiedError: The actor died because of an error raised in its creation
-# task, ray::MultiAgentEnvRunner.__init__() (pid=..., ip=...)`: a remote error
-# reaches you wrapped in a Ray error (a kind of `RayActorError`) that says which
-# actor, in which process on which node, and at what stage (here: while it was
-# being created). Below that line Ray prints the remote traceback, and there:
+# How to read this. The cell prints two tracebacks of the driver, one after the
+# other. The first ends in `ActorDiedError: The actor died because of an error
+# raised in its creation task, ray::MultiAgentEnvRunner.__init__() (pid=...,
+# ip=...)`: a remote error reaches you wrapped in a Ray error (a kind of
+# `RayActorError`) that says which actor, in which process on which node, and at
+# what stage (here: while it was being created, inside `build_algo()`, so
+# `train()` never ran). Below that line Ray prints the remote traceback, and
+# there:
 #
 # 1. At the top, the *original* error with its traceback in the remote process,
 #    ending in our `flaky.py`: `EnvCrash: FlakyArena crashed (simulated) in step 0
@@ -193,7 +196,16 @@ finally:
 #    RLlib's env checker caught it and raised its own `ValueError: Your
 #    environment ... does not abide to the new gymnasium-style API!`. That
 #    message is misleading: the checker says this for *any* exception in
-#    `step()`. Always scroll up to the first exception in the chain.
+#    `step()`.
+#
+# Then comes `During handling of the above exception, another exception
+# occurred`, and the second traceback, the one the cell ends with. RLlib's
+# `EnvRunnerGroup` catches the `ActorDiedError` of a runner that failed while
+# being created and raises the runner's own error again, meant to show you the
+# real reason (`env_runner_group.py`). But that error is the env checker's
+# `ValueError`, so the cell ends on the misleading message, and `EnvCrash`
+# appears only in the first traceback. Always scroll up to the first exception
+# in the chain.
 #
 # The env runner also printed the error itself, in the lines prefixed
 # `(MultiAgentEnvRunner pid=...)` (Ray forwards a worker's output to the driver),
@@ -325,10 +337,20 @@ pd.DataFrame(rows).set_index("env")
 # syncs the current weights to it and puts it back to work. Training goes on
 # with the other runners meanwhile.
 #
-# `FlakyArena` with `crash_prob=0.0005` crashes each runner about once every ten
-# iterations. The result dict counts the restarts under
-# `result["fault_tolerance"]`. The crashed runners print their error (the same
-# traceback as above) and Ray reports the dead worker: that is the crash
+# `FlakyArena` with `crash_prob=0.0005` crashes a board once in 2,000 steps on
+# average. Each runner below steps two boards, 200 steps per iteration, so you
+# might expect a crash per runner about every ten iterations. They come more
+# often, because the crashes are seeded by runner and board: env runner 1 crashes
+# at step 65 of its very first episode, and a restarted runner starts from the
+# same seed, so it crashes at step 65 again each time it comes back (look for
+# `in step 65 on env runner 1` in the log). The course's full run counted 7
+# restarts in 16 iterations, where the crash rate alone suggests about 3. A
+# restart helps against a crash that comes at random, not against one that
+# comes at the same place every time.
+#
+# The result dict counts the restarts under `result["fault_tolerance"]`. The
+# crashed runners print their error (`EnvCrash`, which the env runner raises
+# again as a `RuntimeError`) and Ray reports the dead worker: that is the crash
 # happening, and training going on regardless.
 
 # %%

@@ -21,8 +21,9 @@
 #
 # If you finished Exercise 2 (chapter 7), its best trial left a checkpoint in
 # `outputs/tune/exercise2/`. If not (or if your laptop was too slow to train in
-# class), the course ships two pre-trained modules in `pretrained/arena_ppo/`,
-# trained with the course's PPO settings by `python -m handson_rl.maintainers.pretrained`.
+# class), the course ships two pre-trained modules in `pretrained/arena_ppo/`.
+# Their `training.json` records how they were trained (the command, the number
+# of iterations, the seed); the next cell prints it when it uses them.
 
 # %%
 from pathlib import Path
@@ -115,15 +116,19 @@ table
 #   rows 2 and 4 (random agent2).
 # - **agent2 learned to chase *this* agent1.** Against the trained agent1, trained
 #   agent2 (row 1) scores well above a random agent2 (row 2). Against a random
-#   agent1 (row 3 vs row 4) its edge is small, sometimes nothing: it learned
-#   where the trained agent1 tends to go, not chasing in general.
-# - **Both learned against each other.** agent1 may do no better, or even worse,
-#   against a random agent2 (row 2) than against the trained one (row 1): it
-#   learned to play against *that* opponent. With the course's pre-trained agents
-#   the gap is small (about +36 vs +34); with agents from a shorter Exercise 2 run
-#   we saw about +34 vs +12. This **co-adaptation** is the classic pitfall of
-#   training agents only against each other; training against a mix of opponents
-#   (random ones, or older versions of the other agent) is the usual remedy.
+#   agent1 (row 3 vs row 4) its edge is much smaller, sometimes nothing: it
+#   learned where the trained agent1 tends to go, not chasing in general.
+# - **Both learned against each other.** A random agent2 is the weaker chaser
+#   (compare agent2's column in rows 1 and 2), yet agent1 may do no better
+#   against it (row 2) than against the trained one (row 1), or even worse: it
+#   learned to play against *that* opponent. Its observation holds agent2's
+#   cell, so a random agent2 shows it situations it rarely met in training. How
+#   large the gap is depends on the agents: in the course's full run, which used
+#   its Exercise 2 agents, agent1 scored about +35 against the trained agent2
+#   and about +21 against a random one. This **co-adaptation** is the classic
+#   pitfall of training agents only against each other; training against a mix
+#   of opponents (random ones, or older versions of the other agent) is the
+#   usual remedy.
 #
 # The next cell checks the claims that held for every set of agents we trained,
 # in words, on *your* agents. (The course's test suite checks the same on the
