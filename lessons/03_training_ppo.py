@@ -157,7 +157,9 @@ plain_config = (
         env_to_module_connector=lambda env, spaces, device: FlattenObservations(multi_agent=True),
     )
     .multi_agent(
-        policies={"p1", "p2"},
+        # A list, not a set: a set's order changes from one Python process to the
+        # next, and with it which module draws which seeded starting weights.
+        policies=["p1", "p2"],
         policy_mapping_fn=lambda agent_id, episode, **kwargs: "p1" if agent_id == "agent1" else "p2",
     )
     .training(train_batch_size=2000, minibatch_size=2000, num_epochs=10, lr=3e-3, lambda_=0.95)

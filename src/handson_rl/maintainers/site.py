@@ -148,7 +148,7 @@ def landing_page(readme: str, chapters: list[str], titles: dict[str, str] | None
     titles = titles or {}
     parts = _readme_parts(readme)
     table = [
-        "| # | Chapter | What you learn | Full run, 2 cores |",
+        "| # | Chapter | What you learn | Full run, 2 idle cores |",
         "|---|---|---|---|",
     ]
     for number, notebook, what, minutes in parts["rows"]:

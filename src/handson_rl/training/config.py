@@ -169,7 +169,10 @@ def arena_ppo_config(
             env_to_module_connector=_ONE_HOT[s["one_hot"]],
         )
         .multi_agent(
-            policies={"p1", "p2"},
+            # A list, not a set: the modules are built (and draw their starting
+            # weights from the seeded generator) in this order. A set's order
+            # changes with PYTHONHASHSEED, i.e. from one kernel to the next.
+            policies=["p1", "p2"],
             policy_mapping_fn=agent_to_module,
         )
         .training(
@@ -215,7 +218,7 @@ def rllib_default_ppo_config(
         PPOConfig()
         .environment(MultiAgentArena, env_config=dict(env_config or {}))
         .env_runners(env_to_module_connector=rllib_one_hot_observations)
-        .multi_agent(policies={"p1", "p2"}, policy_mapping_fn=agent_to_module)
+        .multi_agent(policies=["p1", "p2"], policy_mapping_fn=agent_to_module)
         .callbacks(on_episode_end=record_episode_returns)
     )
     if seed is not None:
