@@ -44,37 +44,17 @@ case "${1:-}" in
     bash .ci/install_browser.sh
     # Everything runs under the smoke budget (COURSE_BUDGET=smoke): small, real runs.
     export COURSE_BUDGET=smoke
-    # Two jobs side by side (most of their time is spent waiting for Ray
-    # processes to start, so together they take far less than one after the other):
-    # 1. The website at the smoke budget, in the background. This executes every
-    #    solution notebook (a cell that raises fails the build, unless it is tagged
-    #    raises-exception), then checks the pages: no error output, no broken
-    #    link, image or script. Its output goes to _build/site-smoke.log.
-    mkdir -p _build
-    .venv/bin/python -m handson_rl.maintainers.site --budget smoke --no-cache \
-      > _build/site-smoke.log 2>&1 &
-    site_pid=$!
-    trap 'kill "$site_pid" 2>/dev/null || true' EXIT  # e.g. on Ctrl-C
-    # 2. Unit and property tests, "are the notebooks in sync with lessons/?", the
-    #    JupyterLab browser test; and every exercise notebook that differs from its
-    #    solution, executed headless (its stubs' cells skipped), so a stub that
-    #    breaks later cells is caught. The tests of the built site wait for step 1.
-    site_tests=(tests/test_site.py tests/browser/test_site_in_browser.py)
-    status=0
-    .venv/bin/python -m pytest tests notebooks "${site_tests[@]/#/--ignore=}" \
-      --nbval-lax --nbval-cell-timeout=900 -p no:cacheprovider --durations=30 "${@:2}" || status=$?
-    site_status=0
-    wait "$site_pid" || site_status=$?
-    echo "--- the website build (_build/site-smoke.log) ---"
-    grep -v "running over TCP" _build/site-smoke.log || true
-    if [ "$site_status" -ne 0 ]; then
-      echo "The website build failed (exit $site_status): see above." >&2
-      exit "$site_status"
-    fi
-    # 3. The built site's checks and its browser test.
+    # 1. The website at the smoke budget. This executes every solution notebook
+    #    (a cell that raises fails the build, unless it is tagged raises-exception),
+    #    then checks the pages: no error output, no broken link, image or script.
+    .venv/bin/python -m handson_rl.maintainers.site --budget smoke --no-cache
     export HANDSON_SITE_HTML="$here/_build/site-smoke/html"
-    .venv/bin/python -m pytest "${site_tests[@]}" -p no:cacheprovider "${@:2}" || status=$?
-    exit "$status"
+    # 2. Unit and property tests, "are the notebooks in sync with lessons/?", the
+    #    built site's checks and the browser tests (JupyterLab and the site); and
+    #    every exercise notebook that differs from its solution, executed headless
+    #    (its stubs' cells skipped), so a stub that breaks later cells is caught.
+    exec .venv/bin/python -m pytest tests notebooks \
+      --nbval-lax --nbval-cell-timeout=900 -p no:cacheprovider --durations=30 "${@:2}"
     ;;
   site)
     EXTRAS=lab,site setup
