@@ -16,7 +16,7 @@
 # trial, restore its best checkpoint and evaluate it. **Exercise 2** is a sweep of
 # your own.
 #
-# Time: about 30 minutes, of which about 4 minutes are training, plus Exercise 2's
+# Time: about 30 minutes, of which 2 to 4 minutes are training, plus Exercise 2's
 # sweep (a coffee break's worth of training).
 
 # %% [markdown]

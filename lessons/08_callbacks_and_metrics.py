@@ -15,7 +15,7 @@
 # plot them over training; and open them in **TensorBoard**. Then, in
 # **Exercise 3**, you write a callback for a metric of your own.
 #
-# Time: about 20 minutes, of which about two minutes are training.
+# Time: about 20 minutes, of which under a minute is training.
 
 # %%
 import ray

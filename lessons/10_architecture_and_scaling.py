@@ -154,8 +154,8 @@ plot_grid(table, "outputs/10_throughput.png");
 #   cores, on a bigger machine or a cluster; two cores cannot show that.
 # - **Time per iteration** = sampling + learning (+ sending the new weights to
 #   every runner). With a fixed batch size, faster sampling shortens only the
-#   first part; once sampling is quick, learning dominates and the curve
-#   flattens.
+#   first part; once sampling is quick, learning becomes a large share of the
+#   iteration and the curve flattens.
 #
 # These are short, single measurements, so they are noisy: anything else running
 # on the machine at the same time (another notebook, a browser tab playing video)

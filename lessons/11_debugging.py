@@ -17,7 +17,7 @@
 # middle of training. At the end: where Ray keeps its logs, and the tools to look
 # at a running Ray.
 #
-# Time: about 20 minutes, of which about a minute is training (most of it the
+# Time: about 20 minutes, of which under a minute is training (most of it the
 # fault-tolerance run near the end).
 
 # %%
@@ -343,8 +343,9 @@ pd.DataFrame(rows).set_index("env")
 # often, because the crashes are seeded by runner and board: env runner 1 crashes
 # at step 65 of its very first episode, and a restarted runner starts from the
 # same seed, so it crashes at step 65 again each time it comes back (look for
-# `in step 65 on env runner 1` in the log). The course's full run counted 7
-# restarts in 16 iterations, where the crash rate alone suggests about 3. A
+# `in step 65 on env runner 1` in the log). The course's full runs counted 5 to
+# 7 restarts in 16 iterations (two runs), where the crash rate alone suggests
+# about 3. A
 # restart helps against a crash that comes at random, not against one that
 # comes at the same place every time.
 #

@@ -119,13 +119,15 @@ table
 #   agent1 (row 3 vs row 4) its edge is much smaller, sometimes nothing: it
 #   learned where the trained agent1 tends to go, not chasing in general.
 # - **Both learned against each other.** A random agent2 is the weaker chaser
-#   (compare agent2's column in rows 1 and 2), yet agent1 may do no better
-#   against it (row 2) than against the trained one (row 1), or even worse: it
+#   (compare agent2's column in rows 1 and 2), yet agent1 does not reliably
+#   score more against it (row 2) than against the trained one (row 1): it
 #   learned to play against *that* opponent. Its observation holds agent2's
-#   cell, so a random agent2 shows it situations it rarely met in training. How
-#   large the gap is depends on the agents: in the course's full run, which used
-#   its Exercise 2 agents, agent1 scored about +35 against the trained agent2
-#   and about +21 against a random one. This **co-adaptation** is the classic
+#   cell, so a random agent2 shows it situations it rarely met in training, and
+#   how agent1 copes with them varies a lot between runs. In the course's two
+#   full runs, which used its Exercise 2 agents, agent1 scored about +35 against
+#   the trained agent2 both times, but against a random one about +21 in one
+#   run and about +38 in the other. Compare with your table. This
+#   **co-adaptation** is the classic
 #   pitfall of training agents only against each other; training against a mix
 #   of opponents (random ones, or older versions of the other agent) is the
 #   usual remedy.
