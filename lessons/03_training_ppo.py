@@ -15,7 +15,7 @@
 # uses different settings from RLlib's defaults, and what they buy on a
 # laptop.
 #
-# Time: about 25 minutes, of which about 15 seconds are training.
+# Time: about 25 minutes, of which 15 to 20 seconds are training.
 
 # %%
 # How much this notebook trains: the full course for you, a short run in CI.
@@ -391,11 +391,12 @@ print(f"after {int(history[-1]['env_steps']):,} env steps")
 # %% [markdown]
 # Your lines will not match ours exactly: with two env runner processes, runs
 # are not repeatable step for step, even with `seed=0`. In our full-length runs
-# agent1 went from a few points (+2 to +5) over the first 3 iterations to
-# between about +27 and +29 over the last 5. agent2 went from about -8, under 2
-# catches per episode, to between about -5 and -3, roughly 5 or 6 catches per
-# episode: it learned to chase, although its return stays below zero, because it
-# pays -0.1 on every one of the other 90-odd steps. The two learn against each
+# agent1 went from a few points at most (between about -1 and +5) over the first
+# 3 iterations to between about +27 and +29 over the last 5. agent2 went from
+# between about -8 and -6, 2 to 3 catches per episode, to between about -5 and
+# -3, roughly 5 or 6 catches per episode: it learned to chase, although its
+# return stays below zero, because it pays -0.1 on every one of the other 90-odd
+# steps. The two learn against each
 # other: each catch agent2 learns is -1.0 for agent1.
 
 # %% [markdown]
@@ -405,11 +406,12 @@ print(f"after {int(history[-1]['env_steps']):,} env steps")
 # and measures the wall time until agent1's return, averaged over its last 100
 # episodes, reaches 18 (the same measure Stable-Baselines3 reports): the course
 # settings, RLlib's default PPO settings, and Stable-Baselines3's PPO with its
-# defaults training agent1 alone against a random agent2. On our 2-core machine
-# (3 seeds each, medians): the course settings took **about 19 s**, SB3 about
-# 49 s (with the easier job: its agent2 never learns to chase), and RLlib's
-# defaults had not got there after 2 minutes (agent1 at about 8). The full output
-# is in `bench/README.md`. Run it yourself with `python bench/time_to_target.py`
+# defaults training agent1 alone against a random agent2. On our 2-core machine,
+# with nothing else running (5 seeds each, medians): the course settings took
+# **10.2 s**, SB3 38.1 s (0.27 times SB3's time, although SB3 has the easier
+# job: its agent2 never learns to chase). RLlib's defaults, in an earlier run
+# with 3 seeds, had not got there after 2 minutes (agent1 at about 8). The full
+# output is in `bench/README.md`. Run it yourself with `python bench/time_to_target.py`
 # (it takes several minutes).
 
 # %% [markdown]

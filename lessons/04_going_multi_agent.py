@@ -217,9 +217,10 @@ print(f"{'one shared module':>18} {shared_last['agent1']:>+8.1f} {shared_last['a
 print(f"{'a module each':>18} {separate_last['agent1']:>+8.1f} {separate_last['agent2']:>+8.1f}")
 
 # %% [markdown]
-# In our full-length runs agent1 scored about +27 with a module of its own and
-# +16 to +18 with the shared one; agent2 ended between about -8.5 and -6 in both
-# setups. Do not read much into that. Even with `seed=0`, runs with several env
+# In our full-length runs agent1 scored between about +16 and +27 with a module
+# of its own and +16 to +18 with the shared one (in one run the two setups came
+# out level); agent2 ended between about -8.5 and -6 in both setups. Do not read
+# much into that. Even with `seed=0`, runs with several env
 # runners are not repeatable step for step, and each row of the table is one
 # run's mean over only 5 iterations. And returns mix up many things: agent1's
 # return also depends on the agent2 it met, and that is a different agent2 in
@@ -275,10 +276,13 @@ print(f"{'uniform random':>20}: {0.25:.2f}")
 
 # %% [markdown]
 # In our runs this input shows the conflict: p1 (the explorer) puts most of its
-# probability (0.7 to over 0.9) on "left", away from agent2; p2 (the chaser)
-# puts the largest share (0.5 to 0.9) on "right", onto agent1; the shared module
-# has to answer both with one distribution (about 0.45 on "right", 0.3 on "up")
-# and does neither job. But one input is one example, and in another run the
+# probability (0.7 to over 0.9) on "left", away from agent2, while p2 (the
+# chaser) wants something else. Which move p2 prefers changed between our runs
+# (in some, most of its probability went on "right", onto agent1; in another it
+# split between "up" and "right"), so read your own printout. Either way the two
+# roles want different actions on the same input, and the shared module has to
+# answer both with one distribution (about 0.45 on "right", 0.3 on "up") and
+# does neither job. But one input is one example, and in another run the
 # separate modules may not disagree so neatly on `[44, 45]`. The average over
 # all side-by-side placements is steadier, and it tells a different story: every
 # module steps onto the other agent about as often as a random mover (0.25-0.28
@@ -328,10 +332,14 @@ for name, module in (("p1, 80 iterations", pretrained["p1"]), ("p2, 80 iteration
 
 # %% [markdown]
 # What the evidence says: on average over all inputs, none of these modules pays
-# much attention to where the other agent is. The chaser p2 puts hardly more
-# weight on moves towards agent1 than a random mover (0.45 to 0.47 in our runs,
-# 0.49 after 80 iterations, against 0.45), and the explorer p1 does not move away
-# from agent2 (0.52 to 0.53, and 0.55 after 80 iterations). Each role mostly
+# much attention to where the other agent is. A random mover puts 0.45 of its
+# probability on moves towards the other agent; our modules put about half
+# (between 0.45 and 0.57 over our runs, and 0.49 and 0.55 after 80 iterations),
+# and how the two roles compare changed from run to run: in some the chaser p2
+# leaned towards agent1 less than the explorer p1, in another a little more. The
+# explorer p1 never moves away from agent2 (0.52 to 0.53, and 0.55 after 80
+# iterations). Compare the figures in your own printout: a gap of a few
+# hundredths in one run is not a learned chase. Each role mostly
 # learned a route from its own position (chapter 5 draws agent1's); agent2
 # catches agent1 where their routes cross. So in this game, at these training
 # lengths, the roles have little to disagree about yet: the conflict we saw on

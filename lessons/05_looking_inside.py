@@ -14,7 +14,7 @@
 # action probabilities, sample an action, and check that this is exactly what the
 # algorithm does when it plays.
 #
-# Time: about 15 minutes, of which about 12 seconds are training.
+# Time: about 15 minutes, of which about 11 seconds are training.
 
 # %%
 # How much this notebook trains: the full course for you, a short run in CI.
@@ -183,9 +183,10 @@ plt.tight_layout()
 # Look at the third board: agent2 stands right below agent1, so "down" would be a
 # collision (-1 for agent1) and "up", "left" or "right" would be better. Does your
 # agent1 see that? Compare with the middle board, same cell, agent2 far away. In
-# our run "down" went from 0.77 to 0.57 and "up" from 0.05 to 0.12: a shift away
-# from agent2, but "down", straight into it, is still by far the most likely
-# move. That is not a clear "avoid". After only 15 iterations that is typical:
+# our run "down" went from 0.24 to 0.19 and "up" from 0.47 to 0.53: a small
+# shift away from agent2, but "up" was already the most likely move with agent2
+# far away, and "down", straight into agent2, still gets almost one chance in
+# five. That is not a clear "avoid". After only 15 iterations that is typical:
 # the first thing a policy learns is the big, frequent reward (new cells, away
 # from the walls); a rare situation like this one, where the *other* agent's
 # cell matters, comes much later. Chapter 12's agents, trained for 80
@@ -240,8 +241,8 @@ ax.set_title("agent1's most likely move per cell (agent2 at [9, 9])", fontsize=9
 plt.tight_layout()
 
 # %% [markdown]
-# In our run the line reaches 25 different cells from `[0, 0]`, then comes back
-# to `[6, 7]` and would go round the same loop of 6 cells forever (with agent2
+# In our run the line reaches 19 different cells from `[0, 0]`, then comes back
+# to `[5, 2]` and would go round the same loop of 10 cells forever (with agent2
 # parked in its corner), at -0.5 a step. The policy cannot know it has been there
 # before. What gets agent1 out in practice is that the arrows are probabilities:
 # acting by **sampling**, it sometimes takes another branch and leaves the loop.

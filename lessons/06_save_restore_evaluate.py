@@ -14,7 +14,7 @@
 # checkpoint contains, restore it into a fresh algorithm and into a bare network
 # without any algorithm around it, and watch the restored agents play.
 #
-# Time: about 15 minutes, of which about 20 seconds are training.
+# Time: about 15 minutes, of which 15 to 20 seconds are training.
 
 # %%
 # How much this notebook does: the full course for you, a short run in CI.
@@ -95,11 +95,11 @@ print("last training iteration:              ",
 # not at the same value. Why not? They are different episodes, and the training
 # iteration's were played with older weights. And one episode's return swings a
 # lot: the 200-episode comparison further down prints a standard error (the ±
-# figure) for agent1's mean, 0.56 in our run, which means a spread of about 8
-# points from one episode to the next ($0.56 \times \sqrt{200} \approx 8$). A
-# mean over 20 episodes is good to about ±2 points ($8 / \sqrt{20} \approx
-# 1.8$), so two such means differing by a few points is no surprise. For a
-# sharper number, evaluate more episodes.
+# figure) for agent1's mean, about 0.55 (0.53 and 0.56 in two runs), which means
+# a spread of about 8 points from one episode to the next ($0.55 \times
+# \sqrt{200} \approx 8$). A mean over 20 episodes is good to about ±2 points
+# ($8 / \sqrt{20} \approx 1.8$), so two such means differing by a few points is
+# no surprise. For a sharper number, evaluate more episodes.
 
 # %% [markdown]
 # ## Save a checkpoint
@@ -235,8 +235,8 @@ for name, policies in ways.items():
 
 # %% [markdown]
 # All three lines play the same 200 episodes. Greedy play costs agent1 most of
-# its return: in our runs it scored between about +19 and +28 when both agents
-# sampled, and about +4 when both played greedily. Chapter 5 showed why: agent1
+# its return: in our runs it scored between about +19 and +30 when both agents
+# sampled, and only about +3 to +4 when both played greedily. Chapter 5 showed why: agent1
 # sees positions only, so its most likely moves trace a fixed route that runs
 # into a loop over cells it has already visited, -0.5 a step; sampling takes it
 # off the loop. A greedy agent1 is also perfectly predictable, and agent2's
