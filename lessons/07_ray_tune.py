@@ -427,7 +427,8 @@ for trial, checkpoints in after.items():
 #
 # We ran this exact sweep for the full 100 iterations with three seeds
 # (`bench/exercise2_target.py`; table and plot in `bench/README.md`). All six
-# trials passed 35, first at iterations 44 to 69, and then levelled off: averaged
+# trials passed 35, first at iterations 44 to 69 (in a later full run of this
+# notebook, iteration 71), and then levelled off: averaged
 # over their last 5 iterations, 35.4-37.3 with batch 3000 and 36.4-40.2 with
 # batch 4000, which (worked out from the two agents' returns) is agent1 covering
 # about 60-63 new cells per episode. Only one trial (seed 0, batch 4000) reached
