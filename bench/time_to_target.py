@@ -218,27 +218,28 @@ def main(argv=None) -> dict:
     print()
     print(table(results, seeds, args.target, args.max_seconds))
     if args.json:
-        write_json(args.json, results, args)
+        write_json(args.json, results, seeds, args)
     return results
 
 
-def write_json(path: str, results: dict, args) -> None:
+def write_json(path: str, results: dict, seeds: list[int], args) -> None:
     import json
     import os
     from datetime import datetime, timezone
-    from importlib.metadata import version
     from pathlib import Path
+
+    from handson_rl.maintainers.site import installed_versions
 
     runs = [
         {"setup": LABELS[name], "seed": seed, **{k: v for k, v in run.items() if _plain(v)}}
         for name, name_runs in results.items()
-        for seed, run in zip([int(s) for s in args.seeds.split(",") if s.strip()], name_runs)
+        for seed, run in zip(seeds, name_runs)
     ]
     data = {
         "command": "python bench/time_to_target.py " + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if k != "json"),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "versions": {pkg: version(pkg) for pkg in ("ray", "torch", "gymnasium")},
+        "versions": installed_versions(),
         "cpus": os.cpu_count(),
         "target": args.target,
         "max_seconds": args.max_seconds,

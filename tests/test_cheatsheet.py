@@ -75,6 +75,16 @@ def logged_deprecations():
             lg.removeHandler(handler)
 
 
+def warns_and_maps(old_name: str, attr: str, value, *builders) -> None:
+    """Each builder (old code) logs a DeprecationWarning naming ``old_name`` and
+    still sets the new setting ``attr`` to ``value``."""
+    for build in builders:
+        with logged_deprecations() as records:
+            config = build()
+        assert getattr(config, attr) == value
+        assert any(old_name in r for r in records), records
+
+
 def raises(exc, fn, match=None):
     with pytest.raises(exc, match=match):
         fn()
@@ -182,18 +192,18 @@ def check_num_envs_per_worker(request):
     )
     return "Raises"
 
+
 def check_evaluation_num_workers(request):
     from ray.rllib.algorithms.ppo import PPOConfig
 
     assert PPOConfig().evaluation(evaluation_num_env_runners=2).evaluation_num_env_runners == 2
-    with logged_deprecations() as records:
-        config = PPOConfig().evaluation(evaluation_num_workers=2)
-    assert config.evaluation_num_env_runners == 2
-    assert any("evaluation_num_workers" in r for r in records), records
-    with logged_deprecations() as records:
-        config = PPOConfig.from_dict({"evaluation_num_workers": 2})
-    assert config.evaluation_num_env_runners == 2
-    assert any("evaluation_num_workers" in r for r in records), records
+    warns_and_maps(
+        "evaluation_num_workers",
+        "evaluation_num_env_runners",
+        2,
+        lambda: PPOConfig().evaluation(evaluation_num_workers=2),
+        lambda: PPOConfig.from_dict({"evaluation_num_workers": 2}),
+    )
     raises(ValueError, lambda: PPOConfig().evaluation_num_workers)
     raises(ValueError, lambda: setattr(PPOConfig(), "evaluation_num_workers", 2))
     return "Warns"
@@ -240,10 +250,7 @@ def check_num_sgd_iter(request):
     from ray.rllib.algorithms.ppo import PPOConfig
 
     assert PPOConfig().training(num_epochs=7).num_epochs == 7
-    with logged_deprecations() as records:
-        config = PPOConfig().training(num_sgd_iter=7)
-    assert config.num_epochs == 7
-    assert any("num_sgd_iter" in r for r in records), records
+    warns_and_maps("num_sgd_iter", "num_epochs", 7, lambda: PPOConfig().training(num_sgd_iter=7))
     return "Warns"
 
 

@@ -77,9 +77,15 @@ class SiteError(RuntimeError):
 
 # --------------------------------------------------------------------- the stamp
 
+def installed_versions() -> dict[str, str]:
+    """``{"ray": "2.60.0", "torch": "2.13.0", "gymnasium": "1.2.2"}`` as installed."""
+    return {pkg: importlib.metadata.version(pkg) for pkg in VERSIONED.values()}
+
+
 def versions() -> str:
     """``Ray 2.60.0, torch 2.13.0, gymnasium 1.2.2`` as installed."""
-    return ", ".join(f"{name} {importlib.metadata.version(pkg)}" for name, pkg in VERSIONED.items())
+    installed = installed_versions()
+    return ", ".join(f"{name} {installed[pkg]}" for name, pkg in VERSIONED.items())
 
 
 def stamp() -> None:
