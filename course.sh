@@ -51,8 +51,9 @@ case "${1:-}" in
     export HANDSON_SITE_HTML="$here/_build/site-smoke/html"
     # 2. Unit and property tests, "are the notebooks in sync with lessons/?", the
     #    built site's checks and the browser tests (JupyterLab and the site); and
-    #    every exercise notebook that differs from its solution, executed headless
-    #    (its stubs' cells skipped), so a stub that breaks later cells is caught.
+    #    every exercise notebook that runs a cell its solution does not, executed
+    #    headless (its stubs' cells skipped), so a stub that breaks later cells is
+    #    caught (the others are checked without a kernel: see conftest.py).
     exec .venv/bin/python -m pytest tests notebooks \
       --nbval-lax --nbval-cell-timeout=900 -p no:cacheprovider --durations=30 "${@:2}"
     ;;

@@ -1,0 +1,90 @@
+"""Which exercise notebooks CI executes, and what it checks without a kernel.
+
+CI executes every solution notebook (the website build). An exercise notebook is
+executed again under nbval only when it runs a cell the solution does not (see
+the repository's conftest.py); for the others, a cell that runs after the
+exercise's skipped cells must not need anything they define.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _repo_conftest():
+    # By path: "import conftest" could find another conftest pytest already imported.
+    spec = importlib.util.spec_from_file_location("repo_conftest", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+conftest = _repo_conftest()
+EXERCISE_NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if not conftest.same_as_solution(p))
+
+
+def _notebook(tmp_path: Path, folder: str, cells: list[tuple[str, list[str]]]) -> Path:
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": source, "metadata": {"tags": tags}, "outputs": [], "execution_count": None}
+            for source, tags in cells
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    }
+    path = tmp_path / folder / "01_x.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def test_the_course_has_exercise_notebooks():
+    assert [p.name[:2] for p in EXERCISE_NOTEBOOKS] == ["02", "07", "08", "09"]
+
+
+@pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_cell_after_a_skipped_exercise_cell_needs_it(path):
+    assert conftest.names_missing_after_skipped_cells(path) == []
+
+
+def test_ci_executes_exercise_1_whose_stub_runs_and_leaves_out_the_others():
+    executed = [p.name[:2] for p in EXERCISE_NOTEBOOKS if not conftest.runs_only_solution_cells(p)]
+    assert executed == ["02"]  # def run_episode(...): raise NotImplementedError  runs in CI
+
+
+def test_a_later_cell_reading_what_only_a_skipped_cell_binds_is_reported(tmp_path):
+    cells = [("import ray", []), ("results = fit()", ["nbval-skip"]), ("print(results)", []), ("ray.shutdown()", [])]
+    path = _notebook(tmp_path, "notebooks", cells)
+    assert conftest.names_missing_after_skipped_cells(path) == [
+        "01_x.ipynb cell 2 reads 'results': only a skipped cell binds it"
+    ]
+
+
+def test_a_name_bound_again_by_an_executed_cell_is_fine(tmp_path):
+    cells = [("results = fit()", ["nbval-skip"]), ("results = None", []), ("def f(results):\n    return results", []),
+             ("print(results, f)", [])]
+    assert conftest.names_missing_after_skipped_cells(_notebook(tmp_path, "notebooks", cells)) == []
+
+
+def test_a_later_cell_calling_a_stub_is_reported(tmp_path, monkeypatch):
+    _notebook(tmp_path, "solutions", [("def play():\n    return 1", []), ("play()", [])])
+    path = _notebook(tmp_path, "notebooks", [("def play():\n    raise NotImplementedError", []), ("play()", [])])
+    monkeypatch.setattr(conftest, "ROOT", tmp_path)
+    assert conftest.names_missing_after_skipped_cells(path) == [
+        "01_x.ipynb cell 1 reads 'play': a stub defines it (calling it raises)"
+    ]
+    assert not conftest.runs_only_solution_cells(path)  # the stub cell runs: nbval executes it
+
+
+def test_a_notebook_whose_differing_cells_are_all_skipped_runs_only_solution_cells(tmp_path, monkeypatch):
+    _notebook(tmp_path, "solutions", [("import ray", []), ("x = 1", ["check"]), ("ray.shutdown()", [])])
+    path = _notebook(tmp_path, "notebooks", [("import ray", []), ("raise NotImplementedError", ["nbval-skip"]),
+                                             ("ray.shutdown()", [])])
+    monkeypatch.setattr(conftest, "ROOT", tmp_path)
+    assert conftest.runs_only_solution_cells(path)
+    assert not conftest.same_as_solution(path)
