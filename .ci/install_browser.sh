@@ -21,6 +21,7 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-if [ -x .venv/bin/python ]; then
+# (course.sh test installs the extra with the others, in one pip call.)
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c "import playwright" 2>/dev/null; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[browser]"
 fi

@@ -416,8 +416,11 @@ print(f"after {result['training_iteration']} iteration(s): {failures} env step f
 # %% [markdown]
 # ## Where Ray keeps its logs, and how to look at a running Ray
 #
-# Every Ray instance writes a *session* folder; `session_latest` points to the
-# newest. Its `logs/` folder has one file per process: `raylet.out` (the node's
+# Every Ray instance writes a *session* folder in Ray's temp dir (`/tmp/ray` by
+# default), named by `ray.get_runtime_context().get_session_name()`;
+# `session_latest` points to the newest, which is yours only while no other Ray
+# (a second notebook, a test run) started after it. Its `logs/` folder has one
+# file per process: `raylet.out` (the node's
 # scheduler), `gcs_server.out` (the head's directory), and `worker-*.out` /
 # `worker-*.err` for every worker process, which is where an env runner's
 # `print`s and tracebacks end up, even when nobody was watching.
@@ -425,7 +428,8 @@ print(f"after {result['training_iteration']} iteration(s): {failures} env step f
 # %%
 from pathlib import Path
 
-session = Path(ray.get_runtime_context().get_temp_dir()) / "session_latest" / "logs"
+context = ray.get_runtime_context()
+session = Path(context.get_temp_dir()) / context.get_session_name() / "logs"
 print(session)
 logs = sorted(p.name for p in session.iterdir())
 print(len(logs), "files, e.g.", [name for name in logs if name.startswith(("raylet", "gcs_server"))][:4])
@@ -474,8 +478,8 @@ ray.shutdown()
 #   own way; RLlib's checker catches the last, `episode_problems` all three.
 # - `restart_failed_env_runners` (and `restart_failed_sub_environments`) keep
 #   training going through crashes; `result["fault_tolerance"]` counts restarts.
-# - Logs live in `<temp dir>/session_latest/logs`; `ray status`, `ray list
-#   actors` and the dashboard show a running Ray.
+# - Logs live in `<temp dir>/<session name>/logs` (`session_latest` is the
+#   newest); `ray status`, `ray list actors` and the dashboard show a running Ray.
 #
 # **Try next:** set `"break": True` in the first training cell and step through
 # the arena's `step()`; write your own broken env (a reward for an agent that did

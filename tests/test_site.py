@@ -109,6 +109,7 @@ def _built_site() -> Path | None:
     return Path(html) if html else None
 
 
+@pytest.mark.built_site
 def test_built_site():
     html = _built_site()
     if html is None:
