@@ -2,6 +2,7 @@
 
     python bench/time_to_target.py [--seeds 0,1,2] [--only course,defaults,sb3]
                                    [--max-seconds 240] [--target 18]
+                                   [--variant NAME:SETTING=VALUE[,SETTING=VALUE]] ...
 
 Time-to-target (COURSE.md section 6) is the wall time from the first ``train()``
 call (SB3: from ``learn()``) until agent1's mean return over its last 100 finished
@@ -11,6 +12,10 @@ run once per seed, one after the other in this one process (never two at once):
 - ``course``: :func:`handson_rl.training.arena_ppo_config`, both modules p1/p2 trained.
 - ``defaults``: RLlib's PPO defaults (:func:`handson_rl.training.rllib_default_ppo_config`:
   only the one-hot connector and the p1/p2 mapping added), both modules trained.
+- ``--variant mb1000:minibatch_size=1000``: the course setup with some of its
+  settings changed (:data:`handson_rl.training.config.COURSE_SETTINGS` names),
+  timed in the same process, after the course setup: to measure a lever before
+  changing the course.
 - ``sb3``: Stable-Baselines3 PPO with its defaults, training agent1 against a
   uniformly random agent2 (:class:`handson_rl.arena.single_agent.SingleAgentView`); an easier
   game (agent2 never learns to chase), shown as the familiar reference. Needs the
@@ -41,12 +46,12 @@ from _load import OtherLoad  # noqa: E402  (bench/ is the script's folder)
 
 
 # ------------------------------------------------------------------- setups
-def run_rllib(setup: str, seed: int, target: float, max_seconds: float) -> dict:
+def run_rllib(setup: str, seed: int, target: float, max_seconds: float, overrides: dict | None = None) -> dict:
     from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
     from handson_rl.training.loop import train_until
 
-    if setup == "course":
-        config = arena_ppo_config(seed=seed)
+    if setup == "course" or overrides is not None:
+        config = arena_ppo_config(seed=seed, **(overrides or {}))
     else:
         config = rllib_default_ppo_config(seed=seed)
     algo = config.build_algo()
@@ -171,6 +176,29 @@ def table(results: dict[str, list[dict]], seeds: list[int], target: float, cap: 
     return "\n".join(lines)
 
 
+def parse_variant(text: str) -> tuple[str, dict]:
+    """``"mb1000:minibatch_size=1000,lr=0.005"`` -> ``("mb1000", {...})``, checked against the course settings."""
+    import ast
+    import re
+
+    from handson_rl.training.config import COURSE_SETTINGS
+
+    name, sep, rest = text.partition(":")
+    if not sep or not name.strip() or not rest.strip():
+        raise ValueError(f"--variant {text!r}: write NAME:SETTING=VALUE[,SETTING=VALUE], e.g. mb1000:minibatch_size=1000")
+    overrides = {}
+    for item in re.split(r",\s*(?=\w+\s*=)", rest):  # a comma before the next SETTING=, not inside [32, 32]
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or key not in COURSE_SETTINGS:
+            raise ValueError(f"--variant {text!r}: {key!r} is not one of the course settings {sorted(COURSE_SETTINGS)}")
+        try:
+            overrides[key] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            overrides[key] = value.strip()
+    return name.strip(), overrides
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
@@ -184,12 +212,29 @@ def main(argv=None) -> dict:
     parser.add_argument(
         "--json", help="also write every run to this JSON file (the website plots bench/results/time_to_target.json)"
     )
+    parser.add_argument(
+        "--variant", action="append", default=[], metavar="NAME:SETTING=VALUE[,...]",
+        help="also time the course setup with these settings changed (repeatable), e.g. mb1000:minibatch_size=1000",
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     setups = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(setups) - set(SETUPS))
     if unknown or not setups or not seeds:
         parser.error(f"--only takes a subset of {','.join(SETUPS)} (got {unknown or setups}); --seeds at least one")
+    variants = {}
+    for text in args.variant:
+        try:
+            name, overrides = parse_variant(text)
+        except ValueError as err:
+            parser.error(str(err))
+        if name in SETUPS or name in variants:
+            parser.error(f"--variant name {name!r} is taken; choose another")
+        variants[name] = overrides
+        LABELS[name] = f"course, {name}"
+    # Variants run right after the course setup (before sb3), so the two compare closely.
+    at = setups.index("course") + 1 if "course" in setups else len(setups)
+    setups[at:at] = list(variants)
 
     import ray
 
@@ -204,7 +249,7 @@ def main(argv=None) -> dict:
                 if name == "sb3":
                     run = run_sb3(seed, args.target, args.max_seconds)
                 else:
-                    run = run_rllib(name, seed, args.target, args.max_seconds)
+                    run = run_rllib(name, seed, args.target, args.max_seconds, variants.get(name))
                 results[name].append(run)
                 print(
                     f"{LABELS[name]}, seed {seed}: "
@@ -217,6 +262,8 @@ def main(argv=None) -> dict:
             ray.shutdown()
     print()
     print(table(results, seeds, args.target, args.max_seconds))
+    for name, overrides in variants.items():
+        print(f"course, {name} = arena_ppo_config({', '.join(f'{k}={v!r}' for k, v in overrides.items())})")
     if args.json:
         write_json(args.json, results, seeds, args)
     return results

@@ -34,3 +34,23 @@ def test_env_is_fast(bench, capsys):
     # load on the machine only ever slows a repeat down.
     result = bench.main(["--steps", "50000", "--repeats", "3"])
     assert max(result["rates"]) > 50_000, capsys.readouterr().out
+
+
+def _time_to_target():
+    import sys
+
+    sys.path.insert(0, str(BENCH.parent))  # time_to_target imports bench/_load.py
+    spec = importlib.util.spec_from_file_location("time_to_target", BENCH.parent / "time_to_target.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_time_to_target_variants_are_course_settings():
+    ttt = _time_to_target()
+    assert ttt.parse_variant("mb1000:minibatch_size=1000, lr=0.005") == ("mb1000", {"minibatch_size": 1000, "lr": 0.005})
+    assert ttt.parse_variant("nets:fcnet_hiddens=[32, 32]") == ("nets", {"fcnet_hiddens": [32, 32]})
+    with pytest.raises(ValueError, match="not one of the course settings"):
+        ttt.parse_variant("x:learning_rate=0.1")
+    with pytest.raises(ValueError, match="NAME:SETTING=VALUE"):
+        ttt.parse_variant("minibatch_size=1000")
