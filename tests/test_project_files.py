@@ -44,6 +44,24 @@ def test_gymnasium_pin_is_the_one_ray_pins():
     assert ray_gym[0].split(";")[0].split("==")[1] == _pyproject_pins()["gymnasium"][1]
 
 
+def test_importing_ray_does_not_compile_rfc3987_syntax():
+    """The jsonschema pin keeps rfc3987-syntax (a grammar compiled at import, about
+    1.5 s in every process that imports Ray) out of the environment."""
+    import subprocess
+    import sys
+
+    assert _pyproject_pins()["jsonschema"][1] == "4.24.0"
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, ray; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"], (
+        "import ray loaded rfc3987_syntax/lark: jsonschema is not the pinned 4.24.0 "
+        "(bash course.sh setup reinstalls the pins)"
+    )
+
+
 def test_environment_yml_matches_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     deps = env["dependencies"]
