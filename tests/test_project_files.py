@@ -45,8 +45,8 @@ def test_gymnasium_pin_is_the_one_ray_pins():
 
 
 def test_importing_ray_does_not_compile_rfc3987_syntax():
-    """The jsonschema pin keeps rfc3987-syntax (a grammar compiled at import, about
-    1.5 s in every process that imports Ray) out of the environment."""
+    """The jsonschema pin keeps rfc3987-syntax (a grammar compiled at import, 1-2 s
+    in every process that imports Ray) out of the environment."""
     import subprocess
     import sys
 
