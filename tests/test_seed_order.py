@@ -14,7 +14,6 @@ import pytest
 from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
 
 
-
 def test_configs_list_modules_in_a_fixed_order():
     assert list(arena_ppo_config(seed=0).policies) == ["p1", "p2"]
     assert list(rllib_default_ppo_config().policies) == ["p1", "p2"]
