@@ -51,9 +51,14 @@ case "${1:-}" in
     #    the build, unless it is tagged raises-exception), then checks the pages: no
     #    error output, no broken link, image or script. Each chapter spends part of
     #    its time waiting for Ray's processes to start, which the tests fill.
+    #    `set -m` gives the build its own process group, so that an interrupted run
+    #    stops all of it (the build and the Sphinx process it starts; their kernels
+    #    end with their parent), not just its first process.
+    set -m
     .venv/bin/python -m handson_rl.maintainers.site --budget smoke --no-cache >"$site_log" 2>&1 &
     site_pid=$!
-    trap 'kill "$site_pid" 2>/dev/null || true' EXIT
+    set +m
+    trap 'kill -- "-$site_pid" 2>/dev/null || true' EXIT
     # 2. Meanwhile: unit and property tests, "are the notebooks in sync with
     #    lessons/?", the browser tests in JupyterLab, and every exercise notebook
     #    that runs a cell its solution does not, executed headless (its stubs'

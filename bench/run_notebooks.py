@@ -1,6 +1,7 @@
 """Time every solution notebook at the full budget, one after another, as a learner runs them.
 
     python bench/run_notebooks.py [--only 03,07] [--budget full|smoke] [--out DIR]
+                                  [--cells N] [--no-run]
 
 Each notebook runs in a fresh kernel (nbclient, the engine behind ``jupyter
 nbconvert --execute``), from the repository root's ``solutions/`` folder, one at a
@@ -8,12 +9,15 @@ time. The table gives each chapter's wall time (kernel start included), whether 
 ran without an error, and the CPU seconds the rest of the machine used meanwhile
 (see ``_load.py``): the README's chapter times are only honest from an idle run.
 Executed copies go to ``--out`` (default ``outputs/bench_notebooks/``) so that
-their outputs can be read afterwards.
+their outputs can be read afterwards. After the table come each chapter's ``--cells``
+slowest cells (from the execution times nbclient records in each cell's metadata);
+``--no-run`` prints only those, from the executed copies of an earlier run.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import time
 from pathlib import Path
@@ -43,17 +47,48 @@ def run(path: Path, out_dir: Path, timeout: int) -> dict:
     return {"notebook": path.stem, "seconds": seconds, "error": error, "other_cpu": load.seconds}
 
 
+def slowest_cells(path: Path, count: int) -> list[tuple[float, int, str]]:
+    """(seconds, cell number, first line) of the ``count`` slowest code cells of an executed notebook."""
+    nb = nbformat.read(path, as_version=4)
+    cells = []
+    for number, cell in enumerate(nb.cells):
+        timing = cell.metadata.get("execution", {})
+        if cell.cell_type != "code" or "shell.execute_reply" not in timing:
+            continue
+        started, ended = (datetime.datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+                          for key in ("iopub.execute_input", "shell.execute_reply"))
+        first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+        cells.append(((ended - started).total_seconds(), number, first_line[:60]))
+    return sorted(cells, reverse=True)[:count]
+
+
+def print_slowest_cells(paths: list[Path], out_dir: Path, count: int) -> None:
+    print(f"\nslowest {count} cells per chapter (seconds, cell number, first line):")
+    for path in paths:
+        executed = out_dir / path.name
+        if not executed.exists():
+            continue
+        print(f"{path.stem}:")
+        for seconds, number, line in slowest_cells(executed, count):
+            print(f"  {seconds:6.0f}s  cell {number:>3}  {line}")
+
+
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated chapter numbers, e.g. 03,07")
     parser.add_argument("--budget", choices=("full", "smoke"), default="full")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench_notebooks")
     parser.add_argument("--timeout", type=int, default=1800, help="per cell, seconds")
+    parser.add_argument("--cells", type=int, default=3, help="slowest cells to list per chapter")
+    parser.add_argument("--no-run", action="store_true", help="only list the slowest cells of --out's copies")
     args = parser.parse_args(argv)
     os.environ["COURSE_BUDGET"] = args.budget
     wanted = {p.strip() for p in args.only.split(",") if p.strip()}
     paths = sorted(p for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")
                    if not wanted or p.name[:2] in wanted)
+    if args.no_run:
+        print_slowest_cells(paths, args.out, args.cells)
+        return []
     load_before = os.getloadavg()
     rows = []
     print(f"{'notebook':40} {'wall':>8} {'other CPU':>10}  status", flush=True)
@@ -65,6 +100,8 @@ def main(argv=None) -> list[dict]:
     total = sum(r["seconds"] for r in rows)
     print(f"{'total':40} {total:7.0f}s ({total / 60:.1f} min); load average before "
           f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+    if args.cells:
+        print_slowest_cells(paths, args.out, args.cells)
     return rows
 
 

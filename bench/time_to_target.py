@@ -45,6 +45,11 @@ LABELS = {
 from _load import OtherLoad  # noqa: E402  (bench/ is the script's folder)
 
 
+def label(name: str) -> str:
+    """A setup's name in the tables; a ``--variant`` is the course setup with changes."""
+    return LABELS.get(name, f"course, {name}")
+
+
 # ------------------------------------------------------------------- setups
 def run_rllib(setup: str, seed: int, target: float, max_seconds: float, overrides: dict | None = None) -> dict:
     from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
@@ -149,7 +154,7 @@ def table(results: dict[str, list[dict]], seeds: list[int], target: float, cap: 
         for seed, run in zip(seeds, runs):
             shown = _fmt_time(_time(run), run["seconds"])
             lines.append(
-                f"{LABELS[name]:<28} {seed:>4} {shown:>22} {run['env_steps']:>10,} "
+                f"{label(name):<28} {seed:>4} {shown:>22} {run['env_steps']:>10,} "
                 f"{run['final_mean']:>14.1f} {run['other_cpu_s']:>8.1f} s"
             )
     lines += ["", f"{'setup':<28} {'median':>22} {'median env steps':>17} {'vs course':>12}"]
@@ -165,7 +170,7 @@ def table(results: dict[str, list[dict]], seeds: list[int], target: float, cap: 
         else:
             ratio = f"{med / base:.2f}x"
         shown = _fmt_time(med, max(r["seconds"] for r in runs))
-        lines.append(f"{LABELS[name]:<28} {shown:>22} {steps:>17,.0f} {ratio:>12}")
+        lines.append(f"{label(name):<28} {shown:>22} {steps:>17,.0f} {ratio:>12}")
     busy = [r for runs in results.values() for r in runs if r["other_cpu_s"] > 0.1 * r["seconds"] + 1]
     if busy:
         lines += [
@@ -231,7 +236,6 @@ def main(argv=None) -> dict:
         if name in SETUPS or name in variants:
             parser.error(f"--variant name {name!r} is taken; choose another")
         variants[name] = overrides
-        LABELS[name] = f"course, {name}"
     # Variants run right after the course setup (before sb3), so the two compare closely.
     at = setups.index("course") + 1 if "course" in setups else len(setups)
     setups[at:at] = list(variants)
@@ -252,7 +256,7 @@ def main(argv=None) -> dict:
                     run = run_rllib(name, seed, args.target, args.max_seconds, variants.get(name))
                 results[name].append(run)
                 print(
-                    f"{LABELS[name]}, seed {seed}: "
+                    f"{label(name)}, seed {seed}: "
                     f"{_fmt_time(_time(run), run['seconds'])}, {run['env_steps']:,} env steps, "
                     f"last-100 mean {run['final_mean']:.1f}",
                     flush=True,
@@ -278,7 +282,7 @@ def write_json(path: str, results: dict, seeds: list[int], args) -> None:
     from handson_rl.maintainers.site import installed_versions
 
     runs = [
-        {"setup": LABELS[name], "seed": seed, **{k: v for k, v in run.items() if _plain(v)}}
+        {"setup": label(name), "seed": seed, **{k: v for k, v in run.items() if _plain(v)}}
         for name, name_runs in results.items()
         for seed, run in zip(seeds, name_runs)
     ]

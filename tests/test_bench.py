@@ -54,3 +54,91 @@ def test_time_to_target_variants_are_course_settings():
         ttt.parse_variant("x:learning_rate=0.1")
     with pytest.raises(ValueError, match="NAME:SETTING=VALUE"):
         ttt.parse_variant("minibatch_size=1000")
+    assert ttt.label("mb1000") == "course, mb1000"
+    assert ttt.label("course") == "course (arena_ppo_config)"
+
+
+def _sampling_overhead():
+    import sys
+
+    sys.path.insert(0, str(BENCH.parent))  # sampling_overhead imports bench/_load.py
+    spec = importlib.util.spec_from_file_location("sampling_overhead", BENCH.parent / "sampling_overhead.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sampled_counts(env_runner) -> dict:
+    """The env runner's step/episode counters (no timers, no throughputs), as floats."""
+
+    def flat(tree, prefix=()):
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                yield from flat(value, prefix + (key,))
+            else:
+                yield prefix + (key,), value
+
+    return {
+        "/".join(map(str, key)): float(stats.peek())
+        for key, stats in flat(env_runner.get_metrics())
+        if str(key[0]).startswith("num_") and "throughput" not in "/".join(map(str, key))
+    }
+
+
+def test_bulk_count_env_runner_logs_what_rllib_logs(ray_session):
+    # bench/sampling_overhead.py times RLlib's env runner against one that logs its
+    # step counters once per sample() instead of once per env step: the comparison
+    # is fair only if both report the same counts for the same (seeded) sampling.
+    from handson_rl.training.config import arena_ppo_config
+
+    bulk_runner = _sampling_overhead().BulkCountEnvRunner
+    counts = {}
+    for name, cls in (("rllib", None), ("bulk", bulk_runner)):
+        config = arena_ppo_config(seed=3, num_env_runners=0, num_envs_per_env_runner=4)
+        if cls is not None:
+            config = config.env_runners(env_runner_cls=cls)
+        algo = config.build_algo()
+        try:
+            assert type(algo.env_runner).__name__ == ("BulkCountEnvRunner" if cls else "MultiAgentEnvRunner")
+            for _ in range(3):  # 3 x 150 steps on 4 boards: some of the 100-step episodes end
+                algo.env_runner.sample(num_timesteps=150, explore=True)
+            counts[name] = _sampled_counts(algo.env_runner)
+        finally:
+            algo.stop()
+    assert counts["rllib"]["num_env_steps_sampled_lifetime"] >= 450
+    assert counts["rllib"]["num_episodes"] > 0
+    assert counts["bulk"] == counts["rllib"]
+
+
+def test_run_notebooks_lists_the_slowest_cells(tmp_path, capsys):
+    # bench/run_notebooks.py --no-run reads the execution times nbclient records in
+    # each executed cell's metadata; markdown and unexecuted cells are left out.
+    import sys
+
+    import nbformat
+
+    sys.path.insert(0, str(BENCH.parent))
+    spec = importlib.util.spec_from_file_location("run_notebooks", BENCH.parent / "run_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def timed(source, start, end):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["execution"] = {
+            "iopub.execute_input": f"2026-12-01T10:00:{start:02d}.000000Z",
+            "shell.execute_reply": f"2026-12-01T10:00:{end:02d}.500000Z",
+        }
+        return cell
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# title"),
+        timed("\n# setup\nimport ray", 0, 2),
+        timed("train(algo, 30)", 3, 40),
+        nbformat.v4.new_code_cell("never ran"),
+        timed("plot()", 41, 42),
+    ])
+    path = tmp_path / "03_demo.ipynb"
+    nbformat.write(nb, path)
+    assert module.slowest_cells(path, 2) == [(37.5, 2, "train(algo, 30)"), (2.5, 1, "# setup")]
+    module.print_slowest_cells([path], tmp_path, 1)
+    assert "    38s  cell   2  train(algo, 30)" in capsys.readouterr().out

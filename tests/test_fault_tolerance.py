@@ -13,11 +13,10 @@ from handson_rl.training.results import env_steps, healthy_runners, restarts
 class _Context(dict):
     """Stands in for RLlib's EnvContext: a dict with worker/vector indices."""
 
-    def __init__(self, data, worker_index=0, vector_index=0, recreated_worker=False):
+    def __init__(self, data, worker_index=0, vector_index=0):
         super().__init__(data)
         self.worker_index = worker_index
         self.vector_index = vector_index
-        self.recreated_worker = recreated_worker
 
 
 def _steps_until_crash(env, limit=5000):
@@ -54,6 +53,20 @@ def test_crashes_are_seeded_per_runner_and_sub_env():
     flaky._INSTANCES.clear()
     assert [schedule(worker_index=w, vector_index=v) for w in (1, 2) for v in (0, 1)] == first
     assert again != first[0]
+
+
+def test_rllib_does_not_tell_an_env_its_runner_was_restarted():
+    # FlakyArena's docstring and chapter 11 say a restarted env runner replays its
+    # crash schedule because RLlib 2.60's env runners build the EnvContext without
+    # ``recreated_worker`` (only the old API stack's RolloutWorker passes it).
+    import inspect
+
+    from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
+    from ray.rllib.env.single_agent_env_runner import SingleAgentEnvRunner
+
+    for runner in (MultiAgentEnvRunner, SingleAgentEnvRunner):
+        source = inspect.getsource(runner)
+        assert "EnvContext(" in source and "recreated_worker" not in source, runner
 
 
 def test_flaky_arena_passes_the_game_config_through_and_checks_its_own():

@@ -39,10 +39,13 @@ class FlakyArena(MultiAgentArena):
     0.001: about one crash per 10 episodes) and ``crash_seed``. The crash
     generator is seeded with ``(crash_seed, worker_index, vector_index)``, which
     RLlib passes in ``env_config`` (an ``EnvContext``): each env runner and each of
-    its sub-environments crashes on its own schedule, the same in every run (an
-    env re-created after a crash, or in a restarted runner, gets the next one in
-    the sequence; a restarted runner draws a fresh one). The crash happens before
-    the step changes anything.
+    its sub-environments crashes on its own schedule, the same in every run. An
+    env re-created within a process (after a crash) gets the next schedule of its
+    slot. A restarted env runner is a new process, where that count starts again,
+    so it replays its first schedule: RLlib 2.60's env runners do not tell the env
+    that their runner was restarted (``EnvContext.recreated_worker`` is only set
+    by the old API stack's ``RolloutWorker``). Chapter 11 shows the replay. The
+    crash happens before the step changes anything.
     """
 
     def __init__(self, config: Mapping | None = None):
@@ -56,17 +59,12 @@ class FlakyArena(MultiAgentArena):
         self.crash_prob = crash_prob
         self.worker_index = int(getattr(config, "worker_index", 0))
         self.vector_index = int(getattr(config, "vector_index", 0))
-        # A re-created env must not replay the schedule that crashed it. Within a
-        # process (RLlib re-creates envs after a crash), count the envs made for
-        # this slot; in a restarted env runner (``recreated_worker``: a new process,
-        # where that count starts again) draw a fresh seed from the OS.
-        self.recreated = bool(getattr(config, "recreated_worker", False))
+        # An env re-created in the same process (RLlib does that after a crash) must
+        # not replay the schedule that crashed it: count the envs made for this slot.
         slot = (self.worker_index, self.vector_index)
         _INSTANCES[slot] = instance = _INSTANCES.get(slot, -1) + 1
         self._crash_rng = np.random.default_rng(
-            None
-            if self.recreated
-            else [int(own["crash_seed"]), self.worker_index, self.vector_index, instance]
+            [int(own["crash_seed"]), self.worker_index, self.vector_index, instance]
         )
         self.crashes = 0
 
