@@ -35,6 +35,73 @@ def test_play_episode_and_mean_returns():
     assert stats["agent1"]["sem"] > 0
 
 
+class _LinearModule:
+    """A stand-in for a trained module: logits linear in the one-hot observation."""
+
+    def __init__(self, seed=0):
+        import torch
+
+        torch.manual_seed(seed)
+        self.layer = torch.nn.Linear(200, 4)
+        self.forward_passes = 0
+
+    def forward_inference(self, batch):
+        import torch
+        from ray.rllib.core.columns import Columns
+
+        self.forward_passes += len(batch[Columns.OBS])
+        with torch.no_grad():
+            return {Columns.ACTION_DIST_INPUTS: self.layer(batch[Columns.OBS])}
+
+
+class _WithoutMemo:
+    def __init__(self, policy):
+        self.act = policy.act
+
+
+def test_module_policy_memoizes_only_inside_its_block():
+    from handson_rl.training.policies import ModulePolicy
+
+    module = _LinearModule()
+    policy = ModulePolicy(module, seed=0)
+    obs = np.array([3, 97])
+    first = policy.probabilities(obs)
+    policy.probabilities(obs)
+    assert module.forward_passes == 2  # outside the block: a forward pass per call
+    with policy.memoized():
+        with policy.memoized():  # nested: the outer memory serves
+            inside = [policy.probabilities(np.array([3, 97])) for _ in range(5)]
+        policy.probabilities(np.array([3, 97]))  # still remembered after the inner block
+        policy.probabilities(np.array([4, 97]))
+        assert module.forward_passes == 4  # one per distinct observation
+        assert all(np.array_equal(p, first) for p in inside)
+        with pytest.raises(ValueError):
+            inside[0][0] = 1.0  # the remembered arrays are read-only
+        with pytest.raises(ValueError, match="two cell indices"):
+            policy.probabilities(np.array([3.0, 97.0]))  # still checked, never remembered
+        with pytest.raises(ValueError, match="0..99"):
+            policy.act(np.array([3, 100]))
+    policy.probabilities(obs)
+    assert module.forward_passes == 5  # the memory ended with the block
+    assert policy._memo is None
+
+
+def test_mean_returns_memoizes_module_policies_with_the_same_results():
+    from handson_rl.training.policies import ModulePolicy
+
+    def policies(memo):
+        made = {"agent1": ModulePolicy(_LinearModule(1), seed=1), "agent2": ModulePolicy(_LinearModule(2), seed=2)}
+        return made if memo else {agent: _WithoutMemo(p) for agent, p in made.items()}
+
+    memoized, plain = policies(True), policies(False)
+    with_memo = mean_returns(memoized, episodes=20, seed=5)
+    without = mean_returns(plain, episodes=20, seed=5)
+    assert with_memo == without  # the same actions, so the same returns, exactly
+    passes = memoized["agent1"].module.forward_passes
+    assert 0 < passes < 2000  # fewer forward passes than the 20 x 100 steps
+    assert memoized["agent1"]._memo is None  # nothing kept after the call
+
+
 def test_smooth_is_a_trailing_mean():
     assert np.allclose(smooth(np.array([0.0, 2.0, 4.0, 6.0]), 2), [0.0, 1.0, 3.0, 5.0])
     assert np.allclose(smooth(np.array([1.0, 3.0]), 1), [1.0, 3.0])

@@ -7,6 +7,7 @@ you write yourself.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import numpy as np
@@ -60,13 +61,24 @@ def play_episode(env: MultiAgentArena, policies: Mapping, seed: int | None = Non
 
 
 def mean_returns(policies: Mapping, episodes: int, seed: int = 0, env_config=None) -> dict:
-    """Mean and standard error of each agent's return over ``episodes`` seeded episodes."""
+    """Mean and standard error of each agent's return over ``episodes`` seeded episodes.
+
+    A policy with a ``memoized()`` context manager (a trained module's
+    ``ModulePolicy``) plays the episodes inside it: its module does not change
+    meanwhile, and a trained agent meets the same observations again and again,
+    so each is computed once. Same actions, same returns, about 5x faster
+    (``bench/evaluation_speed.py``).
+    """
     env = MultiAgentArena(env_config)
     values = {agent: [] for agent in env.possible_agents}
-    for episode in range(episodes):
-        returns, _ = play_episode(env, policies, seed=seed + episode)
-        for agent, value in returns.items():
-            values[agent].append(value)
+    with contextlib.ExitStack() as stack:
+        for policy in {id(p): p for p in policies.values()}.values():
+            if hasattr(policy, "memoized"):
+                stack.enter_context(policy.memoized())
+        for episode in range(episodes):
+            returns, _ = play_episode(env, policies, seed=seed + episode)
+            for agent, value in returns.items():
+                values[agent].append(value)
     return {
         agent: {
             "mean": float(np.mean(v)),

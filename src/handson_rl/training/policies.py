@@ -7,6 +7,9 @@ policy (:class:`handson_rl.arena.rollout.RandomPolicy`), a trained RLlib module
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import torch
 from ray.rllib.core.columns import Columns
@@ -54,6 +57,11 @@ class ModulePolicy:
     stochastic policy PPO trained, and what RLlib's own evaluation does unless
     told ``explore=False``. ``explore=False`` always takes the most likely
     action (greedy), which can score far lower than the policy that was trained.
+
+    Inside ``with policy.memoized():`` the policy remembers the probabilities it
+    computed for each observation, so a repeated observation costs a lookup
+    instead of a forward pass (:func:`handson_rl.arena.rollout.mean_returns` uses
+    it). The module must not change inside the block; outside it nothing is kept.
     """
 
     def __init__(self, module, n_cells: int = 100, explore: bool = True, seed: int | None = None):
@@ -61,9 +69,35 @@ class ModulePolicy:
         self.n_cells = n_cells
         self.explore = explore
         self.rng = np.random.default_rng(seed)
+        self._memo: dict | None = None
+
+    def probabilities(self, observation) -> np.ndarray:
+        """The module's probability for each action in ``observation``."""
+        if self._memo is None:
+            return action_probabilities(self.module, observation, self.n_cells)
+        obs = np.asarray(observation)
+        key = (obs.dtype.str, obs.shape, obs.tobytes())
+        probs = self._memo.get(key)
+        if probs is None:  # computed (and checked by one_hot) the first time only
+            probs = action_probabilities(self.module, obs, self.n_cells)
+            probs.flags.writeable = False
+            self._memo[key] = probs
+        return probs
+
+    @contextlib.contextmanager
+    def memoized(self) -> Iterator[ModulePolicy]:
+        """Remember the probabilities per observation until the block ends."""
+        if self._memo is not None:  # nested: the outer block's memory serves
+            yield self
+            return
+        self._memo = {}
+        try:
+            yield self
+        finally:
+            self._memo = None
 
     def act(self, observation) -> int:
-        probs = action_probabilities(self.module, observation, self.n_cells)
+        probs = self.probabilities(observation)
         if self.explore:
             return int(self.rng.choice(len(probs), p=probs / probs.sum()))
         return int(np.argmax(probs))
