@@ -137,7 +137,7 @@ plot_grid(table, "outputs/10_throughput.png");
 # - **More envs per runner** is what pays on a laptop. An EnvRunner's cost per
 #   step is mostly fixed overhead: a forward pass of the network, connector calls,
 #   episode bookkeeping. Stepping 10 boards at once pays that overhead once for 10
-#   moves, while the game itself is almost free (a median of about 165,000 raw
+#   moves, while the game itself is almost free (a median of about 300,000 raw
 #   steps per second with random actions, `bench/env_throughput.py`, output in
 #   `bench/README.md`).
 # - **More env runners** help much less, and can even hurt. Each is a separate
