@@ -63,9 +63,24 @@ def test_trial_cpus_counts_main_process_and_env_runners():
     assert trial_cpus(arena_ppo_config(num_env_runners=0)) == 1
 
 
+def _iterations_logged(trial_dir: Path) -> list[int]:
+    """The iterations a trial's result.json records, in order.
+
+    A trial killed before its first result has an empty (or no) file, and a line
+    the kill cut off is not JSON: both are skipped, not errors.
+    """
+    path = trial_dir / "result.json"
+    logged = []
+    for line in path.read_text().splitlines() if path.exists() else []:
+        try:
+            logged.append(json.loads(line)[ITERATION])
+        except json.JSONDecodeError:
+            continue
+    return logged
+
+
 def _last_iteration(trial_dir: Path) -> int:
-    lines = (trial_dir / "result.json").read_text().splitlines()
-    return json.loads(lines[-1])[ITERATION]
+    return (_iterations_logged(trial_dir) or [0])[-1]
 
 
 @pytest.mark.ray  # Tune and Ray in subprocesses
@@ -89,8 +104,7 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
         assert _last_iteration(storage / name / trial) == iterations
         assert set(before[trial]) <= set(checkpoints), f"{trial} lost checkpoints"
         # Resumed from a checkpoint, not restarted: iteration 1 was logged only once.
-        lines = (storage / name / trial / "result.json").read_text().splitlines()
-        iterations_logged = [json.loads(line)[ITERATION] for line in lines]
+        iterations_logged = _iterations_logged(storage / name / trial)
         assert iterations_logged.count(1) == 1, iterations_logged
     best = best_trial_checkpoint(storage / name)
     assert best is not None and (best / "rllib_checkpoint.json").exists()
@@ -113,3 +127,14 @@ def test_tune_progress_makes_its_line_when_the_first_trial_starts(capsys):
     out = capsys.readouterr().out
     assert progress.line is not None
     assert "t_00000: it   3, return" in out and "(done)" in out
+
+
+def test_iterations_logged_skips_what_a_kill_leaves_behind(tmp_path):
+    # The killed-sweep test reads result.json files of trials killed at any moment.
+    trial = tmp_path / "trial"
+    trial.mkdir()
+    assert _last_iteration(trial) == 0  # no file yet
+    (trial / "result.json").write_text("")
+    assert _last_iteration(trial) == 0  # started, no result yet
+    (trial / "result.json").write_text('{"training_iteration": 1}\n{"training_iteration": 2}\n{"training_it')
+    assert _iterations_logged(trial) == [1, 2] and _last_iteration(trial) == 2
