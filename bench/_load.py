@@ -22,20 +22,32 @@ def _cpu_seconds_total() -> float | None:
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def process_table() -> tuple[dict[int, list[str]], dict[int, list[int]]]:
+    """Every process's /proc/<pid>/stat fields after ``pid (comm)``, and its children.
+
+    Returns ``(stats, children)``: ``stats[pid]`` starts with state and ppid
+    (``[11:15]`` are utime, stime, cutime, cstime; ``[19]`` is the start time, in
+    clock ticks since boot); ``children[pid]`` lists the pids whose parent is pid.
+    Raises OSError where there is no /proc.
+    """
+    children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry)] = fields
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    return stats, children
+
+
 def _cpu_seconds_of_this_process_tree() -> float | None:
     """Busy CPU seconds of this process and its live descendants (Ray's workers)."""
     try:
-        parents: dict[int, list[int]] = {}
-        stats: dict[int, list[str]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                stats[int(entry)] = fields
-                parents.setdefault(int(fields[1]), []).append(int(entry))
+        stats, children = process_table()
     except OSError:
         return None
     total, todo = 0, [os.getpid()]
@@ -44,7 +56,7 @@ def _cpu_seconds_of_this_process_tree() -> float | None:
         if pid in stats:
             # utime, stime, cutime, cstime
             total += sum(int(v) for v in stats[pid][11:15])
-        todo.extend(parents.get(pid, []))
+        todo.extend(children.get(pid, []))
     return total / os.sysconf("SC_CLK_TCK")
 
 

@@ -29,7 +29,9 @@ class _WithoutMemo:
         self.act = policy.act
 
 
-def evaluate(modules, episodes: int, memo: bool) -> tuple[float, list[dict]]:
+def evaluate(modules, episodes: int, memo: bool) -> tuple[float, list[dict], dict]:
+    """(seconds, each matchup's returns, counts): with ``memo``, ``counts`` has the trained
+    agents' actions and the distinct (agent, observation) pairs among them."""
     from handson_rl.arena.rollout import mean_returns, random_policies
     from handson_rl.training.policies import trained_policies
 
@@ -39,33 +41,19 @@ def evaluate(modules, episodes: int, memo: bool) -> tuple[float, list[dict]]:
         {"agent1": trained["agent1"], "agent2": trained["agent2"]},
         {"agent1": trained["agent1"], "agent2": random["agent2"]},
     ]
-    results = []
+    results, counts = [], {"actions": 0, "distinct": 0}
     start = time.perf_counter()
     for policies in matchups:
         if not memo:
             policies = {agent: _WithoutMemo(policy) for agent, policy in policies.items()}
-        results.append(mean_returns(policies, episodes=episodes, seed=10_000))
-    return time.perf_counter() - start, results
-
-
-def distinct_observations(modules, episodes: int) -> tuple[int, int]:
-    """(forward passes without memo, distinct observations) over the two matchups."""
-    from handson_rl.arena.rollout import mean_returns, random_policies
-    from handson_rl.training.policies import trained_policies
-
-    trained = trained_policies(modules, seed=100)
-    random = random_policies(seed=200)
-    calls = distinct = 0
-    for policies in ({"agent1": trained["agent1"], "agent2": trained["agent2"]},
-                     {"agent1": trained["agent1"], "agent2": random["agent2"]}):
         mine = [p for p in policies.values() if hasattr(p, "memoized")]
         with contextlib.ExitStack() as stack:
-            for policy in mine:  # an outer block: its memory outlives mean_returns' own
+            for policy in mine:  # an outer block: its memory outlives mean_returns' own, to be counted
                 stack.enter_context(policy.memoized())
-            mean_returns(policies, episodes=episodes, seed=10_000)
-            calls += 100 * episodes * len(mine)
-            distinct += sum(len(policy._memo) for policy in mine)
-    return calls, distinct
+            results.append(mean_returns(policies, episodes=episodes, seed=10_000))
+            counts["actions"] += 100 * episodes * len(mine)
+            counts["distinct"] += sum(len(policy._memo) for policy in mine)
+    return time.perf_counter() - start, results, counts
 
 
 def main(argv=None) -> dict:
@@ -81,7 +69,9 @@ def main(argv=None) -> dict:
     with OtherLoad() as load:
         for _ in range(args.repeats):
             for name in times:
-                seconds, results = evaluate(modules, args.episodes, memo=name == "memoized")
+                seconds, results, counts = evaluate(modules, args.episodes, memo=name == "memoized")
+                if name == "memoized":
+                    memo_counts = counts
                 times[name].append(seconds)
                 outcomes.setdefault(name, results)
                 if results != outcomes[name]:
@@ -94,8 +84,8 @@ def main(argv=None) -> dict:
     for name, values in times.items():
         median = statistics.median(values)
         print(f"  {name:13} {median:6.2f} s  ({median / base:.2f}x)   runs: " + ", ".join(f"{v:.2f}" for v in values))
-    calls, distinct = distinct_observations(modules, args.episodes)
-    print(f"{calls:,} actions by trained agents, {distinct:,} distinct (agent, observation) pairs")
+    print(f"{memo_counts['actions']:,} actions by trained agents, "
+          f"{memo_counts['distinct']:,} distinct (agent, observation) pairs")
     first = outcomes["memoized"][0]
     print(f"identical returns both ways (trained vs trained: agent1 {first['agent1']['mean']:+.2f}, "
           f"agent2 {first['agent2']['mean']:+.2f})")

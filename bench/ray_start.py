@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from _load import OtherLoad  # bench/ is the script's folder
+from _load import OtherLoad, process_table  # bench/ is the script's folder
 
 PHASES = ("imports", "ray.init", "build", "1st iter")
 PRELOAD = ["torch", "ray.rllib.env.multi_agent_env_runner", "handson_rl.training.config"]
@@ -60,22 +60,11 @@ def descendants() -> list[dict]:
     ``cpu`` is user + system time so far.
     """
     tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        stats[int(entry)] = fields
-        parents.setdefault(int(fields[1]), []).append(int(entry))
-    found, todo = [], list(parents.get(os.getpid(), []))
+    stats, children = process_table()
+    found, todo = [], list(children.get(os.getpid(), []))
     while todo:
         pid = todo.pop()
-        todo.extend(parents.get(pid, []))
+        todo.extend(children.get(pid, []))
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 cmdline = [part.decode(errors="replace") for part in f.read().split(b"\0") if part]

@@ -31,6 +31,7 @@ a measurement here, not part of the course's setup (see bench/README.md).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
 from collections import Counter
@@ -115,14 +116,24 @@ def iteration_breakdown(iterations: int = 12, seed: int = 0) -> dict:
     return {key: statistics.median(r[key] for r in rows) for key in rows[0]}
 
 
-def sampler_ab(rounds: int, steps: int = 1000, seed: int = 0) -> dict[str, list[float]]:
-    """Seconds per ``steps`` env steps, RLlib's env runner vs BulkCountEnvRunner, alternating."""
+@contextlib.contextmanager
+def one_torch_thread():
+    """Run the block with torch on one thread, as in an env runner actor (Ray sets OMP_NUM_THREADS=1)."""
     import torch
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@one_torch_thread()
+def sampler_ab(rounds: int, steps: int = 1000, seed: int = 0) -> dict[str, list[float]]:
+    """Seconds per ``steps`` env steps, RLlib's env runner vs BulkCountEnvRunner, alternating."""
     from handson_rl.training.config import arena_ppo_config
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as in an env runner actor (Ray sets OMP_NUM_THREADS=1)
     algos = {
         "RLlib's env runner": arena_ppo_config(seed=seed, num_env_runners=0).build_algo(),
         "BulkCountEnvRunner": arena_ppo_config(seed=seed, num_env_runners=0)
@@ -145,7 +156,6 @@ def sampler_ab(rounds: int, steps: int = 1000, seed: int = 0) -> dict[str, list[
     finally:
         for algo in algos.values():
             algo.stop()
-        torch.set_num_threads(threads)
     return times
 
 
@@ -159,17 +169,14 @@ PROFILED = {
 }
 
 
+@one_torch_thread()
 def profile_sampler(steps: int = 1000, repeats: int = 10, seed: int = 0) -> dict[str, float]:
     """Share of a local env runner's ``sample()`` time (under cProfile) per :data:`PROFILED` entry."""
     import cProfile
     import pstats
 
-    import torch
-
     from handson_rl.training.config import arena_ppo_config
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     algo = arena_ppo_config(seed=seed, num_env_runners=0).build_algo()
     try:
         for _ in range(3):
@@ -181,7 +188,6 @@ def profile_sampler(steps: int = 1000, repeats: int = 10, seed: int = 0) -> dict
         profiler.disable()
     finally:
         algo.stop()
-        torch.set_num_threads(threads)
     stats = pstats.Stats(profiler).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
     total = max(cum for (file, _, name), (_, _, _, cum, _) in stats.items() if name == "sample")
     shares = {"total seconds (under cProfile)": total}
@@ -193,8 +199,9 @@ def profile_sampler(steps: int = 1000, repeats: int = 10, seed: int = 0) -> dict
 
 
 def time_to_target(seeds: list[int], target: float = 18.0, max_seconds: float = 120.0) -> dict[str, list[dict]]:
+    from time_to_target import train_config
+
     from handson_rl.training.config import arena_ppo_config
-    from handson_rl.training.loop import train_until
 
     runs: dict[str, list[dict]] = {"RLlib's env runner": [], "BulkCountEnvRunner": []}
     for seed in seeds:
@@ -202,14 +209,9 @@ def time_to_target(seeds: list[int], target: float = 18.0, max_seconds: float = 
             config = arena_ppo_config(seed=seed)
             if name == "BulkCountEnvRunner":
                 config = config.env_runners(env_runner_cls=BulkCountEnvRunner)
-            algo = config.build_algo()
-            try:
-                with OtherLoad() as load:
-                    out = train_until(algo, target, max_seconds)
-            finally:
-                algo.stop()
-            row = {"seed": seed, "seconds": out.seconds if out.reached else float("inf"),
-                   "env_steps": out.env_steps, "other_cpu": load.seconds}
+            out = train_config(config, target, max_seconds)
+            row = {"seed": seed, "seconds": out["seconds"] if out["reached"] else float("inf"),
+                   "env_steps": out["env_steps"], "other_cpu": out["other_cpu_s"]}
             runs[name].append(row)
             print(f"  {name:20} seed {seed}: {row['seconds']:5.1f} s, {row['env_steps']:,} env steps, "
                   f"other CPU {row['other_cpu']:.1f} s", flush=True)

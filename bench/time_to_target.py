@@ -51,14 +51,10 @@ def label(name: str) -> str:
 
 
 # ------------------------------------------------------------------- setups
-def run_rllib(setup: str, seed: int, target: float, max_seconds: float, overrides: dict | None = None) -> dict:
-    from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
+def train_config(config, target: float, max_seconds: float) -> dict:
+    """Build ``config``'s algorithm and train it until agent1's target (timing only training)."""
     from handson_rl.training.loop import train_until
 
-    if setup == "course" or overrides is not None:
-        config = arena_ppo_config(seed=seed, **(overrides or {}))
-    else:
-        config = rllib_default_ppo_config(seed=seed)
     algo = config.build_algo()
     try:
         with OtherLoad() as load:
@@ -72,6 +68,16 @@ def run_rllib(setup: str, seed: int, target: float, max_seconds: float, override
         "final_mean": out.window_mean,
         "other_cpu_s": load.seconds,
     }
+
+
+def run_rllib(setup: str, seed: int, target: float, max_seconds: float, overrides: dict | None = None) -> dict:
+    from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
+
+    if setup == "course" or overrides is not None:
+        config = arena_ppo_config(seed=seed, **(overrides or {}))
+    else:
+        config = rllib_default_ppo_config(seed=seed)
+    return train_config(config, target, max_seconds)
 
 
 def run_sb3(seed: int, target: float, max_seconds: float) -> dict:

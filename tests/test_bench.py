@@ -1,6 +1,8 @@
-"""bench/env_throughput.py runs, reports what it measured, and the env stays fast."""
+"""The bench/ scripts: env_throughput runs and the env stays fast; the other scripts'
+pieces that can be checked without a long measurement."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,12 +10,19 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "env_throughput.py"
 
 
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("env_throughput", BENCH)
+def _bench_module(name: str):
+    """Import bench/<name>.py (the scripts import bench/_load.py, so bench/ goes on sys.path)."""
+    if str(BENCH.parent) not in sys.path:
+        sys.path.insert(0, str(BENCH.parent))
+    spec = importlib.util.spec_from_file_location(name, BENCH.parent / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _bench_module("env_throughput")
 
 
 def test_env_throughput_benchmark_runs_and_reports(bench, capsys):
@@ -36,18 +45,8 @@ def test_env_is_fast(bench, capsys):
     assert max(result["rates"]) > 50_000, capsys.readouterr().out
 
 
-def _time_to_target():
-    import sys
-
-    sys.path.insert(0, str(BENCH.parent))  # time_to_target imports bench/_load.py
-    spec = importlib.util.spec_from_file_location("time_to_target", BENCH.parent / "time_to_target.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_time_to_target_variants_are_course_settings():
-    ttt = _time_to_target()
+    ttt = _bench_module("time_to_target")
     assert ttt.parse_variant("mb1000:minibatch_size=1000, lr=0.005") == ("mb1000", {"minibatch_size": 1000, "lr": 0.005})
     assert ttt.parse_variant("nets:fcnet_hiddens=[32, 32]") == ("nets", {"fcnet_hiddens": [32, 32]})
     with pytest.raises(ValueError, match="not one of the course settings"):
@@ -56,16 +55,6 @@ def test_time_to_target_variants_are_course_settings():
         ttt.parse_variant("minibatch_size=1000")
     assert ttt.label("mb1000") == "course, mb1000"
     assert ttt.label("course") == "course (arena_ppo_config)"
-
-
-def _sampling_overhead():
-    import sys
-
-    sys.path.insert(0, str(BENCH.parent))  # sampling_overhead imports bench/_load.py
-    spec = importlib.util.spec_from_file_location("sampling_overhead", BENCH.parent / "sampling_overhead.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _sampled_counts(env_runner) -> dict:
@@ -91,7 +80,7 @@ def test_bulk_count_env_runner_logs_what_rllib_logs(ray_session):
     # is fair only if both report the same counts for the same (seeded) sampling.
     from handson_rl.training.config import arena_ppo_config
 
-    bulk_runner = _sampling_overhead().BulkCountEnvRunner
+    bulk_runner = _bench_module("sampling_overhead").BulkCountEnvRunner
     counts = {}
     for name, cls in (("rllib", None), ("bulk", bulk_runner)):
         config = arena_ppo_config(seed=3, num_env_runners=0, num_envs_per_env_runner=4)
@@ -113,14 +102,9 @@ def test_bulk_count_env_runner_logs_what_rllib_logs(ray_session):
 def test_run_notebooks_lists_the_slowest_cells(tmp_path, capsys):
     # bench/run_notebooks.py --no-run reads the execution times nbclient records in
     # each executed cell's metadata; markdown and unexecuted cells are left out.
-    import sys
-
     import nbformat
 
-    sys.path.insert(0, str(BENCH.parent))
-    spec = importlib.util.spec_from_file_location("run_notebooks", BENCH.parent / "run_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _bench_module("run_notebooks")
 
     def timed(source, start, end):
         cell = nbformat.v4.new_code_cell(source)
