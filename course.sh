@@ -4,6 +4,7 @@
 #   bash course.sh lab     # set up (first time: a few minutes), then open JupyterLab
 #   bash course.sh test    # set up, then run the whole test suite as CI does
 #   bash course.sh site    # set up, then build the website (every chapter executed)
+#   bash course.sh slides  # set up, then the chapters' slide decks (after `site`)
 #   bash course.sh setup   # only set up (.venv with the pinned packages)
 #
 # Set-up is idempotent: it creates .venv/ next to this file with Python 3.11 and
@@ -86,6 +87,13 @@ case "${1:-}" in
     # Every chapter at the full budget (COURSE_BUDGET=smoke for a quick build);
     # a chapter whose code has not changed since the last build is not run again.
     exec .venv/bin/python -m handson_rl.maintainers.site --budget "${COURSE_BUDGET:-full}" "${@:2}"
+    ;;
+  slides)
+    EXTRAS=lab,site setup
+    # One reveal.js deck per chapter, from the lessons and the outputs the website
+    # build stored (run `bash course.sh site` first; nothing is executed here):
+    # _build/slides-full/ (COURSE_BUDGET=smoke: from the smoke build).
+    exec .venv/bin/python -m handson_rl.maintainers.slides --budget "${COURSE_BUDGET:-full}" "${@:2}"
     ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

@@ -195,6 +195,13 @@ Coming from the 2021 course or old RLlib code? The
 [old-API cheat sheet](docs/old_api_cheatsheet.md) maps every old name to Ray 2.60.
 The [benchmarks](bench.md) page shows how fast the course's setup learns.
 
+## Teach it
+
+The [instructor guide](docs/instructor_guide.md) says, chapter by chapter, how long
+each part takes in a room, what to live-code and when to start the long runs; the
+<a href="slides/index.html">slide decks</a> (one per chapter, reveal.js, speaker
+notes on <kbd>S</kbd>) are made from the same lessons, with these pages' outputs.
+
 ```{{toctree}}
 :hidden:
 :caption: Chapters
@@ -207,6 +214,7 @@ The [benchmarks](bench.md) page shows how fast the course's setup learns.
 :caption: Reference
 
 docs/old_api_cheatsheet
+docs/instructor_guide
 bench
 ```
 """
@@ -273,9 +281,10 @@ def time_to_target_plot(results: Path, out: Path) -> bool:
     return True
 
 
-def npm_files(name: str, downloads: Path = BUILD_DIR / "downloads") -> dict[str, bytes]:
-    """A pinned package's browser files, from the npm registry, checked against NPM_ASSETS."""
-    version, sha256, keep = NPM_ASSETS[name]
+def npm_files(name: str, downloads: Path = BUILD_DIR / "downloads", assets: dict | None = None) -> dict[str, bytes]:
+    """A pinned package's browser files, from the npm registry, checked against NPM_ASSETS
+    (or ``assets``, a dict of the same form: the slide decks' reveal.js)."""
+    version, sha256, keep = (NPM_ASSETS if assets is None else assets)[name]
     url = f"https://registry.npmjs.org/{name}/-/{name}-{version}.tgz"
     archive = downloads / f"{name}-{version}.tgz"
     if not archive.exists():
@@ -313,11 +322,23 @@ def package_hash(root: Path = ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
-def stage(src: Path, root: Path = ROOT) -> list[str]:
-    """Write the site's sources into ``src``; return the chapter names."""
+def site_page(lesson: Path, marker: str):
+    """The page the site executes for one lesson (the slide decks look it up in the cache)."""
     import nbformat
 
     from handson_rl.maintainers.build import SITE_STAMP, build_lesson
+
+    page = nbformat.reads(build_lesson(lesson, variants=("site",))["site"], as_version=4)
+    stamps = [cell for cell in page.cells if cell.source == SITE_STAMP]
+    if len(stamps) != 1:
+        raise SiteError(f"{lesson.name}: the site page has {len(stamps)} stamp cells, not 1")
+    stamps[0].source += marker
+    return page
+
+
+def stage(src: Path, root: Path = ROOT) -> list[str]:
+    """Write the site's sources into ``src``; return the chapter names."""
+    import nbformat
 
     lessons = sorted(LESSONS_DIR.glob("[0-9][0-9]_*.py"))
     chapters = [lesson.stem for lesson in lessons]
@@ -326,14 +347,10 @@ def stage(src: Path, root: Path = ROOT) -> list[str]:
     # one lesson only that chapter.
     marker = f"  # course package {package_hash(root)}"
     for lesson in lessons:
-        page = nbformat.reads(build_lesson(lesson, variants=("site",))["site"], as_version=4)
-        stamps = [cell for cell in page.cells if cell.source == SITE_STAMP]
-        if len(stamps) != 1:
-            raise SiteError(f"{lesson.name}: the site page has {len(stamps)} stamp cells, not 1")
-        stamps[0].source += marker
+        page = site_page(lesson, marker)
         _write(src / "chapters" / f"{lesson.stem}.ipynb", nbformat.writes(page) + "\n")
     staged = {f"chapters/{name}.ipynb" for name in chapters}
-    staged |= {"docs/old_api_cheatsheet.md", "bench.md", "index.md"}
+    staged |= {"docs/old_api_cheatsheet.md", "docs/instructor_guide.md", "bench.md", "index.md"}
     for folder in (IMAGES_DIR, VIDEOS_DIR):
         for path in folder.iterdir():
             if path.is_file():
@@ -342,6 +359,8 @@ def stage(src: Path, root: Path = ROOT) -> list[str]:
     cheatsheet = (root / "docs" / "old_api_cheatsheet.md").read_text()
     _write(src / "docs" / "old_api_cheatsheet.md",
            _repo_link_to_code(cheatsheet, Path("docs"), staged))
+    guide = (root / "docs" / "instructor_guide.md").read_text()
+    _write(src / "docs" / "instructor_guide.md", _repo_link_to_code(guide, Path("docs"), staged))
     plot = "images/bench_time_to_target.png"
     drawn = time_to_target_plot(root / "bench" / "results" / "time_to_target.json", src / plot)
     bench = (root / "bench" / "README.md").read_text()
@@ -465,6 +484,18 @@ def build(budget: str = "full", cache: bool = True, out: Path | None = None) -> 
             f"sphinx-build failed (exit {proc.returncode}); the messages above say where. "
             f"Executed notebooks' reports are in {base / 'doctrees'} and {html_dir / 'reports'}."
         )
+    if env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
+        # The chapters' slide decks, from the outputs just stored in the cache (no
+        # second execution); the landing page links to them, check_site checks them.
+        from handson_rl.maintainers.slides import SlidesError, build_decks
+
+        deck_start = time.perf_counter()
+        try:
+            decks = build_decks(html_dir / "slides", jcache, budget, guide_link="../docs/instructor_guide.html")
+        except SlidesError as err:
+            raise SiteError(f"the slide decks: {err}") from err
+        print(f"{len(decks)} slide decks in {time.perf_counter() - deck_start:.1f} s: {html_dir / 'slides'}",
+              flush=True)
     problems = check_site(html_dir, chapters)
     if problems:
         raise SiteError("The built site has problems:\n  " + "\n  ".join(problems))
@@ -481,7 +512,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, help="build folder (default _build/site-<budget>)")
     args = parser.parse_args(argv)
     try:
-        build(args.budget, cache=not args.no_cache, out=args.out)
+        # Resolved: Sphinx runs in the staging folder, where a relative --out means something else.
+        build(args.budget, cache=not args.no_cache, out=args.out.resolve() if args.out else None)
     except SiteError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

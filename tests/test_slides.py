@@ -1,0 +1,219 @@
+"""The chapters' slide decks (handson_rl.maintainers.slides).
+
+The unit tests need no build: they run the deck builder on the lessons with empty
+outputs (the site page the website would execute) and on small made-up cells.
+``test_built_decks`` checks the decks the smoke website build wrote into its
+``html/slides/`` (``HANDSON_SITE_HTML``, set by ``course.sh test``); without one
+it skips, except under CI. The browser test is tests/browser/test_slides_in_browser.py.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from handson_rl.maintainers import site, slides
+from handson_rl.maintainers.slides import Cell, SlidesError
+from handson_rl.paths import LESSONS_DIR
+
+CHAPTERS = sorted(p.stem for p in LESSONS_DIR.glob("[0-9][0-9]_*.py"))
+
+
+# ------------------------------------------------------------- shortening
+
+def test_short_code_stays_as_it_is():
+    code = "x = 1\n# a comment\nprint(x)"
+    assert slides.shorten_code(code) == (code, False)
+
+
+def test_long_code_is_shortened_on_the_slide_with_a_marker():
+    code = "\n".join(f"value_{i} = {i}  # comment" for i in range(40))
+    shown, cut = slides.shorten_code(code)
+    lines = shown.splitlines()
+    assert cut and len(lines) == slides.MAX_CODE_LINES
+    assert lines[0] == "value_0 = 0  # comment" and lines[-1] == "value_39 = 39  # comment"
+    assert "# ... 27 more lines in the notebook" in shown
+
+
+def test_comment_lines_go_first_when_code_is_too_long():
+    code = "\n".join(["# explain"] * 10 + [f"a{i} = {i}" for i in range(10)])
+    shown, cut = slides.shorten_code(code)
+    assert cut and "# explain" not in shown and shown.count("\n") == 9  # the 10 statements
+
+
+def test_a_too_wide_line_is_cut():
+    shown, cut = slides.shorten_code("x = '" + "a" * 200 + "'")
+    assert cut and len(shown) == slides.MAX_LINE_CHARS and shown.endswith(" ...")
+
+
+def test_first_sentence_ignores_dots_in_code_maths_and_abbreviations():
+    text = "Call `algo.train()` once, e.g. in a loop. Then $x = 1.5$. More."
+    assert slides.first_sentence(text) == "Call `algo.train()` once, e.g. in a loop."
+    assert slides.first_sentence("No end here") == "No end here"
+
+
+def test_a_long_paragraph_keeps_its_first_sentence_and_headings_stay():
+    long = "First sentence here. " + "Then many words follow " * 20 + "to the end."
+    source = f"## A heading\n\n{long}\n\n$$A_t = G_t - V(s_t)$$\n\nShort one.\n\n<!-- notes: say it -->\n"
+    shown, cut = slides.slide_markdown(source)
+    assert cut
+    assert "## A heading" in shown and "$$A_t = G_t - V(s_t)$$" in shown and "Short one." in shown
+    assert "First sentence here." in shown and "Then many words" not in shown
+    assert "notes:" not in shown
+
+
+def test_long_list_items_keep_their_first_sentence():
+    item = "- **Discrete(n)**: one of n choices. " + "More about it " * 20 + "end."
+    shown, cut = slides.slide_markdown(f"{item}\n- short item\n")
+    assert cut and "- **Discrete(n)**: one of n choices." in shown and "More about it" not in shown
+    assert "- short item" in shown
+
+
+def test_maths_is_rendered_for_mathjax():
+    out = slides.render_markdown("a $x < 1$ b\n\n$$y$$\n")
+    assert "\\(x &lt; 1\\)" in out and "\\[y\\]" in out
+
+
+def test_setup_cells_are_recognised():
+    assert slides.is_setup("from handson_rl.budget import pick\n\nITERATIONS = pick(full=30, smoke=2)", [])
+    assert slides.is_setup("import ray\nquiet_ray()", [])
+    assert not slides.is_setup("import ray\nprint(1)", [{"output_type": "stream", "text": "1\n"}])
+    assert not slides.is_setup("config = PPOConfig()", [])
+
+
+def test_outputs_keep_figures_and_the_end_of_long_logs():
+    png = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}}
+    log = {"output_type": "stream", "name": "stdout", "text": "".join(f"line {i}\n" for i in range(50))}
+    widget = {"output_type": "display_data", "data": {"application/vnd.jupyter.widget-view+json": {}}}
+    rendered = slides.render_outputs([log, widget, png])
+    assert len(rendered.figures) == 1 and "data:image/png;base64,iVBORw0KGgo=" in rendered.figures[0]
+    assert "line 49" in rendered.text[0] and "line 5\n" not in rendered.text[0]
+    assert "41 lines above" in rendered.text[0]
+
+
+# ----------------------------------------------------------------- structure
+
+def _slides(cells):
+    return slides.chapter_slides(cells)
+
+
+def test_headings_start_columns_and_a_short_lead_gets_its_code_as_a_fragment():
+    columns = _slides([
+        Cell("markdown", "# 3. Title\n\nGoal."),
+        Cell("code", "from x import y", outputs=[]),  # set-up: skipped
+        Cell("markdown", "## First topic\n\nShort lead:"),
+        Cell("code", "print(1)", outputs=[{"output_type": "stream", "name": "stdout", "text": "1\n"}]),
+        Cell("markdown", "More text on its own slide."),
+        Cell("markdown", "## Second topic"),
+    ])
+    assert len(columns) == 3 and [len(c) for c in columns] == [1, 2, 1]
+    first_topic = "".join(columns[1][0].parts)
+    assert 'class="cell fragment"' in first_topic and "print" in first_topic
+    assert "from" not in "".join(p for c in columns for s in c for p in s.parts).split("First topic")[0]
+    assert columns[1][1].context == "First topic"
+
+
+def test_explicit_marks_win_over_the_default():
+    columns = _slides([
+        Cell("markdown", "# 1. Title"),
+        Cell("markdown", "Hidden from the slides.", slide_type="skip"),
+        Cell("markdown", "A new column without a heading.", slide_type="slide"),
+        Cell("markdown", "Same slide.", slide_type="-"),
+    ])
+    assert len(columns) == 2 and len(columns[1]) == 1
+    text = "".join(columns[1][0].parts)
+    assert "A new column" in text and "Same slide." in text
+    assert "Hidden" not in "".join(p for c in columns for s in c for p in s.parts)
+
+
+def test_notes_comments_and_shortened_text_go_to_the_speaker_notes():
+    long = "Short start. Then " + "words " * 80
+    columns = _slides([
+        Cell("markdown", "# 7. Tune\n\n<!-- notes: start the sweep, then the break -->"),
+        Cell("markdown", f"## Topic\n\n{long}"),
+    ])
+    assert "start the sweep, then the break" in "".join(columns[0][0].notes)
+    assert "notes:" not in "".join(columns[0][0].parts)
+    assert "words words" in "".join(columns[1][0].notes)
+
+
+def test_an_exercise_shows_the_stub_then_the_solution():
+    columns = _slides([
+        Cell("markdown", "## Exercise 1"),
+        Cell("code", "def f():\n    return 1", outputs=[], stub="def f():\n    raise NotImplementedError('x')"),
+    ])
+    stub, solution = ("".join(s.parts) for s in columns[0][1:])
+    assert "NotImplementedError" in stub and "as learners get it" in stub
+    assert "return" in solution and "NotImplementedError" not in solution
+
+
+def _unexecuted(lesson: Path):
+    return site.site_page(lesson, "  # course package test")
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_lesson_makes_a_deck_with_notes(name):
+    lesson = LESSONS_DIR / f"{name}.py"
+    cells = slides.lesson_cells(lesson, _unexecuted(lesson))
+    columns = slides.chapter_slides(cells)
+    headings = [c for c in cells if c.kind == "markdown" and c.source.startswith("## ")]
+    assert len(columns) == len(headings) + 1  # the title slide, then one column per topic
+    assert any(slide.notes for column in columns for slide in column), "no speaker notes"
+    text = slides.deck_html(name, columns, "")
+    assert "RevealNotes" in text
+    # Links may point anywhere; nothing is loaded from another host.
+    assert not re.search(r"<(script|img|link|iframe|video|source)\b[^>]*(src|href)=\"(https?:)?//", text)
+
+
+def test_a_bad_mark_in_a_lesson_is_refused(tmp_path):
+    lesson = tmp_path / "01_x.py"
+    lesson.write_text('# %% [markdown]\n# # 1. X\n\n# %% [markdown] slideshow={"slide_type": "slid"}\n# text\n')
+    page = nbformat.v4.new_notebook()
+    with pytest.raises(SlidesError, match="slide_type 'slid' is not one of"):
+        slides.lesson_cells(lesson, page)
+
+
+def test_a_lesson_that_changed_since_the_build_is_refused():
+    lesson = LESSONS_DIR / "03_training_ppo.py"
+    page = _unexecuted(lesson)
+    page.cells = [c for c in page.cells if "build_algo" not in c.source]
+    with pytest.raises(SlidesError, match="build the website again"):
+        slides.lesson_cells(lesson, page)
+
+
+def test_no_website_build_says_how_to_make_one(tmp_path):
+    with pytest.raises(SlidesError, match="bash course.sh site"):
+        slides.build_decks(tmp_path / "out", tmp_path / "no_cache", "smoke")
+    assert slides.main(["--budget", "smoke", "--site", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+
+
+# ---------------------------------------------------------- the built decks
+
+@pytest.mark.built_site
+def test_built_decks():
+    """The decks the website build wrote: one per chapter, notes, figures, nothing remote."""
+    html_dir = os.environ.get("HANDSON_SITE_HTML")
+    if not html_dir:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    decks = Path(html_dir) / "slides"
+    index = (decks / "index.html").read_text()
+    for name in CHAPTERS:
+        text = (decks / f"{name}.html").read_text()
+        assert f'href="{name}.html"' in index
+        assert '<aside class="notes">' in text, f"{name}: no speaker notes"
+        assert "Outputs on this page: executed" in text, f"{name}: no date of its outputs"
+    with_figures = [n for n in CHAPTERS if "data:image/png;base64" in (decks / f"{n}.html").read_text()]
+    assert len(with_figures) >= 6, with_figures
+    assert (decks / "assets" / "reveal" / "reveal.js").exists()
+    landing = (Path(html_dir) / "index.html").read_text()
+    assert 'href="slides/index.html"' in landing and "instructor_guide.html" in landing
+    guide = (Path(html_dir) / "docs" / "instructor_guide.html").read_text()
+    assert "A learner who fell behind" in html.unescape(guide)
+    assert site.check_site(Path(html_dir), []) == []  # slides/ included: no broken or remote reference
