@@ -98,18 +98,6 @@ for name, space in examples.items():
 # 37. An episode lasts 100 steps. Each step both agents move; a coin flip decides
 # whose move happens first. Moving into the other agent's cell is a **collision**:
 # the move is cancelled. Moving into a wall leaves the agent where it is.
-#
-# **What agent1 cannot see.** Its observation is two cell numbers, nothing else.
-# Which cells it has already visited is not in it, yet its reward depends on
-# exactly that: the same move from the same cell is worth +1.0 the first time
-# and -0.5 every time after. The observation does not hold the whole state of the
-# game, so the problem is **partially observed**. A policy that sees only
-# `[own cell, other cell]` must act the same way every time it is in the same
-# spot; it cannot decide "I have been here, go elsewhere". The best it can do is
-# learn a route that does not cross itself. Chapter 5 shows the route a trained
-# agent1 learned. (The usual remedies, adding the visited cells to the
-# observation or giving the network a memory, are good experiments once the
-# course is done.)
 
 # %%
 from handson_rl.arena import ACTION_NAMES, MultiAgentArena
@@ -167,9 +155,35 @@ print("infos:       ", infos)
 # agent1 moved right onto a new cell (+1.0); agent2 moved up and caught nobody
 # (-0.1). Note the extra key **`"__all__"`** in `terminateds` and `truncateds`: it
 # says whether the episode is over *for everyone*. RLlib looks at it to decide
-# when to reset, and so will your loop. Our episodes end by the 100-step time
-# limit, which gymnasium calls *truncation*; `terminated` would mean the game
-# itself reached an end state, which never happens here.
+# when to reset, and so will your loop.
+#
+# **Predict, then run.** Each chapter asks a few questions like the one below,
+# right before the cell that shows the answer. Answer first (click a choice and
+# "Check my answer", or type the one-line `check(...)` call): the feedback
+# explains every choice, right or wrong, and a right answer is kept in your
+# progress file (the end of each chapter prints it).
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch2-truncated")  # answer with the buttons, or in code: check("ch2-truncated", "your letter")
+
+# %% [markdown]
+# Run a fresh arena to the end of its 100 steps and look at the flags of the last
+# two steps:
+
+# %%
+clock_env = MultiAgentArena()
+clock_env.reset(seed=0)
+for step in range(1, 101):
+    _, _, terminateds, truncateds, _ = clock_env.step({"agent1": 1, "agent2": 3})
+    if step >= 99:
+        print(f"after step {step}: terminateds {terminateds}\n               truncateds  {truncateds}")
+
+# %% [markdown]
+# Our episodes end by the 100-step time limit, which gymnasium calls
+# *truncation*; `terminated` would mean the game itself reached an end state,
+# which never happens here.
 #
 # Why two flags and not one "done"? Because learning treats them differently. A
 # **terminated** episode has no future: the value of its last state is 0. A
@@ -276,21 +290,31 @@ show_gif(gif_path)
 # %% [markdown]
 # Random agent1 wanders, revisits its own trail and loses about as much as it
 # earns; random agent2 pays -0.1 almost every step and rarely catches anyone.
-# One episode is noisy, so here is the average over many random episodes. These
-# are the numbers a trained agent has to beat:
+# One episode is noisy, so the next cell averages over many random episodes.
+# Before you run it:
+
+# %% tags=["concept"]
+ask("ch2-catches")  # answer with the buttons, or in code: check("ch2-catches", "your letter")
+
+# %% [markdown]
+# These are the numbers a trained agent has to beat. The cell also counts the
+# collisions (the `"collision"` flag in the step's infos):
 
 # %%
 n_episodes = RANDOM_EPISODES
 totals = {"agent1": [], "agent2": []}
+catches = []
 rng = np.random.default_rng(0)
 for episode in range(n_episodes):
     obs, _ = env.reset(seed=episode)
-    done = False
+    done, caught = False, 0
     while not done:
-        obs, _, terminateds, truncateds, _ = env.step(
+        obs, _, terminateds, truncateds, infos = env.step(
             {agent: int(rng.integers(4)) for agent in obs}
         )
+        caught += infos["agent2"]["collision"]
         done = terminateds["__all__"] or truncateds["__all__"]
+    catches.append(caught)
     for agent in totals:
         totals[agent].append(env.returns[agent])
 
@@ -299,6 +323,56 @@ for agent, values in totals.items():
         f"{agent}: mean return {np.mean(values):+.2f} "
         f"(std {np.std(values):.2f}) over {n_episodes} random episodes"
     )
+print(f"collisions per episode: {np.mean(catches):.2f} on average; "
+      f"{np.mean(np.array(catches) == 0):.0%} of the episodes had none")
+
+# %% [markdown]
+# ## Your turn: play agent1
+#
+# Before any agent learns this game, play it yourself. First a question about
+# what agent1 *sees*:
+
+# %% tags=["concept"]
+ask("ch2-observation")  # answer with the buttons, or in code: check("ch2-observation", "your letter")
+
+# %% [markdown]
+# Put agent1 on cell 34 (`[3, 4]`) and agent2 on cell 99, step right and back
+# left (agent2 walks into its wall, so it stays), and compare what agent1
+# observes with what the env knows:
+
+# %%
+seen_env = MultiAgentArena()
+obs, _ = seen_env.reset(seed=0, options={"agent1_pos": [3, 4], "agent2_pos": [9, 9]})
+print(f"step {seen_env.timestep}: agent1 observes {obs['agent1']}, has visited {sorted(seen_env.visited)}")
+for action in (1, 3):  # right, then back left
+    obs, rewards, *_ = seen_env.step({"agent1": action, "agent2": 1})
+print(f"step {seen_env.timestep}: agent1 observes {obs['agent1']}, has visited {sorted(seen_env.visited)}"
+      f" (last reward {rewards['agent1']:+.1f})")
+
+# %% [markdown]
+# **What agent1 cannot see.** Its observation is two cell numbers, nothing else.
+# Which cells it has already visited is not in it, yet its reward depends on
+# exactly that: the same move from the same cell is worth +1.0 the first time
+# and -0.5 every time after. The observation does not hold the whole state of the
+# game, so the problem is **partially observed**. A policy that sees only
+# `[own cell, other cell]` must act the same way every time it is in the same
+# spot; it cannot decide "I have been here, go elsewhere". The best it can do is
+# learn a route that does not cross itself. Chapter 5 shows the route a trained
+# agent1 learned. (The usual remedies, adding the visited cells to the
+# observation or giving the network a memory, are good experiments once the
+# course is done.)
+#
+# Now play agent1 against a random agent2 and feel both: the reward rules, and
+# how little agent1's observation (shown next to the board) says compared with
+# the board you see. Click the board, then move with the arrow keys (or W/A/S/D,
+# or the buttons). At the end, the summary shows how the course's trained agent1
+# and a random one scored from the same start; **Restart** replays the same
+# start.
+
+# %%
+from handson_rl.arena.play import play
+
+play("agent1", opponent="random", seed=1)
 
 # %% [markdown]
 # ## Exercise 1: the environment loop
@@ -391,4 +465,9 @@ show_gif(frames_to_gif(frames, "outputs/02_exercise1.gif", fps=10))
 # **Try next:** make the board 5 x 5 in `run_episode`'s env and see how a random
 # agent1's return changes; write a policy for agent1 that always moves right and
 # down in turn, and compare its return with the dummy's. Chapter 3 trains
-# real policies with PPO.
+# real policies with PPO. Your progress so far:
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(2)

@@ -81,6 +81,16 @@ else:
 # Each row is the mean over many seeded episodes (the coin flips and the sampled
 # actions make single episodes noisy) with its standard error. Trained agents
 # *sample* their actions from their policy, as they did in training.
+#
+# Predict two of the rows before you run the table:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch12-random-row")  # answer with the buttons, or in code: check("ch12-random-row", "your letter")
+
+# %% tags=["concept"]
+ask("ch12-chaser")  # answer with the buttons, or in code: check("ch12-chaser", "your letter")
 
 # %%
 import pandas as pd
@@ -145,6 +155,25 @@ if EPISODES < 100:
     print(f"(only {EPISODES} episodes per match-up: too few to be sure either way)")
 
 # %% [markdown]
+# ### How sure are these numbers?
+#
+# The `±` is the standard error of each mean. Running more episodes makes it
+# smaller, but by how much?
+
+# %% tags=["concept"]
+ask("ch12-episodes")  # answer with the buttons, or in code: check("ch12-episodes", "your letter")
+
+# %% [markdown]
+# The random-vs-random match-up is the quickest to replay: the same players,
+# with `EPISODES` and with four times as many episodes.
+
+# %%
+for n in (EPISODES, 4 * EPISODES):
+    stats = mean_returns(matchups["random vs random"], episodes=n, seed=10_000)
+    print(f"{n:5d} episodes: agent1 {stats['agent1']['mean']:+.1f} ± {stats['agent1']['sem']:.2f}, "
+          f"agent2 {stats['agent2']['mean']:+.1f} ± {stats['agent2']['sem']:.2f}")
+
+# %% [markdown]
 # ## Watch them play
 #
 # One episode of the trained agents against each other. Blue is agent1 (its trail
@@ -167,6 +196,27 @@ print({agent: round(value, 1) for agent, value in returns.items()})
 show_gif(gif)
 
 # %% [markdown]
+# ## Your turn: play against them
+#
+# **Can you escape the trained chaser?** You are agent1 (blue), the trained agent2
+# hunts you. Click the board, then move with the arrow keys (or W/A/S/D, or the
+# buttons). At the end, the summary shows how the trained agent1 and a random
+# one scored from the same start; **Restart** replays it.
+
+# %%
+from handson_rl.arena.play import play
+
+play("agent1", opponent="trained", modules=modules, seed=5)
+
+# %% [markdown]
+# **Can you catch the trained explorer?** Now you are agent2 (red), chasing the
+# trained agent1. Watch where it goes: it learned a route, and a route can be
+# predicted.
+
+# %%
+play("agent2", opponent="trained", modules=modules, seed=5)
+
+# %% [markdown]
 # ## Recap, and where to go from here
 #
 # - "Did it learn?" needs a comparison: the same agent against different
@@ -187,3 +237,11 @@ show_gif(gif)
 #   most of the config carries over.
 # - **More compute:** chapter 10's cluster, with more env runners per trial and
 #   more trials at once.
+#
+# Your progress through the course (also `python -m handson_rl.progress` in a
+# terminal, or `bash course.sh progress`):
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress()

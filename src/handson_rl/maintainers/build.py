@@ -16,6 +16,8 @@ Markers in a lesson source:
 - A code cell tagged ``solution`` (``# %% tags=["solution"]``) is a solution as a
   whole; the exercise notebook gets ``# Your code here`` plus the cell's first
   comment lines.
+- A code cell tagged ``concept`` asks a concept check (``ask("<id>")``); on the
+  website it is followed by the answer, folded (``reveal("<id>")``).
 - A code cell tagged ``check`` calls an exercise checker; one tagged
   ``needs-solution`` uses the learner's answer. Both are kept in both notebooks;
   in the exercise notebook they are tagged ``nbval-skip``, because the stub is
@@ -101,6 +103,22 @@ SITE_EXERCISE_CELL = "**Exercise cell**, as it stands in `notebooks/`:\n\n```pyt
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 
 
+ANSWER_PROMPTS = {"code_prompt_show": "Show answer", "code_prompt_hide": "Hide answer"}
+
+
+def _site_answer_cell(source: str, where: str, seen: set[str]):
+    """The website's folded answer under a concept check (a cell tagged ``concept``
+    that calls ``ask("<id>")``; see :mod:`handson_rl.exercises.concepts`)."""
+    asked = re.findall(r"""\bask\(\s*["']([\w.-]+)["']""", source)
+    if len(asked) != 1:
+        raise LessonError(f"{where}: a cell tagged concept must call ask(\"<question id>\") once.")
+    code = f"from handson_rl.exercises.concepts import reveal\n\nreveal({asked[0]!r})"
+    cell = nbformat.v4.new_code_cell(code, metadata={"tags": ["remove-input", "hide-output"],
+                                                     "mystnb": dict(ANSWER_PROMPTS)})
+    cell.id = _cell_id("code", code, seen)
+    return cell
+
+
 def _stub_for_solution_cell(sol: str) -> str:
     """What the exercise notebook shows for a cell tagged ``solution``."""
     comments = []
@@ -157,6 +175,8 @@ def build_lesson(path: Path, variants=("solution", "exercise")) -> dict[str, str
                 new.metadata["tags"] = tags
             new.id = _cell_id(new.cell_type, source, seen)
             cells.append(new)
+            if variant == "site" and "concept" in tags:
+                cells.append(_site_answer_cell(source, where, seen))
             if variant == "site" and i == 0:
                 # After the title cell: where this page's outputs come from.
                 stamp = nbformat.v4.new_code_cell(SITE_STAMP, metadata={"tags": ["remove-input"]})

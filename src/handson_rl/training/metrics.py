@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from handson_rl.arena.env import AGENT1
-from handson_rl.training.plotting import smooth
+from handson_rl.training.plotting import add_random_baseline, smooth
 
 #: Result key: new cells agent1 discovered per episode (mean over the iteration's episodes).
 NEW_FIELDS = "agent1_new_fields"
@@ -119,10 +119,13 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
     return rows
 
 
-def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: str | None = None):
+def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: str | None = None,
+                 baseline: bool = True):
     """One panel per metric against env steps (faint raw points, moving average on top).
 
-    ``history`` is what :func:`metric_history` returns. Returns the axes.
+    ``history`` is what :func:`metric_history` returns. With ``baseline`` each panel
+    has a dashed line at random play's value of its metric
+    (:func:`handson_rl.training.plotting.add_random_baseline`). Returns the axes.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -144,6 +147,8 @@ def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: s
             line = ax.plot(xs, ys, alpha=0.25, linewidth=1)[0]
             ax.plot(xs, smooth(ys, window), color=line.get_color(), linewidth=2,
                     label=label or f"{window}-iteration average")
+            if baseline:
+                add_random_baseline(ax, key, colour="#555555")
         ax.set_title(titles.get(key, key), fontsize=10)
         ax.set_xlabel("env steps sampled")
         ax.grid(alpha=0.3)

@@ -1,4 +1,9 @@
-"""Learning curves from the per-iteration summaries of :func:`handson_rl.training.loop.train`."""
+"""Learning curves from the per-iteration summaries of :func:`handson_rl.training.loop.train`.
+
+Every learning curve the course draws carries a dashed line at what random play
+scores (:func:`add_random_baseline`, from :mod:`handson_rl.arena.baseline`): a
+curve above it learned something, a curve on it did not.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,36 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     return pd.Series(values, dtype=float).rolling(window, min_periods=1).mean().to_numpy()
 
 
+BASELINE_GID = "random-baseline"
+
+
+def add_random_baseline(ax, key: str, colour: str | None = None, episodes: int | None = None):
+    """A dashed horizontal line at random play's mean for ``key``; returns the value.
+
+    ``key`` is a curve's key: ``"agent1"``, ``"agent2"``, ``"return"`` (both
+    summed), a Tune column such as ``env_runners/episode_return_mean``, or a
+    chapter 8 metric (``agent1_new_fields``, ``collisions``). The value is computed
+    from the game (both agents random, :func:`handson_rl.arena.baseline.random_play`).
+    Drawn once per key and Axes, however often it is asked for; a key random
+    play has no value for draws nothing and returns None.
+    """
+    from handson_rl.arena.baseline import KEY_ALIASES, random_play
+
+    stat = KEY_ALIASES.get(key)
+    if stat is None:
+        return None
+    play = random_play(episodes)
+    value = play[stat]["mean"]
+    gid = f"{BASELINE_GID}:{stat}"
+    if not any(line.get_gid() == gid for line in ax.get_lines()):
+        who = {"combined": "both agents' return", "agent1_new_fields": "new cells",
+               "collisions": "collisions"}.get(stat, stat)
+        ax.axhline(value, color=colour or AGENT_COLOURS.get(stat, "#555555"), linestyle="--",
+                   linewidth=1.2, alpha=0.8, gid=gid,
+                   label=f"random play: {who} {value:+.1f} ({play['episodes']} episodes)")
+    return value
+
+
 def plot_returns(
     history: Sequence[Mapping],
     keys: Sequence[str] = ("agent1", "agent2"),
@@ -38,12 +73,16 @@ def plot_returns(
     title: str | None = None,
     label_prefix: str = "",
     linestyle: str = "-",
+    baseline: bool = True,
 ):
     """Mean episode return per agent against env steps.
 
     Each iteration's mean covers only the episodes that finished in it, so the raw
     points are noisy: they are drawn faintly, with a trailing moving average over
-    ``window`` iterations on top. Returns the matplotlib Axes.
+    ``window`` iterations on top. With ``baseline`` (the default) a dashed line per
+    agent shows what random play scores on the course's 10 x 10 board
+    (:func:`add_random_baseline`; pass ``baseline=False`` for another board).
+    Returns the matplotlib Axes.
     """
     import matplotlib.pyplot as plt
 
@@ -59,6 +98,8 @@ def plot_returns(
         if window > 1:
             label += f" ({window}-iteration average)"
         ax.plot(xs, smooth(ys, window), color=colour, linewidth=2, linestyle=linestyle, label=label)
+        if baseline:
+            add_random_baseline(ax, key, colour)
     ax.axhline(0, color="#999999", linewidth=0.8)
     ax.set_xlabel("env steps sampled")
     ax.set_ylabel("mean episode return")

@@ -171,9 +171,16 @@ def asha_rungs(max_t: int, grace_period: int = 1, reduction_factor: float = 4) -
     return [rung for rung in rungs if rung < max_t]
 
 
-def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label_keys=("lr",), title=None):
-    """Every trial's ``metric`` against its iteration, in one plot."""
+def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label_keys=("lr",), title=None,
+                baseline: bool = True):
+    """Every trial's ``metric`` against its iteration, in one plot.
+
+    With ``baseline`` a dashed line shows what random play scores for ``metric``
+    (:func:`handson_rl.training.plotting.add_random_baseline`).
+    """
     import matplotlib.pyplot as plt
+
+    from handson_rl.training.plotting import add_random_baseline
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.6))
@@ -187,6 +194,8 @@ def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label
             ax.plot([], [], label=label + " (no results)")
             continue
         ax.plot(df[ITERATION], df[metric], marker=".", label=label)
+    if baseline:
+        add_random_baseline(ax, metric, colour="black")
     ax.set_xlabel("training iteration")
     ax.set_ylabel(metric.split("/", 1)[-1].replace("_", " "))
     ax.grid(alpha=0.3)

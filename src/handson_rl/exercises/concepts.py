@@ -1,0 +1,390 @@
+"""Concept checks: predict, then run.
+
+At the places where a result surprises or an idea matters, a chapter asks a
+question *before* the cell that shows the answer. You answer with the buttons
+(in JupyterLab) or with one line::
+
+    ask("ch2-truncated")           # shows the question (and, in JupyterLab, buttons)
+    check("ch2-truncated", "b")    # your answer: says why it is right or wrong
+
+Every choice has its own explanation, so a wrong answer tells you what the
+misconception was. A right answer is recorded in your progress file
+(:mod:`handson_rl.progress`). On the website the question is shown with the
+answer folded below it (:func:`reveal`, added by the site build after each cell
+tagged ``concept``).
+
+The questions are written once, here; ``tests/test_concepts.py`` checks each
+answer against the game, the trained agents or the formula it rests on.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from handson_rl.frontend import mode
+
+
+class ConceptCheckError(ValueError):
+    """A concept check called with an unknown question or an answer that is not a choice."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    chapter: int
+    title: str  # a few words, for the progress report
+    prompt: str  # markdown
+    choices: dict  # letter -> choice (markdown)
+    answer: str  # the right letter
+    why: dict = field(default_factory=dict)  # letter -> why it is right / wrong
+
+    def __post_init__(self):
+        if self.answer not in self.choices:
+            raise ValueError(f"{self.id}: answer {self.answer!r} is not one of {list(self.choices)}")
+        missing = [c for c in self.choices if not self.why.get(c)]
+        if missing:
+            raise ValueError(f"{self.id}: no explanation for choice(s) {missing}")
+
+
+_QUESTIONS = [
+    # ------------------------------------------------------------------ chapter 2
+    Question(
+        id="ch2-truncated",
+        chapter=2,
+        title="which flag ends an episode at step 100",
+        prompt=(
+            "An episode lasts 100 steps. Right after the **100th** `env.step(...)`, what do "
+            "`terminateds` and `truncateds` say?"
+        ),
+        choices={
+            "a": '`terminateds["__all__"]` is True: the game is over',
+            "b": '`truncateds["__all__"]` is True and `terminateds["__all__"]` stays False',
+            "c": "both are True",
+            "d": "neither: the 101st `step()` raises an error, and that is how a loop ends",
+        },
+        answer="b",
+        why={
+            "a": "*Terminated* means the game itself reached an end state (a goal, a crash). "
+                 "Nothing in MultiAgentArena ends the game; the clock cuts it off, so "
+                 "`terminateds` stays False all episode.",
+            "b": "A time limit cuts the episode off while the game could go on: gymnasium calls "
+                 "that *truncation*. Learning then bootstraps the value of the last state "
+                 "instead of treating it as worth nothing.",
+            "c": "The two flags are kept apart on purpose: a time limit is truncation only. "
+                 "With `terminateds` True as well, an algorithm would treat the last state as a "
+                 "real end, worth nothing, which is what the two flags exist to avoid.",
+            "d": "`step()` does raise after the end (`ArenaStateError`), but only because the "
+                 "episode has already ended: the 100th step returns "
+                 '`truncateds["__all__"] = True`, and that is what your loop stops on.',
+        },
+    ),
+    Question(
+        id="ch2-catches",
+        chapter=2,
+        title="how many catches lie behind agent2's return",
+        prompt=(
+            "The next cell plays many random episodes. A random agent2's mean return comes out "
+            "at about **-9**. agent2 earns +1.0 per step with a collision and -0.1 per step "
+            "without, over 100 steps. About how many times per episode does a random agent2 "
+            "catch agent1?"
+        ),
+        choices={
+            "a": "never: the return is negative",
+            "b": "about once",
+            "c": "about 9 times",
+            "d": "about 90 times",
+        },
+        answer="b",
+        why={
+            "a": "Negative does not mean none: with no catch at all the return would be exactly "
+                 "100 x -0.1 = **-10.0**. The -9 is a little above that.",
+            "b": "With *c* catches in 100 steps the return is 1.0 c - 0.1 (100 - c) = 1.1 c - 10. "
+                 "A return of -9 gives c = 0.9: about one catch per episode, and many "
+                 "episodes with none.",
+            "c": "9 catches would give 1.1 x 9 - 10 = **-0.1**, close to zero, not -9.",
+            "d": "90 catches would give a return of **+89**. A random walk on a 100-cell board "
+                 "rarely even meets agent1.",
+        },
+    ),
+    Question(
+        id="ch2-observation",
+        chapter=2,
+        title="what agent1 observes when it comes back",
+        prompt=(
+            "At step 5 agent1 stands on cell 34 and agent2 on cell 99. At step 60 the two are "
+            "on exactly the same cells again, but by now agent1 has covered half the board. "
+            "What does agent1 *observe* at the two moments?"
+        ),
+        choices={
+            "a": "the same observation, `[34, 99]`, both times",
+            "b": "two different observations: the step number is part of it",
+            "c": "two different observations: the cells it has visited are part of it",
+        },
+        answer="a",
+        why={
+            "a": "agent1 observes two cell numbers and nothing else. Its reward depends on the "
+                 "cells it has visited (+1.0 for a new one, -0.5 for an old one), but those are "
+                 "not in the observation: the problem is *partially observed*, and a policy "
+                 "must act the same way at both moments.",
+            "b": "The observation space is `MultiDiscrete([100, 100])`: two cell indices, no "
+                 "clock. The step count is in the env's state, not in what the agent sees.",
+            "c": "The visited cells decide agent1's reward, yet they are not in its observation "
+                 "(two numbers only). That gap is exactly what makes the problem partially "
+                 "observed.",
+        },
+    ),
+    # ----------------------------------------------------------------- chapter 12
+    Question(
+        id="ch12-random-row",
+        chapter=12,
+        title="what the random-vs-random row shows",
+        prompt=(
+            "The table below has a row **random vs random**: both agents move at random, over "
+            "many seeded episodes. What will agent2's mean return be in that row?"
+        ),
+        choices={
+            "a": "about -9, chapter 2's baseline",
+            "b": "exactly -10.0",
+            "c": "about 0",
+            "d": "it depends on how well your agents trained",
+        },
+        answer="a",
+        why={
+            "a": "Two random players are chapter 2's setting again: about one catch in an "
+                 "episode (+1.0) and -0.1 on every other step, so about -9, give or take the "
+                 "standard error.",
+            "b": "-10.0 is an agent2 that never catches anyone in any episode (100 x -0.1). "
+                 "Random play bumps into agent1 about once per episode, so the mean is a little "
+                 "above -10.",
+            "c": "About 0 would need about 9 catches per episode (1.1 x 9 - 10 = -0.1); a random "
+                 "walk manages about one.",
+            "d": "No trained agent plays in that row. It measures the game with two random "
+                 "players: the yardstick the other rows are read against.",
+        },
+    ),
+    Question(
+        id="ch12-chaser",
+        chapter=12,
+        title="which agent2 catches the trained agent1 more",
+        prompt=(
+            "Against the **trained agent1**, which agent2 will have the higher return: the "
+            "trained agent2 (row 1) or a random agent2 (row 2)?"
+        ),
+        choices={
+            "a": "the trained agent2",
+            "b": "the random agent2: a random chaser is harder for agent1 to predict",
+            "c": "neither: the two are about the same, a chaser cannot learn much here",
+        },
+        answer="a",
+        why={
+            "a": "agent2 trained against this very agent1 and learned where it tends to go, so "
+                 "it catches it more often than chance does. (Against a *random* agent1, rows 3 "
+                 "and 4, its edge is much smaller: it learned this opponent, not chasing in "
+                 "general.)",
+            "b": "Unpredictability helps the one being chased, not the chaser: what decides "
+                 "catches is whether agent2 is where agent1 is going, and a random agent2 is "
+                 "there only by chance.",
+            "c": "agent2's return rises during training (chapter 3's curve), and the table "
+                 "shows it: the trained agent2 scores clearly above a random one against the "
+                 "trained agent1.",
+        },
+    ),
+    Question(
+        id="ch12-episodes",
+        chapter=12,
+        title="how the ± shrinks with more episodes",
+        prompt=(
+            "Each entry is a mean over N episodes, `mean ± standard error`. If you ran "
+            "**four times as many** episodes per match-up, the ± would become about..."
+        ),
+        choices={
+            "a": "half as large",
+            "b": "a quarter as large",
+            "c": "the same: more episodes do not change how noisy one episode is",
+        },
+        answer="a",
+        why={
+            "a": "The standard error of a mean is the spread of single episodes divided by "
+                 "the square root of N: four times the episodes, half the ±. Precision is "
+                 "expensive: halving it again takes 16 times the episodes.",
+            "b": "That would need the ± to fall like 1/N; it falls like 1/sqrt(N). Four times "
+                 "the episodes halves it.",
+            "c": "Right that single episodes stay as noisy (their spread does not change), but "
+                 "the ± is the uncertainty of the *mean*, which shrinks like 1/sqrt(N).",
+        },
+    ),
+]
+
+#: Every concept check, by id.
+QUESTIONS: dict[str, Question] = {q.id: q for q in _QUESTIONS}
+
+
+def question(qid: str) -> Question:
+    """The question ``qid``, or a clear error listing the ones that exist."""
+    try:
+        return QUESTIONS[qid]
+    except (KeyError, TypeError):
+        raise ConceptCheckError(
+            f"There is no concept check {qid!r}. The course has: {', '.join(QUESTIONS)}."
+        ) from None
+
+
+def _letter(q: Question, choice) -> str | None:
+    """The normalised letter of ``choice`` (None for "not answered yet")."""
+    if choice is None:
+        return None
+    if not isinstance(choice, str):
+        raise ConceptCheckError(
+            f"Answer {q.id!r} with a letter in quotes, one of {list(q.choices)}, "
+            f"e.g. check({q.id!r}, {next(iter(q.choices))!r}); got {choice!r}."
+        )
+    letter = choice.strip().lower().rstrip(").").strip()
+    if letter in ("", "?", "..."):
+        return None
+    if letter not in q.choices:
+        raise ConceptCheckError(
+            f"{choice!r} is not one of the choices of {q.id!r}: use one of {list(q.choices)}."
+        )
+    return letter
+
+
+def question_markdown(qid: str, how_to_answer: bool = True) -> str:
+    q = question(qid)
+    lines = [f"**Predict, then run** (`{q.id}`): {q.prompt}", ""]
+    lines += [f"- **{letter})** {text}" for letter, text in q.choices.items()]
+    if how_to_answer:
+        lines += ["", f"*Your answer:* `check({q.id!r}, \"a\")` with your letter, "
+                      "before you run the next cell."]
+    return "\n".join(lines)
+
+
+def question_text(qid: str) -> str:
+    """The question as plain text (for a terminal)."""
+    q = question(qid)
+    lines = [f"Predict, then run ({q.id}): {_plain(q.prompt)}"]
+    lines += [f"  {letter}) {_plain(text)}" for letter, text in q.choices.items()]
+    return "\n".join(lines)
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"[*`]", "", markdown)
+
+
+def feedback(qid: str, choice) -> tuple[bool | None, str]:
+    """``(right?, explanation)`` for an answer; ``(None, how to answer)`` if there is none."""
+    q = question(qid)
+    letter = _letter(q, choice)
+    if letter is None:
+        return None, (f"Not answered yet. {question_text(qid)}\n"
+                      f"Answer with check({q.id!r}, \"a\"), using your letter.")
+    if letter == q.answer:
+        return True, f"Right ({letter}). {_plain(q.why[letter])}"
+    return False, (f"Not quite ({letter}): {_plain(q.why[letter])}\n"
+                   f"Think again and try another letter, or run the next cell and see.")
+
+
+def check(qid: str, choice) -> bool | None:
+    """Your answer to a concept check: prints why it is right or wrong; True if right.
+
+    A right answer is recorded in your progress file. ``check(qid, "?")`` (or None)
+    prints the question again without judging.
+    """
+    ok, text = feedback(qid, choice)
+    print(text)
+    if ok:
+        from handson_rl.progress import record
+
+        record(qid)
+    return ok
+
+
+def answer_markdown(qid: str) -> str:
+    """The answer with every choice's explanation (the website folds this)."""
+    q = question(qid)
+    lines = [f"**Answer: {q.answer})** {q.choices[q.answer]}. {q.why[q.answer]}", ""]
+    for letter, text in q.choices.items():
+        if letter != q.answer:
+            lines.append(f"- **{letter})** {text}: {q.why[letter]}")
+    return "\n".join(lines)
+
+
+def reveal(qid: str) -> None:
+    """Display the answer and why each other choice is wrong."""
+    text = answer_markdown(qid)
+    if _display_markdown(text):
+        return
+    print(_plain(text))
+
+
+def _display_markdown(text: str) -> bool:
+    from handson_rl.frontend import in_notebook
+
+    if not in_notebook():
+        return False
+    from IPython.display import Markdown, display
+
+    display(Markdown(text))
+    return True
+
+
+def ask(qid: str):
+    """Show a concept check; in JupyterLab with buttons to answer it.
+
+    Without a widget frontend it prints the question and how to answer with
+    :func:`check` (a terminal also asks for the letter with ``input()``).
+    """
+    q = question(qid)
+    how = mode()
+    if how == "widgets":
+        from IPython.display import Markdown, display
+
+        display(Markdown(question_markdown(qid, how_to_answer=False)))
+        display(answer_widget(qid))
+        return None
+    if _display_markdown(question_markdown(qid)):
+        return None
+    print(question_text(qid))
+    if how == "text":
+        reply = input(f"Your answer ({'/'.join(q.choices)}, Enter to skip): ")
+        if reply.strip():
+            try:
+                check(qid, reply)
+            except ConceptCheckError as err:
+                print(err)
+    else:
+        print(f'Answer with check({q.id!r}, "a"), using your letter.')
+    return None
+
+
+def answer_widget(qid: str):
+    """The answer buttons of a concept check (a ``VBox``: choices, button, feedback)."""
+    import ipywidgets as widgets
+
+    q = question(qid)
+    choices = widgets.RadioButtons(
+        options=[(f"{letter}) {_plain(text)}", letter) for letter, text in q.choices.items()],
+        value=None,
+        layout=widgets.Layout(width="max-content"),
+    )
+    button = widgets.Button(description="Check my answer", button_style="primary")
+    out = widgets.HTML()
+
+    def on_click(_):
+        if choices.value is None:
+            out.value = "<i>Pick an answer first.</i>"
+            return
+        ok, text = feedback(q.id, choices.value)
+        colour = "#1a7f37" if ok else "#b35900"
+        out.value = (f'<div class="concept-feedback" style="color:{colour}; max-width:60em">'
+                     f"{html.escape(text).replace(chr(10), '<br>')}</div>")
+        if ok:
+            from handson_rl.progress import record
+
+            record(q.id)
+
+    button.on_click(on_click)
+    box = widgets.VBox([choices, button, out])
+    box.add_class("concept-check")
+    return box
