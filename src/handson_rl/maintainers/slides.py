@@ -120,11 +120,13 @@ def _markdown():
 _MD = None
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, notes: bool = False) -> str:
+    """Markdown to slide HTML; in speaker notes a diagram stays source (the notes are hidden)."""
     global _MD
     if _MD is None:
         _MD = _markdown()
-    return _MD.render(text)
+    out = _MD.render(text)
+    return out.replace('<pre class="mermaid">', '<pre class="diagram-source">') if notes else out
 
 
 def highlight(code: str, lang: str = "python") -> str:
@@ -445,7 +447,7 @@ def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
             explicit = NOTES.findall(cell.source)
             if mark == "notes":
                 if current is not None:
-                    current.notes.append(render_markdown(cell.source))
+                    current.notes.append(render_markdown(cell.source, notes=True))
                 continue
             shown, cut = slide_markdown(cell.source)
             new_column = mark == "slide" or (mark is None and (n == 0 or cell.source.startswith("## ")))
@@ -461,8 +463,8 @@ def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
             current.parts.append(f"<div{cls}>{render_markdown(shown)}</div>")
             current.lead_chars += len(shown)
             if cut:
-                current.notes.append(render_markdown(NOTES.sub("", cell.source)))
-            current.notes += [render_markdown(note) for note in explicit]
+                current.notes.append(render_markdown(NOTES.sub("", cell.source), notes=True))
+            current.notes += [render_markdown(note, notes=True) for note in explicit]
             continue
         if mark is None and cell.stub is None and is_setup(cell.source, cell.outputs):
             continue
@@ -533,14 +535,36 @@ def deck_html(title: str, columns: list[list[Slide]], stamp: str, assets: str = 
 <script>
 Reveal.initialize({{hash: true, slideNumber: "c/t", width: 1280, height: 760, margin: 0.03,
   plugins: [RevealNotes]}});
+// A slide whose content is taller than the slide gets a smaller font (and, with it,
+// smaller figures: their sizes are in em), down to 55%; past that it scrolls.
+function fit(slide) {{
+  if (!slide) return;
+  for (let size = 100; size >= 55; size -= 5) {{
+    slide.style.fontSize = size + "%";
+    if (slide.scrollHeight <= slide.clientHeight + 2) break;
+  }}
+}}
+Reveal.on("ready", (event) => fit(event.currentSlide));
+Reveal.on("slidechanged", (event) => fit(event.currentSlide));
+Reveal.on("fragmentshown", () => fit(Reveal.getCurrentSlide()));
 </script>
 <script type="module">
 import mermaid from "./{assets}/mermaid/mermaid.esm.min.mjs";
 mermaid.initialize({{startOnLoad: false}});
-// Draw a diagram when its slide is shown (a hidden element has no size to draw in).
-const draw = () => mermaid.run({{nodes: Reveal.getCurrentSlide().querySelectorAll("pre.mermaid:not([data-processed])")}});
-if (Reveal.isReady()) draw(); else Reveal.on("ready", draw);
-Reveal.on("slidechanged", draw);
+// Each diagram is laid out in a scratch element with the slides' styles but outside
+// reveal.js's scaled slides (measured inside them, the labels come out clipped).
+const scratch = document.createElement("pre");
+scratch.className = "mermaid";
+scratch.style.cssText = "position: absolute; left: -10000px; top: 0; visibility: hidden;";
+document.querySelector(".reveal").appendChild(scratch);
+let n = 0;
+for (const node of document.querySelectorAll(".reveal .slides pre.mermaid")) {{
+  const {{svg}} = await mermaid.render(`deck-diagram-${{n++}}`, node.textContent, scratch);
+  node.innerHTML = svg;
+  node.dataset.processed = "true";
+}}
+scratch.remove();
+fit(Reveal.getCurrentSlide());
 </script>
 </body>
 </html>
@@ -560,12 +584,16 @@ DECK_CSS = """
 .reveal .highlight pre { background: #f6f8fa; padding: 0.4em 0.6em; border-left: 4px solid #1f61b4; }
 .reveal pre.output { background: #fff; border-left: 4px solid #bbb; padding: 0.3em 0.6em; white-space: pre; overflow-x: auto; }
 .reveal pre.output.error { border-left-color: #c0392b; color: #8b1a10; }
-.reveal pre.mermaid { background: none; font-size: 0.5em; text-align: center; }
+/* Mermaid measures its labels in its own font: keep that font, at a fixed size. */
+.reveal pre.mermaid { background: none; box-shadow: none; text-align: center; font-size: 16px; line-height: 1.5;
+  font-family: "trebuchet ms", verdana, arial, sans-serif; }
+.reveal pre.mermaid p { margin: 0; line-height: 1.5; }
+.reveal pre.mermaid svg { max-height: 420px; height: auto; }
 .reveal .output.html, .reveal .output.markdown { font-size: 0.6em; max-height: 14em; overflow: auto; }
 .reveal .cell.has-figure { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 0.6em; align-items: start; }
 .reveal .has-figure pre { font-size: 0.5em; overflow-x: auto; }
 .reveal .figures { display: flex; flex-direction: column; gap: 0.3em; align-items: center; }
-.reveal img.figure { max-height: 540px; max-width: 100%; margin: 0.2em 0; object-fit: contain; }
+.reveal img.figure { max-height: 18em; max-width: 100%; margin: 0.2em 0; object-fit: contain; }
 .reveal code { font-size: 0.85em; }
 .reveal .context { font-size: 0.55em; color: #1f61b4; margin: 0 0 0.3em 0; }
 .reveal .label { font-size: 0.6em; color: #555; margin: 0.2em 0; }
