@@ -82,6 +82,12 @@ case "${1:-}" in
       -p no:cacheprovider "${@:2}" || status=$?
     exit "$status"
     ;;
+  progress)
+    # Which concept checks, exercises and tasks you have passed, chapter by
+    # chapter (kept in course_progress.json; --chapter N, --reset): progress.py.
+    [ -x .venv/bin/python ] || die "The course is not set up yet: run bash course.sh lab first."
+    exec .venv/bin/python -m handson_rl.progress "${@:2}"
+    ;;
   site)
     EXTRAS=lab,site setup
     # Every chapter at the full budget (COURSE_BUDGET=smoke for a quick build);

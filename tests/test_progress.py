@@ -1,0 +1,113 @@
+"""The learner's progress file: where it is, what it keeps, the report and the command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from handson_rl import progress
+from handson_rl.paths import ROOT
+from handson_rl.progress import ProgressError, main, passed, progress_file, record, report
+
+
+@pytest.fixture
+def path(tmp_path, monkeypatch):
+    file = tmp_path / "sub" / "progress.json"
+    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(file))
+    return file
+
+
+def test_where_progress_is_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("HANDSON_RL_PROGRESS", raising=False)
+    monkeypatch.setenv("COURSE_BUDGET", "full")
+    assert progress_file() == ROOT / "course_progress.json"
+    assert "/course_progress.json" in (ROOT / ".gitignore").read_text().splitlines()
+    monkeypatch.setenv("COURSE_BUDGET", "smoke")  # CI and the tests never tick off a learner's checks
+    assert progress_file() == ROOT / "_build" / "course_progress_smoke.json"
+    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(tmp_path / "p.json"))
+    assert progress_file() == tmp_path / "p.json"
+    monkeypatch.setenv("HANDSON_RL_PROGRESS", "off")
+    assert progress_file() is None
+    assert record("exercise1") is False
+
+
+def test_record_keeps_first_and_last_time(path):
+    assert not path.exists() and passed() == {}
+    assert record("exercise1") is True
+    first = json.loads(path.read_text())["passed"]["exercise1"]
+    assert first["chapter"] == 2 and first["kind"] == "exercise"
+    assert record("exercise1") is True
+    again = passed()["exercise1"]
+    assert again["first"] == first["first"]
+    assert [p.name for p in path.parent.iterdir()] == ["progress.json"]  # no temporary file left
+
+
+def test_a_task_records_itself_with_its_chapter(path):
+    with pytest.raises(ProgressError, match="chapter=..., kind=... and title"):
+        record("task-ch3")
+    with pytest.raises(ProgressError, match="kind must be one of"):
+        record("task-ch3", chapter=3, kind="quiz", title="x")
+    record("task-ch3", chapter=3, kind="task", title="Task: predict one setting")
+    assert "[x] Task: predict one setting" in report(3)
+
+
+def test_report_per_chapter_and_for_the_course(path):
+    record("ch2-truncated")
+    text = report(2)
+    assert text.splitlines()[0] == "chapter 2: 1 of 4 passed"
+    assert "  [x] concept check: which flag ends an episode at step 100" in text
+    assert "  [ ] Exercise 1: the environment loop" in text
+    whole = report()
+    assert whole.startswith("Course progress: 1 of ") and str(path) in whole
+    assert "chapter 12: 0 of" in whole
+    assert report(1) == "chapter 1: nothing to check yet"
+
+
+def test_a_broken_file_is_reported_not_fatal(path, capsys):
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    assert record("exercise1") is False  # the checker that calls it still passes
+    assert "progress was not saved" in capsys.readouterr().err
+    assert path.read_text() == "{not json"  # left alone for the learner to look at
+    with pytest.raises(ProgressError, match="rename or delete it"):
+        report()
+    assert main([]) == 1
+    assert "rename or delete it" in capsys.readouterr().err
+    path.write_text("[1, 2]")
+    with pytest.raises(ProgressError, match="not a course progress file"):
+        report()
+
+
+def test_the_command(path, capsys):
+    record("exercise1")
+    assert main(["--chapter", "2"]) == 0
+    assert "[x] Exercise 1: the environment loop" in capsys.readouterr().out
+    assert main(["--file"]) == 0
+    assert capsys.readouterr().out.strip() == str(path)
+    with pytest.raises(SystemExit):
+        main(["--chapter", "13"])
+    assert "--chapter must be a chapter number 1-12" in capsys.readouterr().err
+    assert main(["--reset"]) == 0
+    assert not path.exists()
+
+
+def test_the_command_runs_as_a_module(path):
+    record("exercise4")
+    out = subprocess.run([sys.executable, "-m", "handson_rl.progress"], capture_output=True, text=True,
+                         check=True, timeout=120).stdout
+    assert "chapter 9: 1 of 1 passed" in out and "[x] Exercise 4: a deeper module" in out
+
+
+def test_course_sh_has_a_progress_command():
+    text = (ROOT / "course.sh").read_text()
+    assert "python -m handson_rl.progress" in text
+
+
+def test_show_progress_never_raises(path, capsys):
+    path.parent.mkdir(parents=True)
+    path.write_text("oops")
+    progress.show_progress(2)
+    assert capsys.readouterr().out.startswith("Progress: Cannot read your progress file")
