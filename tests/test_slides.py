@@ -217,3 +217,38 @@ def test_built_decks():
     guide = (Path(html_dir) / "docs" / "instructor_guide.html").read_text()
     assert "A learner who fell behind" in html.unescape(guide)
     assert site.check_site(Path(html_dir), []) == []  # slides/ included: no broken or remote reference
+
+
+# ------------------------------------------------------- the instructor guide
+
+def _literal_text(path: Path) -> str:
+    """Every string literal of a module, a placeholder (\\0) where an f-string inserts a value."""
+    import ast
+
+    pieces = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.JoinedStr):
+            pieces.append("".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            pieces.append(node.value)
+    return "\0".join(" ".join(piece.split()) for piece in pieces)
+
+
+def test_the_guide_quotes_the_checkers_real_messages():
+    """Each message the guide quotes under "Mistakes the checker catches" is in the checkers' code."""
+    guide = (LESSONS_DIR.parent / "docs" / "instructor_guide.md").read_text()
+    source = "\0".join(_literal_text(p) for p in sorted((LESSONS_DIR.parent / "src" / "handson_rl" / "exercises").glob("*.py")))
+    quotes = []
+    for block in re.findall(r"\*\*Mistakes the checker catches\*\*.*?\n((?:  .*\n)+)", guide):
+        quotes += re.findall(r'- "(.*?)"[;.]?\s*(?=\n  - |\Z)', block, re.S)
+    assert len(quotes) >= 18, quotes
+    for quote in quotes:
+        text = " ".join(quote.split())
+        # "..." marks what the guide leaves out, '...' a value the checker fills in.
+        for chunk in re.split(r"\.\.\.|'", text):
+            chunk = chunk.strip()
+            if len(chunk) >= 15:
+                # An agent id in the guide stands where the checker names the agent, and
+                # a value the checker inserts before a space is left out.
+                pattern = re.escape(chunk).replace("agent1", "(?:agent1|\\x00)").replace("\\ ", "\\x00?\\ ")
+                assert re.search(pattern, source), f"the guide quotes {chunk!r}, which no checker says (any more)"
