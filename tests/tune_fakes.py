@@ -18,12 +18,16 @@ _CHECKPOINT_DIR = Path("/nonexistent/fake_checkpoint")
 
 
 def fake_result(
-    batch=3000, envs=5, lr=LR, returns=(5.0, 20.0, 31.0), error=None, index=0, checkpoint=True
+    batch=3000, envs=5, lr=LR, returns=(5.0, 20.0, 31.0), error=None, index=0, checkpoint=True,
+    experiment_dir=None, checkpoint_iteration=None,
 ):
     """A ray.tune.Result like the ones tuner.fit() returns, without training.
 
-    With ``checkpoint``, the trial has an end-of-trial checkpoint (an empty
-    directory: the checkers look only at whether there is one).
+    With ``checkpoint``, the trial has a checkpoint (a directory that need not
+    exist: the checkers look only at whether there is one), taken at iteration
+    ``checkpoint_iteration`` (default: the last). The trial lives in
+    ``experiment_dir`` (default: where chapter 12 looks for Exercise 2's trials,
+    ``outputs/tune/exercise2`` under the current directory).
     """
     iterations = list(range(1, len(returns) + 1))
     df = pd.DataFrame(
@@ -41,12 +45,16 @@ def fake_result(
         "env_runners": {"episode_return_mean": returns[-1], "agent_episode_returns_mean": {"agent1": 1.0, "agent2": -2.0}},
         "config": config,
     }
+    saved = Checkpoint.from_directory(str(_CHECKPOINT_DIR)) if checkpoint else None
+    saved_at = iterations[-1] if checkpoint_iteration is None else checkpoint_iteration
+    experiment_dir = Path("outputs/tune/exercise2").absolute() if experiment_dir is None else Path(experiment_dir)
     return Result(
         metrics=metrics,
-        checkpoint=Checkpoint.from_directory(str(_CHECKPOINT_DIR)) if checkpoint else None,
+        checkpoint=saved,
         error=error,
-        path=f"/tmp/exp/PPO_MultiAgentArena_abc{index}_0000{index}_{index}_lr={lr}",
+        path=str(experiment_dir / f"PPO_MultiAgentArena_abc{index}_0000{index}_{index}_lr={lr}"),
         metrics_dataframe=df,
+        best_checkpoints=[(saved, {ITERATION: saved_at})] if saved else [],
     )
 
 
