@@ -292,8 +292,12 @@ def intro(game: ArenaGame) -> str:
     return f"You are {game.you} ({colour}), against the {game.opponent_name}: {goal}."
 
 
-def play_text(game: ArenaGame, read=input, write=print) -> ArenaGame:
-    """The text version: one move per line until the episode ends or you type q."""
+def play_text(game: ArenaGame, read=None, write=print) -> ArenaGame:
+    """The text version: one move per line until the episode ends or you type q.
+
+    ``read`` asks for a line (default: ``input``), ``write`` shows one (``print``).
+    """
+    read = read or input
     write(intro(game))
     write("Moves: w/a/s/d or up/right/down/left (0-3 work too); r restarts, q stops.")
     write(game.text())
