@@ -5,28 +5,81 @@
 #   bash course.sh test    # set up, then run the whole test suite as CI does
 #   bash course.sh site    # set up, then build the website (every chapter executed)
 #   bash course.sh slides  # set up, then the chapters' slide decks (after `site`)
-#   bash course.sh setup   # only set up (.venv with the pinned packages)
+#   bash course.sh setup   # only set up (.venv with the locked packages)
 #
 # Set-up is idempotent: it creates .venv/ next to this file with Python 3.11 and
-# installs the pinned versions from pyproject.toml. Set PYTHON=/path/to/python3.11
-# if `python3` is another version.
+# installs exactly the versions in requirements/lock.txt (every package, all
+# extras; made from pyproject.toml). Set PYTHON=/path/to/python3.11 if `python3`
+# is another version.
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$(pwd)
+COMMAND=${1:-setup}
+LOCK=requirements/lock.txt
+# Every extra pyproject.toml defines: learners and CI get the same packages.
+ALL_EXTRAS=lab,test,site,browser,bench
+NEEDED_GB=${COURSE_NEEDED_GB:-4}  # a fresh .venv is about 2.5 GB, plus pip's downloads
+
+die() {
+  echo "" >&2
+  echo "$*" >&2
+  exit 1
+}
+
+make_venv() {
+  local py=${PYTHON:-python3}
+  if ! command -v "$py" >/dev/null 2>&1; then
+    die "The course needs Python 3.11, and '$py' was not found. Install Python 3.11 and run: PYTHON=/path/to/python3.11 bash course.sh ${COMMAND}"
+  fi
+  if ! "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+    die "The course needs Python 3.11; '$py' is $("$py" --version 2>&1 || echo 'not a working Python'). Install Python 3.11 and run: PYTHON=/path/to/python3.11 bash course.sh ${COMMAND}"
+  fi
+  if ! "$py" -c 'import venv, ensurepip' 2>/dev/null; then
+    die "Python 3.11 is there but its venv module (with ensurepip) is not: on Debian/Ubuntu run 'sudo apt install python3.11-venv', then run the same command again."
+  fi
+  echo "Creating .venv with $("$py" --version)..."
+  if ! "$py" -m venv .venv; then
+    rm -rf .venv
+    die "Creating .venv failed (messages above). If it says ensurepip or pip is missing, install python3.11-venv (Debian/Ubuntu: 'sudo apt install python3.11-venv'), then run the same command again."
+  fi
+}
+
+free_gb() {
+  df -Pk . | awk 'NR == 2 { print int($4 / 1048576) }'
+}
 
 setup() {
-  local py=${PYTHON:-python3}
   if [ ! -x .venv/bin/python ]; then
-    if ! "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-      echo "The course needs Python 3.11; '$py' is $("$py" --version 2>&1 || echo missing)." >&2
-      echo "Install Python 3.11 and run: PYTHON=/path/to/python3.11 bash course.sh $*" >&2
-      exit 1
+    if [ "$(free_gb)" -lt "$NEEDED_GB" ]; then
+      die "The course needs about $NEEDED_GB GB of free disk space here for .venv; this disk has $(free_gb) GB free. Free some space, then run the same command again."
     fi
-    echo "Creating .venv with $("$py" --version)..."
-    "$py" -m venv .venv
+    make_venv
   fi
-  # Installs only what is missing or at another version.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${EXTRAS:-lab,test}]"
+  if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+    rm -rf .venv
+    die "The new .venv has no pip (Python's ensurepip is missing): on Debian/Ubuntu run 'sudo apt install python3.11-venv', then run the same command again."
+  fi
+  # Installs only when pyproject.toml or the lock changed since the last set-up.
+  local stamp=.venv/course-installed want
+  want=$(.venv/bin/python -c 'import hashlib, sys; print(hashlib.sha256(b"".join(open(f, "rb").read() for f in sys.argv[1:])).hexdigest())' pyproject.toml "$LOCK")
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  echo "Installing the course's packages (first time: a few minutes)..."
+  local log=.venv/pip-install.log
+  if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+      -c "$LOCK" -e ".[$ALL_EXTRAS]" >"$log" 2>&1; then
+    tail -n 15 "$log" >&2
+    if grep -q "No space left on device" "$log"; then
+      die "The disk filled up during the install. Free some space (about $NEEDED_GB GB), then run the same command again."
+    elif grep -qiE "Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|ProxyError|SSLError|timed out|Network is unreachable|Connection refused" "$log"; then
+      die "pip could not download the packages: this machine does not reach the package index (https://pypi.org). Check the network (behind a proxy: export HTTPS_PROXY=...), then run the same command again."
+    elif grep -qiE "Could not find a version|No matching distribution" "$log"; then
+      die "pip found no build of a package above for this machine, or could not reach the package index. The course runs on Linux and macOS with Python 3.11 (on Windows: inside WSL); check the network, then run the same command again."
+    fi
+    die "Installing the packages failed (last lines above; the whole log is in $log). Run the same command again; if it fails the same way, open an issue with that log."
+  fi
+  echo "$want" >"$stamp"
 }
 
 case "${1:-}" in
@@ -35,10 +88,12 @@ case "${1:-}" in
     ;;
   lab)
     setup
-    exec .venv/bin/jupyter lab notebooks/01_rl_and_rllib_in_a_nutshell.ipynb
+    # As root too (containers, cloud VMs), headless (prints the address to open),
+    # and on the next free port when 8888 is taken: src/handson_rl/lab.py.
+    exec .venv/bin/python -m handson_rl.lab "${@:2}"
     ;;
   test)
-    EXTRAS=lab,test,site,browser setup
+    setup
     # The browser tests (tests/browser/) need Debian's Chromium: installed here
     # when missing (only as root with apt-get; without it the browser tests skip,
     # except under CI, where they fail).
@@ -89,13 +144,13 @@ case "${1:-}" in
     exec .venv/bin/python -m handson_rl.progress "${@:2}"
     ;;
   site)
-    EXTRAS=lab,site setup
+    setup
     # Every chapter at the full budget (COURSE_BUDGET=smoke for a quick build);
     # a chapter whose code has not changed since the last build is not run again.
     exec .venv/bin/python -m handson_rl.maintainers.site --budget "${COURSE_BUDGET:-full}" "${@:2}"
     ;;
   slides)
-    EXTRAS=lab,site setup
+    setup
     # One reveal.js deck per chapter, from the lessons and the outputs the website
     # build stored (run `bash course.sh site` first; nothing is executed here):
     # _build/slides-full/ (COURSE_BUDGET=smoke: from the smoke build).
