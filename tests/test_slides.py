@@ -208,7 +208,7 @@ def test_built_decks():
         text = (decks / f"{name}.html").read_text()
         assert f'href="{name}.html"' in index
         assert '<aside class="notes">' in text, f"{name}: no speaker notes"
-        assert "Outputs on this page: executed" in text, f"{name}: no date of its outputs"
+        assert "Outputs on these slides: executed" in text, f"{name}: no date of its outputs"
     with_figures = [n for n in CHAPTERS if "data:image/png;base64" in (decks / f"{n}.html").read_text()]
     assert len(with_figures) >= 6, with_figures
     assert (decks / "assets" / "reveal" / "reveal.js").exists()

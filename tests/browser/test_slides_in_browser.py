@@ -96,6 +96,7 @@ def test_a_deck_opens_with_a_plot_on_a_slide(browser, deck_url):
         page.wait_for_function("() => window.Reveal && Reveal.isReady()")
         assert page.evaluate("Reveal.getTotalSlides()") >= 10
         assert page.locator("aside.notes").count() > 0, "the deck has no speaker notes"
+        assert page.evaluate("Reveal.hasPlugin('notes')"), "no speaker view (the S key)"
         at = page.evaluate(_FIRST_FIGURE)
         assert at is not None, "no slide of the deck has a figure"
         # Fragments fade in; MathJax typesets the whole deck.

@@ -688,7 +688,8 @@ def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path
                 for output in cell.get("outputs", []):
                     text = output.get("data", {}).get("text/markdown")
                     if text:
-                        stamp = render_markdown("".join(text) if isinstance(text, list) else text)
+                        text = "".join(text) if isinstance(text, list) else text
+                        stamp = render_markdown(text.replace("Outputs on this page:", "Outputs on these slides:"))
         columns = chapter_slides(lesson_cells(lesson, page))
         number = lesson.stem[:2].lstrip("0")
         title = f"{number}. {chapter_title(lesson)}"
