@@ -49,14 +49,16 @@ free_gb() {
 }
 
 setup() {
+  local created=0
   if [ ! -x .venv/bin/python ]; then
     if [ "$(free_gb)" -lt "$NEEDED_GB" ]; then
       die "The course needs about $NEEDED_GB GB of free disk space here for .venv; this disk has $(free_gb) GB free. Free some space, then run the same command again."
     fi
     make_venv
+    created=1
   fi
   if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
-    rm -rf .venv
+    [ "$created" = 1 ] && rm -rf .venv  # only a .venv this run made; never a learner's
     die "The new .venv has no pip (Python's ensurepip is missing): on Debian/Ubuntu run 'sudo apt install python3.11-venv', then run the same command again."
   fi
   # Installs only when pyproject.toml or the lock changed since the last set-up.
@@ -72,7 +74,8 @@ setup() {
     tail -n 15 "$log" >&2
     if grep -q "No space left on device" "$log"; then
       die "The disk filled up during the install. Free some space (about $NEEDED_GB GB), then run the same command again."
-    elif grep -qiE "Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|ProxyError|SSLError|timed out|Network is unreachable|Connection refused" "$log"; then
+    elif grep -qiE "Failed to establish a new connection|Temporary failure in name resolution|Name or service not known|ProxyError|SSLError|timed out|Network is unreachable|Connection refused" "$log" \
+        || ! .venv/bin/python -m pip index versions pip >/dev/null 2>&1; then
       die "pip could not download the packages: this machine does not reach the package index (https://pypi.org). Check the network (behind a proxy: export HTTPS_PROXY=...), then run the same command again."
     elif grep -qiE "Could not find a version|No matching distribution" "$log"; then
       die "pip found no build of a package above for this machine, or could not reach the package index. The course runs on Linux and macOS with Python 3.11 (on Windows: inside WSL); check the network, then run the same command again."

@@ -15,6 +15,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from handson_rl import lab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_root_gets_allow_root_and_a_headless_machine_no_browser():
     cmd = lab.lab_command([], root=True, display=False)
     assert "--allow-root" in cmd and "--no-browser" in cmd
-    assert lab.FIRST_NOTEBOOK in cmd
+    assert f"--LabApp.default_url=/lab/tree/{lab.FIRST_NOTEBOOK}" in cmd
     cmd = lab.lab_command(["--port", "9000"], root=False, display=True)
     assert "--allow-root" not in cmd and "--no-browser" not in cmd
     assert cmd[-2:] == ["--port", "9000"]
@@ -114,3 +116,34 @@ def test_lab_without_disk_space_says_how_much_is_needed(tmp_path):
     result = _run_course_sh(tmp_path, "lab", COURSE_NEEDED_GB="1000000")
     assert result.returncode == 1
     assert _last_line(result).startswith("The course needs about 1000000 GB of free disk space")
+
+
+def test_lab_without_network_says_the_index_is_unreachable(tmp_path):
+    copy = tmp_path / "course"
+    (copy / "requirements").mkdir(parents=True)
+    for name in ("pyproject.toml", "requirements/lock.txt"):
+        (copy / name).write_text((ROOT / name).read_text())
+    result = _run_course_sh(
+        tmp_path, "setup",
+        PIP_CONFIG_FILE=os.devnull,  # no local wheel folders or mirrors: only the index below
+        PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0", PIP_TIMEOUT="2",
+        PIP_NO_CACHE_DIR="1", PYTHON=_python311(),
+    )
+    assert result.returncode == 1
+    assert _last_line(result).startswith("pip could not download the packages")
+    assert (copy / ".venv" / "pip-install.log").exists()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _python311() -> str:
+    """The Python 3.11 this .venv was made from (a real one, for a real venv)."""
+    import sysconfig
+
+    return str(Path(sysconfig.get_config_var("BINDIR")) / "python3.11")
