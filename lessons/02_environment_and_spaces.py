@@ -158,15 +158,16 @@ print("infos:       ", infos)
 # when to reset, and so will your loop.
 #
 # **Predict, then run.** Each chapter asks a few questions like the one below,
-# right before the cell that shows the answer. Answer first (click a choice and
-# "Check my answer", or type the one-line `check(...)` call): the feedback
+# right before the cell that shows the answer. Answer first: click a choice and
+# "Check my answer", or, where no buttons show (outside JupyterLab), type one
+# line such as `check("ch2-truncated", "a")` with your letter. The feedback
 # explains every choice, right or wrong, and a right answer is kept in your
 # progress file (the end of each chapter prints it).
 
 # %% tags=["concept"]
 from handson_rl.exercises.concepts import ask, check
 
-ask("ch2-truncated")  # answer with the buttons, or in code: check("ch2-truncated", "your letter")
+ask("ch2-truncated")
 
 # %% [markdown]
 # Run a fresh arena to the end of its 100 steps and look at the flags of the last
@@ -294,7 +295,7 @@ show_gif(gif_path)
 # Before you run it:
 
 # %% tags=["concept"]
-ask("ch2-catches")  # answer with the buttons, or in code: check("ch2-catches", "your letter")
+ask("ch2-catches")
 
 # %% [markdown]
 # These are the numbers a trained agent has to beat. The cell also counts the
@@ -333,7 +334,7 @@ print(f"collisions per episode: {np.mean(catches):.2f} on average; "
 # what agent1 *sees*:
 
 # %% tags=["concept"]
-ask("ch2-observation")  # answer with the buttons, or in code: check("ch2-observation", "your letter")
+ask("ch2-observation")
 
 # %% [markdown]
 # Put agent1 on cell 34 (`[3, 4]`) and agent2 on cell 99, step right and back

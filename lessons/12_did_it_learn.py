@@ -87,10 +87,10 @@ else:
 # %% tags=["concept"]
 from handson_rl.exercises.concepts import ask, check
 
-ask("ch12-random-row")  # answer with the buttons, or in code: check("ch12-random-row", "your letter")
+ask("ch12-random-row")
 
 # %% tags=["concept"]
-ask("ch12-chaser")  # answer with the buttons, or in code: check("ch12-chaser", "your letter")
+ask("ch12-chaser")
 
 # %%
 import pandas as pd
@@ -161,7 +161,7 @@ if EPISODES < 100:
 # smaller, but by how much?
 
 # %% tags=["concept"]
-ask("ch12-episodes")  # answer with the buttons, or in code: check("ch12-episodes", "your letter")
+ask("ch12-episodes")
 
 # %% [markdown]
 # The random-vs-random match-up is the quickest to replay: the same players,

@@ -70,7 +70,7 @@ def test_ask_headless_prints_without_waiting(monkeypatch, capsys):
     monkeypatch.setattr("builtins.input", lambda *a: pytest.fail("ask() waited for input"))
     assert ask("ch2-catches") is None
     out = capsys.readouterr().out
-    assert "about once" in out and 'check(\'ch2-catches\', "a")' in out
+    assert "about once" in out and 'check("ch2-catches", "a")' in out
 
 
 def test_ask_in_a_terminal_reads_the_answer(monkeypatch, capsys, progress_file):
@@ -226,3 +226,24 @@ def test_ch12_four_times_the_episodes_halves_the_error():
 def test_feedback_without_printing():
     ok, text = feedback("ch12-chaser", "c")
     assert ok is False and text.startswith("Not quite (c)")
+
+
+@pytest.mark.built_site
+def test_built_site_shows_questions_with_the_answer_folded_and_the_play_picture():
+    import os
+    from pathlib import Path
+
+    html_dir = os.environ.get("HANDSON_SITE_HTML")
+    if not html_dir:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    for chapter in ("02_environment_and_spaces", "12_did_it_learn"):
+        text = (Path(html_dir) / "chapters" / f"{chapter}.html").read_text()
+        asked = [q for q in QUESTIONS.values() if q.chapter == int(chapter[:2])]
+        assert all(q.id in text for q in asked)
+        details = re.findall(r"<details[^>]*>(.*?)</details>", text, re.S)
+        answers = [d for d in details if "Show answer" in d]
+        assert len(answers) == len(asked), f"{chapter}: {len(answers)} folded answers for {len(asked)} questions"
+        assert all("Answer:" in d for d in answers)
+        assert "arena-play-picture" in text and "Run this notebook in JupyterLab to play" in text

@@ -238,7 +238,7 @@ def _letter(q: Question, choice) -> str | None:
     if not isinstance(choice, str):
         raise ConceptCheckError(
             f"Answer {q.id!r} with a letter in quotes, one of {list(q.choices)}, "
-            f"e.g. check({q.id!r}, {next(iter(q.choices))!r}); got {choice!r}."
+            f'e.g. check("{q.id}", "{next(iter(q.choices))}"); got {choice!r}.'
         )
     letter = choice.strip().lower().rstrip(").").strip()
     if letter in ("", "?", "..."):
@@ -255,7 +255,7 @@ def question_markdown(qid: str, how_to_answer: bool = True) -> str:
     lines = [f"**Predict, then run** (`{q.id}`): {q.prompt}", ""]
     lines += [f"- **{letter})** {text}" for letter, text in q.choices.items()]
     if how_to_answer:
-        lines += ["", f"*Your answer:* `check({q.id!r}, \"a\")` with your letter, "
+        lines += ["", f'*Your answer:* `check("{q.id}", "a")` with your letter, '
                       "before you run the next cell."]
     return "\n".join(lines)
 
@@ -278,7 +278,7 @@ def feedback(qid: str, choice) -> tuple[bool | None, str]:
     letter = _letter(q, choice)
     if letter is None:
         return None, (f"Not answered yet. {question_text(qid)}\n"
-                      f"Answer with check({q.id!r}, \"a\"), using your letter.")
+                      f'Answer with check("{q.id}", "a"), using your letter.')
     if letter == q.answer:
         return True, f"Right ({letter}). {_plain(q.why[letter])}"
     return False, (f"Not quite ({letter}): {_plain(q.why[letter])}\n"
@@ -354,7 +354,7 @@ def ask(qid: str):
             except ConceptCheckError as err:
                 print(err)
     else:
-        print(f'Answer with check({q.id!r}, "a"), using your letter.')
+        print(f'Answer with check("{q.id}", "a"), using your letter.')
     return None
 
 
