@@ -127,9 +127,9 @@ def test_right_answer_passes_and_reaches_the_results(ray_session, capsys):
 
 def test_metric_missing_from_results_is_explained(ray_session):
     class OnlyInHarness(RightAnswer):
-        # Logs only when the env runner is absent, i.e. never inside RLlib.
-        def on_episode_end(self, *, episode, metrics_logger, env_runner=None, **kwargs):
-            if env_runner is None:
+        # Logs only to the checker's recording logger, i.e. never inside RLlib.
+        def on_episode_end(self, *, episode, metrics_logger, **kwargs):
+            if type(metrics_logger).__name__ == "_RecordingLogger":
                 super().on_episode_end(episode=episode, metrics_logger=metrics_logger)
 
     with pytest.raises(ExerciseError, match="has no result\\['env_runners'\\]"):
@@ -181,6 +181,7 @@ class ArenaFromVectorEnv(RLlibCallback):
 def test_bare_attribute_errors_get_a_hint_and_keep_the_learners_traceback(answer, hint):
     with pytest.raises(ExerciseError, match=hint) as caught:
         exercise3.check_exercise3(answer, HINT_NAME)
-    # The learner's own error stays attached, so its traceback is printed above.
-    assert isinstance(caught.value.__cause__, AttributeError)
-    assert caught.value.__suppress_context__ is True
+    # The learner's own error stays attached, and its frames are the ones shown.
+    assert isinstance(caught.value.learner_error, AttributeError)
+    assert [name for _, _, name in caught.value.learner_frames()] == [answer.on_episode_step.__name__ if answer is ArenaFromVectorEnv else "on_episode_start"]
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__ is True

@@ -1,2 +1,2 @@
-"""One checker module per exercise (``exercise1``, ``exercise2``, ``exercise3``), and
+"""One checker module per exercise (``exercise1`` ... ``exercise4``), and
 what they share (``common``: :class:`~handson_rl.exercises.common.ExerciseError`)."""

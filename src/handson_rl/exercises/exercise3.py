@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
+import linecache
+import logging
 import math
+import re
 
 import numpy as np
 
-from handson_rl.arena.env import AGENTS, MultiAgentArena
-from handson_rl.exercises.common import ExerciseError, fail
+from handson_rl.arena.env import AGENTS
+from handson_rl.exercises.common import ExerciseError, checker, fail, learner_traceback
 from handson_rl.training.config import agent_to_module, arena_ppo_config
 from handson_rl.training.loop import iterate
 from handson_rl.training.session import ray_session
@@ -19,19 +25,41 @@ _EPISODE_HOOKS = ("on_episode_created", "on_episode_start", "on_episode_step", "
 _GOOD_REDUCES = ("mean", "min", "max", "percentiles", "item_series")
 
 
-def _hook_kwargs(hook: str, episode, logger, env, env_index: int) -> dict:
-    """The keyword arguments RLlib's MultiAgentEnvRunner passes to an episode hook."""
+def _hook_kwargs(hook: str, episode, logger, runner, env_index: int) -> dict:
+    """The keyword arguments RLlib's MultiAgentEnvRunner passes to an episode hook
+    (``MultiAgentEnvRunner._make_on_episode_callback`` in Ray 2.60), with a real
+    env runner: its vector env and its module."""
     kwargs = dict(
         episode=episode,
-        env_runner=None,
+        env_runner=runner,
         metrics_logger=logger,
-        env=env,
-        rl_module=None,
+        env=runner.env.unwrapped if runner is not None else None,
+        rl_module=runner.module if runner is not None else None,
         env_index=env_index,
     )
     if hook == "on_episode_end":
         kwargs["prev_episode_chunks"] = []
     return kwargs
+
+
+@functools.lru_cache(maxsize=1)
+def _env_runner():
+    """A real MultiAgentEnvRunner for the arena, built in this process (no Ray
+    needed), as PPO's local env runner is: the hooks get it as ``env_runner``, its
+    vector of 2 arenas as ``env`` and its MultiRLModule as ``rl_module``. Built once
+    per process (a few seconds); the checker steps its envs itself."""
+    from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
+
+    from handson_rl.training.config import arena_ppo_config
+
+    config = arena_ppo_config(seed=0, num_env_runners=0, num_envs_per_env_runner=2)
+    rllib_logger = logging.getLogger("ray.rllib")
+    level = rllib_logger.level
+    rllib_logger.setLevel(logging.ERROR)  # RLlib's own "RLModule(config=...)" notice
+    try:
+        return MultiAgentEnvRunner(config=config, worker_index=0, num_workers=0)
+    finally:
+        rllib_logger.setLevel(level)
 
 
 def _make_recording_logger():
@@ -57,12 +85,11 @@ def _make_recording_logger():
 class _Ex3Run:
     """Plays arena episodes through a callback's hooks the way RLlib's env runner does."""
 
-    def __init__(self, callback, num_envs: int = 2):
-        from ray.rllib.env.vector.sync_vector_multi_agent_env import SyncVectorMultiAgentEnv
-
+    def __init__(self, callback):
         self.callback = callback
         self.logger = _make_recording_logger()
-        self.vec_env = SyncVectorMultiAgentEnv([MultiAgentArena for _ in range(num_envs)])
+        self.runner = _env_runner()
+        self.vec_env = self.runner.env
 
     def _call(self, hook, episode, env_index):
         method = getattr(self.callback, hook, None)
@@ -70,18 +97,16 @@ class _Ex3Run:
             return
         self.logger.hook = hook
         try:
-            method(**_hook_kwargs(hook, episode, self.logger, self.vec_env.unwrapped, env_index))
+            method(**_hook_kwargs(hook, episode, self.logger, self.runner, env_index))
         except ExerciseError:
             raise
         except Exception as err:  # the learner's code failed: say where
-            # Chained, not "from None": the traceback printed above this message
-            # is the learner's own code, and it is what to read.
-            raise ExerciseError(
-                f"Your {hook}() raised {type(err).__name__}: {err}\n"
-                + _hint_for(err)
-                + "RLlib would stop training with this error. The traceback above shows "
-                "the line in your code."
-            ) from err
+            fail(
+                f"Your {hook}() raised {type(err).__name__}: {str(err)[:300]}\n"
+                + _hint_for(err, episode, type(self.callback))
+                + "RLlib would stop training with this error.",
+                err,
+            )
         finally:
             self.logger.hook = None
 
@@ -126,9 +151,39 @@ class _Ex3Run:
         return [entry[-1] for entry in running]
 
 
-def _hint_for(err: Exception) -> str:
-    """A sentence for the mistakes that otherwise give a bare AttributeError."""
+def _failing_line(err: BaseException) -> str:
+    """The source of the learner's line that raised ``err`` ("" if unknown)."""
+    tb = learner_traceback(err.__traceback__)
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else ""
+
+
+def _hint_for(err: Exception, episode=None, callback_class=None) -> str:
+    """A sentence for the mistakes that otherwise give a bare AttributeError or KeyError."""
     text = str(err)
+    if isinstance(err, KeyError) and episode is not None and err.args:
+        key = err.args[0]
+        read_there = re.search(r"custom_data\[\s*(['\"])" + re.escape(str(key)) + r"\1\s*\]", _failing_line(err))
+        if key not in getattr(episode, "custom_data", {}) and read_there:
+            from ray.rllib.callbacks.callbacks import RLlibCallback
+
+            has_start = getattr(callback_class, "on_episode_start", None) is not RLlibCallback.on_episode_start
+            where = (
+                "your on_episode_start() does not set it" if has_start
+                else f"{getattr(callback_class, '__name__', 'your class')} has no on_episode_start()"
+            )
+            return (
+                f"episode.custom_data has no {key!r}: {where}. Set the episode's state up "
+                f"when it starts: `def on_episode_start(self, *, episode, **kwargs): "
+                f"episode.custom_data[{key!r}] = ...`.\n"
+            )
+    if "custom_metrics" in text:
+        return (
+            "episode.custom_metrics is the 2021 API; today a metric is logged with "
+            "metrics_logger.log_value(name, value, reduce='mean') in on_episode_end, and "
+            "per-episode state lives in episode.custom_data.\n"
+        )
     if "user_data" in text:
         return (
             "episode.user_data is the 2021 API; today per-episode state lives in "
@@ -148,8 +203,6 @@ def _metric_values(calls, metric_name):
 
 
 def _check_ex3_class(callback_class, metric_name):
-    import inspect
-
     from ray.rllib.callbacks.callbacks import RLlibCallback
 
     if not isinstance(metric_name, str) or not metric_name.strip():
@@ -167,6 +220,7 @@ def _check_ex3_class(callback_class, metric_name):
             f"callback_class should be a subclass of RLlibCallback "
             f"(`class MyCallback(RLlibCallback): ...`); got {callback_class!r}."
         )
+    _check_hook_names(callback_class)
     overridden = [h for h in _EPISODE_HOOKS if getattr(callback_class, h) is not getattr(RLlibCallback, h)]
     if not overridden:
         fail(
@@ -180,20 +234,67 @@ def _check_ex3_class(callback_class, metric_name):
         fail(
             f"{callback_class.__name__}() failed: {err}. RLlib creates the callback "
             "itself, without arguments: keep __init__ free of required arguments (and "
-            "call super().__init__())."
+            "call super().__init__()).",
+            err,
         )
+    except Exception as err:
+        fail(f"{callback_class.__name__}() raised {type(err).__name__}: {str(err)[:300]}", err)
     for hook in overridden:
-        try:
-            inspect.signature(getattr(callback, hook)).bind(**_hook_kwargs(hook, None, None, None, 0))
-        except TypeError as err:
-            fail(
-                f"RLlib could not call your {hook}(): {err}. It passes keyword arguments "
-                "only (episode=, env_runner=, metrics_logger=, env=, env_index=, "
-                "rl_module=, and prev_episode_chunks= for on_episode_end), and may add "
-                f"more in later versions. Write it as `def {hook}(self, *, episode, "
-                "metrics_logger=None, **kwargs):`."
-            )
+        _check_hook_signature(callback_class, hook)
     return callback
+
+
+def _check_hook_names(callback_class) -> None:
+    """A method named like a hook that RLlib never calls (``on_episode_finish``)."""
+    from ray.rllib.callbacks.callbacks import RLlibCallback
+
+    hooks = [name for name in dir(RLlibCallback) if name.startswith("on_")]
+    for cls in callback_class.__mro__:
+        if cls is RLlibCallback or not issubclass(cls, RLlibCallback):
+            continue
+        for name in vars(cls):
+            if not name.startswith("on_") or name in hooks:
+                continue
+            close = difflib.get_close_matches(name, hooks, n=1, cutoff=0.6)
+            if close or name.startswith("on_episode"):
+                guess = f" Did you mean {close[0]}()?" if close else ""
+                fail(
+                    f"{callback_class.__name__} defines {name}(), which RLlib never calls: "
+                    f"the episode hooks are {', '.join(_EPISODE_HOOKS)}.{guess}"
+                )
+
+
+def _check_hook_signature(callback_class, hook: str) -> None:
+    """Can RLlib call this hook the way it does (``self`` plus keyword arguments)?"""
+    raw = inspect.getattr_static(callback_class, hook)
+    function = raw.__func__ if isinstance(raw, (staticmethod, classmethod)) else raw
+    kwargs = _hook_kwargs(hook, None, None, None, 0)
+    fix = f"Write it as `def {hook}(self, *, episode, metrics_logger=None, **kwargs):`."
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return  # nothing to read (a builtin or a C function): let the run tell
+    params = list(signature.parameters.values())
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if not isinstance(raw, staticmethod) and (
+        not params or params[0].kind not in positional or params[0].name in kwargs
+    ):
+        fail(
+            f"Your {hook}() has no `self`: Python passes the callback object as a "
+            f"method's first argument, and RLlib passes everything else by keyword. {fix}"
+        )
+    try:
+        if isinstance(raw, staticmethod):
+            signature.bind(**kwargs)
+        else:
+            signature.bind(None, **kwargs)
+    except TypeError as err:
+        fail(
+            f"RLlib could not call your {hook}(): {err}. It passes keyword arguments "
+            "only (episode=, env_runner=, metrics_logger=, env=, env_index=, "
+            "rl_module=, and prev_episode_chunks= for on_episode_end), and may add "
+            f"more in later versions. {fix}"
+        )
 
 
 def _check_ex3_logging(calls, metric_name, class_name):
@@ -275,6 +376,7 @@ def _check_ex3_state(callback_class, metric_name, alone: float):
             )
 
 
+@checker
 def check_exercise3(callback_class, metric_name: str, iterations: int = 2) -> dict:
     """Check Exercise 3: a callback that logs a per-episode metric of your choice.
 
@@ -328,13 +430,13 @@ def _ex3_train(callback_class, metric_name, iterations):
                 values[step.row["iteration"]] = float(runners[metric_name])
         except ExerciseError:
             raise
-        except Exception as err:
-            # Chained (not "from None"): the traceback above this message is the
-            # learner's own code failing inside RLlib, and it is what to read.
-            raise ExerciseError(
+        except Exception as err:  # the learner's code failing inside RLlib
+            fail(
                 f"Training a tiny PPO with {callback_class.__name__} failed: "
-                f"{type(err).__name__}: {err}. The traceback above shows where."
-            ) from err
+                f"{type(err).__name__}: {str(err)[:500]}\n"
+                + _hint_for(err, None, callback_class),
+                err,
+            )
         finally:
             if algo is not None:
                 algo.stop()
