@@ -4,7 +4,7 @@
                                    [--max-seconds 240] [--target 18]
                                    [--variant NAME:SETTING=VALUE[,SETTING=VALUE]] ...
 
-Time-to-target (COURSE.md section 6) is the wall time from the first ``train()``
+Time-to-target (docs/conventions.md, "Time to target") is the wall time from the first ``train()``
 call (SB3: from ``learn()``) until agent1's mean return over its last 100 finished
 episodes reaches the target (18). Building the algorithm is not timed. Setups, each
 run once per seed, one after the other in this one process (never two at once):

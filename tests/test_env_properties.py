@@ -2,7 +2,7 @@
 plus determinism of seeding.
 
 The property test steps the env alongside a small independent reference of the rules
-in COURSE.md section 2. With ``move_order="random"`` the coin is hidden, so each step
+in docs/game.md. With ``move_order="random"`` the coin is hidden, so each step
 must match the reference for one of the two orders.
 """
 
@@ -22,7 +22,7 @@ R2_VALUES = {1.0, -0.1}
 
 
 def reference_step(w, h, p1, p2, visited, a1, a2, agent1_first):
-    """COURSE.md's rules, written independently of env.py. Returns the new state."""
+    """docs/game.md's rules, written independently of env.py. Returns the new state."""
     pos = {1: tuple(p1), 2: tuple(p2)}
     visited = set(visited)
     collision = new_field = False

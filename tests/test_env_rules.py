@@ -1,4 +1,4 @@
-"""MultiAgentArena follows COURSE.md section 2 exactly, checked on hand-built positions.
+"""MultiAgentArena follows docs/game.md exactly, checked on hand-built positions.
 
 Positions are placed with ``reset(options={"agent1_pos", "agent2_pos", "move_order"})``.
 Most tests use a 7-wide, 4-high grid so that a row/column mix-up cannot pass.

@@ -2,6 +2,7 @@
 
 import json
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -113,3 +114,19 @@ def test_every_exercise_notebook_has_stubs_and_its_solution_has_none():
         if "BEGIN SOLUTION" in text:
             assert "NotImplementedError" in exercise
             assert exercise != solution
+
+
+def test_the_repository_cites_only_its_own_documents():
+    """Code, tests and docs cite docs/ (game.md, conventions.md), never an outside spec."""
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    outside = "COURSE" + ".md"
+    citing = [
+        name for name in tracked
+        if name.endswith((".py", ".md", ".sh", ".yml", ".toml"))
+        and outside in (ROOT / name).read_text(errors="ignore")
+    ]
+    assert not citing, f"{citing} cite {outside}, which is not part of this repository: cite docs/ instead"
+    for doc in ("docs/game.md", "docs/conventions.md"):
+        assert (ROOT / doc).exists(), f"{doc} is missing"

@@ -29,7 +29,7 @@ from handson_rl.training.quiet import NOISE_PATTERNS, NoiseFilter, is_noise
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: What the known noise looks like in the output (COURSE.md section 6), literally.
+#: What the known noise looks like in the output (docs/conventions.md, "Noise"), literally.
 KNOWN_NOISE = (
     "Token authentication is enabled",
     "on the new API stack",

@@ -34,7 +34,7 @@ DEFAULT_CONFIG = {"width": 10, "height": 10, "timestep_limit": 100, "render_mode
 RESET_OPTIONS = ("agent1_pos", "agent2_pos", "move_order")
 MOVE_ORDERS = ("random", "agent1_first", "agent2_first")
 
-# Rewards (COURSE.md section 2).
+# Rewards (docs/game.md, "A step").
 R1_COLLISION, R1_NEW_FIELD, R1_OTHERWISE = -1.0, 1.0, -0.5
 R2_COLLISION, R2_OTHERWISE = 1.0, -0.1
 
