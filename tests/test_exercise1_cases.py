@@ -195,6 +195,21 @@ def test_no_wrong_answer_fills_the_memory():
     assert most * per_frame < 100e6, (most, per_frame)
 
 
+def test_a_loop_that_calls_nothing_is_stopped_by_the_time_limit(monkeypatch):
+    def spins(env, policies, seed=None):
+        obs, infos = env.reset(seed=seed)
+        done = False
+        while not done:  # nothing in here ever changes done
+            pass
+        return {}, []
+
+    monkeypatch.setattr(exercise1, "TIME_LIMIT", 0.5)
+    with pytest.raises(ExerciseError) as caught:
+        check_exercise1(spins)
+    assert str(caught.value).startswith("run_episode ran for 0.5 s without returning")
+    assert [name for _, _, name in caught.value.learner_frames()] == ["spins"]
+
+
 # --- right answers, written differently ------------------------------------------------
 
 

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from handson_rl import exercises
 from handson_rl.exercises.common import ExerciseError, Mistake, fail
 from handson_rl.exercises.exercise1 import check_exercise1
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-EXERCISES_DIR = str(Path(__file__).resolve().parents[1] / "src" / "handson_rl" / "exercises")
+EXERCISES_DIR = str(Path(exercises.__file__).resolve().parent)
 
 # A learner's cell: the 2021 `returns = {}` mistake raises KeyError in their own line.
 ANSWER = textwrap.dedent(

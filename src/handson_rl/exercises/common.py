@@ -24,10 +24,13 @@ points at the learner's line.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import linecache
+import signal
 import sys
 import sysconfig
+import threading
 import types
 from pathlib import Path
 
@@ -151,6 +154,29 @@ def _frame_label(filename: str, lineno: int, name: str) -> str:
     if formatted:
         where = " ".join(formatted)
     return f"{where}, line {lineno}, in {name}"
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float, message: str):
+    """Raise :class:`Mistake` with ``message`` inside the learner's code if the block
+    runs longer than ``seconds`` (a loop that never calls anything the checker
+    counts). Uses SIGALRM, so only in the main thread of a Unix process (where a
+    notebook runs its cells); elsewhere the block runs without a limit."""
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Mistake(message)
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def fail(msg: str, learner_error: BaseException | None = None):

@@ -20,10 +20,12 @@ from typing import Callable
 import numpy as np
 
 from handson_rl.arena.env import AGENT1, AGENT2, AGENTS, ArenaActionError, ArenaStateError, MultiAgentArena
-from handson_rl.exercises.common import Mistake, checker, fail, learner_traceback
+from handson_rl.exercises.common import Mistake, checker, fail, learner_traceback, time_limit
 
 # Discount factors a learner might have used by habit (RLlib's default is 0.99).
 _USUAL_GAMMAS = (0.99, 0.95, 0.9, 0.98, 0.999, 0.5)
+#: Seconds one call of run_episode may take (a right answer takes well under one).
+TIME_LIMIT = 60.0
 #: Resets in one call of run_episode beyond which the loop is stopped (a right answer makes 1).
 MAX_RESETS = 3
 #: Each episode of ``limit`` steps allows this many times as many steps, renders and
@@ -275,8 +277,14 @@ def _check_signature(run_episode, env, policies, seed):
 def _run(run_episode: Callable, env: _RecordingArena, policies: dict, seed: int):
     _check_signature(run_episode, env, policies, seed)
     env.start_call()
+    too_long = (
+        f"run_episode ran for {TIME_LIMIT:g} s without returning (a right answer takes "
+        "well under a second here), so the check stopped it: the line below is where it "
+        f"was. {_ONE_EPISODE}"
+    )
     try:
-        return run_episode(env, policies, seed=seed)
+        with time_limit(TIME_LIMIT, too_long):
+            return run_episode(env, policies, seed=seed)
     except Mistake as mistake:
         fail(mistake.message, mistake)
     except NotImplementedError as err:
