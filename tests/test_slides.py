@@ -55,6 +55,9 @@ def test_first_sentence_ignores_dots_in_code_maths_and_abbreviations():
     text = "Call `algo.train()` once, e.g. in a loop. Then $x = 1.5$. More."
     assert slides.first_sentence(text) == "Call `algo.train()` once, e.g. in a loop."
     assert slides.first_sentence("No end here") == "No end here"
+    # A numbered bold lead-in is not a sentence of its own.
+    text = "**1. The advantage: better or worse?** Next to the policy. More here."
+    assert slides.first_sentence(text) == "**1. The advantage: better or worse?** Next to the policy."
 
 
 def test_a_long_paragraph_keeps_its_first_sentence_and_headings_stay():

@@ -76,6 +76,7 @@ REVEAL_ASSETS = {
 MAX_CODE_LINES = 14  # code lines on a slide (more: shortened on the slide)
 MAX_CODE_LINES_WITH_FIGURE = 8  # when a figure shares the slide
 MAX_LINE_CHARS = 92  # characters per code or output line on a slide
+MAX_LINE_CHARS_WITH_FIGURE = 66  # beside a figure, code has half the slide
 MAX_OUTPUT_LINES = 10  # text output lines on a slide (the last ones are kept)
 LONG_TEXT = 220  # a paragraph or list item longer than this shows its first sentence
 SHORT_LEAD = 400  # a code cell joins the slide of a markdown cell at most this long
@@ -144,7 +145,7 @@ def highlight(code: str, lang: str = "python") -> str:
 
 def first_sentence(text: str) -> str:
     """The text up to its first sentence end outside code spans, maths and brackets."""
-    depth, code, math = 0, False, False
+    depth, code, math, bold = 0, False, False, False
     for i, ch in enumerate(text):
         if ch == "`":
             code = not code
@@ -154,13 +155,15 @@ def first_sentence(text: str) -> str:
             math = not math
         elif math:
             continue
+        elif ch == "*" and text.startswith("**", i) and not text.startswith("**", i - 1):
+            bold = not bold
         elif ch in "([":
             depth += 1
         elif ch in ")]":
             depth = max(0, depth - 1)
-        elif ch in ".!?" and depth == 0 and i + 1 < len(text) and text[i + 1] in " \n":
+        elif ch in ".!?" and depth == 0 and not bold and i + 1 < len(text) and text[i + 1] in " \n":
             word = text[:i + 1].rsplit(None, 1)[-1].lower()
-            if word in ("e.g.", "i.e.", "vs.", "etc.", "cf."):
+            if word in ("e.g.", "i.e.", "vs.", "etc.", "cf.") or re.fullmatch(r"\W*\d+\.", word):
                 continue
             rest = text[i + 1:].lstrip()
             if rest and (rest[0].isupper() or rest[0] in "*`$(["):
@@ -220,8 +223,8 @@ def slide_markdown(source: str) -> tuple[str, bool]:
 
 # --------------------------------------------------------------------- code
 
-def shorten_code(code: str, max_lines: int = MAX_CODE_LINES) -> tuple[str, bool]:
-    """Code as a slide shows it: at most ``max_lines`` lines of ``MAX_LINE_CHARS``."""
+def shorten_code(code: str, max_lines: int = MAX_CODE_LINES, width: int = MAX_LINE_CHARS) -> tuple[str, bool]:
+    """Code as a slide shows it: at most ``max_lines`` lines of ``width`` characters."""
     lines = code.rstrip().splitlines()
     original = list(lines)
     if len(lines) > max_lines:
@@ -239,7 +242,7 @@ def shorten_code(code: str, max_lines: int = MAX_CODE_LINES) -> tuple[str, bool]
         hidden = len(lines) - len(head) - len(tail)
         indent = re.match(r"\s*", tail[0]).group(0) if tail[0].strip() else ""
         lines = head + [f"{indent}# ... {hidden} more lines in the notebook"] + tail
-    lines = [line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 4] + " ..." for line in lines]
+    lines = [line if len(line) <= width else line[: width - 4] + " ..." for line in lines]
     return "\n".join(lines), lines != original
 
 
@@ -409,8 +412,10 @@ class Slide:
 
 def _code_html(code: str, rendered: Rendered, fragment: bool, label: str = "") -> tuple[str, str | None]:
     """(the slide's HTML for a code cell, its notes if shortened)."""
-    limit = MAX_CODE_LINES_WITH_FIGURE if rendered.figures else MAX_CODE_LINES
-    shown, cut = shorten_code(code, limit)
+    if rendered.figures:
+        shown, cut = shorten_code(code, MAX_CODE_LINES_WITH_FIGURE, MAX_LINE_CHARS_WITH_FIGURE)
+    else:
+        shown, cut = shorten_code(code)
     classes = "cell" + (" has-figure" if rendered.figures else "") + (" fragment" if fragment else "")
     parts = [f'<div class="{classes}">', '<div class="code">']
     if label:
