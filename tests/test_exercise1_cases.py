@@ -160,7 +160,7 @@ WRONG = {
     renders_forever: "Your loop called env.render() 203 times in one call of run_episode",
     asks_forever: "Your loop asked agent1's policy for more than 202 actions",
     swallows_everything: "Your loop made 201 env.step() calls",
-    typo_in_own_code: "Your run_episode raised AttributeError: 'MultiAgentArena' object has no attribute 'rendr'",
+    typo_in_own_code: "Your run_episode raised AttributeError: 'MultiAgentArena' object has no attribute 'rendr'.",
     wrong_signature: "run_episode cannot be called as run_episode(env, policies, seed=...)",
 }
 

@@ -80,10 +80,10 @@ class InitNeedsArgument(Right):
 
 
 WRONG = {
-    CustomMetrics2021: "Your on_episode_end() raised AttributeError: 'MultiAgentEpisode' object has no attribute 'custom_metrics'",
+    CustomMetrics2021: "episode.custom_metrics is the 2021 API",
     MisspeltEnd: "MisspeltEnd defines on_episode_finish(), which RLlib never calls",
-    NoStart: "Your on_episode_step() raised KeyError: 'distances'",
-    StartSetsOtherKey: "Your on_episode_step() raised KeyError: 'distances'",
+    NoStart: "episode.custom_data has no 'distances': NoStart has no on_episode_start()",
+    StartSetsOtherKey: "episode.custom_data has no 'distances': your on_episode_start() does not set it",
     NoSelfKeywordOnly: "Your on_episode_end() has no `self`",
     NoSelfPositional: "Your on_episode_end() has no `self`",
     InitNeedsArgument: "InitNeedsArgument() failed",
@@ -91,10 +91,10 @@ WRONG = {
 }
 #: The second line: what to do.
 HINTS = {
-    CustomMetrics2021: "episode.custom_metrics is the 2021 API",
+    CustomMetrics2021: "Your on_episode_end() raised AttributeError: 'MultiAgentEpisode' object has no attribute 'custom_metrics'",
     MisspeltEnd: "Did you mean on_episode_end()?",
-    NoStart: "episode.custom_data has no 'distances': NoStart has no on_episode_start()",
-    StartSetsOtherKey: "episode.custom_data has no 'distances': your on_episode_start() does not set it",
+    NoStart: "Your on_episode_step() raised KeyError: 'distances'",
+    StartSetsOtherKey: "Your on_episode_step() raised KeyError: 'distances'",
 }
 
 

@@ -94,16 +94,16 @@ class TooFewLayersNumpySizes(Right):
 
 
 WRONG = {
-    TanhWithoutParentheses: "Building TanhWithoutParentheses for a Box(200,) observation and 4 actions raised TypeError",
-    TanhStoredWithoutParentheses: "TanhStoredWithoutParentheses.forward_inference(batch) raised TypeError",
+    TanhWithoutParentheses: "nn.Tanh is written without parentheses",
+    TanhStoredWithoutParentheses: "A layer class was called on a tensor: was an activation stored without parentheses",
     BuildInsteadOfSetup: "BuildInsteadOfSetup defines build(), but RLlib never calls it",
     NoForward: "NoForward has no _forward(self, batch, **kwargs)",
     TwoForwards: "TwoForwards defines _forward_exploration, _forward_train but not _forward_inference",
     TooFewLayersNumpySizes: "Your policy network has 2 linear layer(s) with output sizes [64, 4]",
 }
 HINTS = {
-    TanhWithoutParentheses: "nn.Tanh is written without parentheses",
-    TanhStoredWithoutParentheses: "self.act = nn.Tanh instead of nn.Tanh()",
+    TanhWithoutParentheses: "Building TanhWithoutParentheses for a Box(200,) observation and 4 actions raised TypeError",
+    TanhStoredWithoutParentheses: "TanhStoredWithoutParentheses.forward_inference(batch) raised TypeError",
 }
 
 

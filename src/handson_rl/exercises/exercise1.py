@@ -374,7 +374,7 @@ def _explain_crash(env: _RecordingArena, err: Exception):
         )
     if isinstance(err, KeyError) and err.args and err.args[0] in AGENTS:
         _explain_missing_agent(err, frames, said)
-    fail(f"Your run_episode raised {said}. The line below, in your code, is where.", err)
+    fail(f"Your run_episode raised {said}. The line of your code that raised it is shown with this message.", err)
 
 
 def _explain_missing_agent(err: KeyError, frames: list[dict], said: str):

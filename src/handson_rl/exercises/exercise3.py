@@ -101,9 +101,9 @@ class _Ex3Run:
         except ExerciseError:
             raise
         except Exception as err:  # the learner's code failed: say where
-            fail(
-                f"Your {hook}() raised {type(err).__name__}: {str(err)[:300]}\n"
-                + _hint_for(err, episode, type(self.callback))
+            fail(  # the hint, when there is one, names the mistake: it comes first
+                _hint_for(err, episode, type(self.callback))
+                + f"Your {hook}() raised {type(err).__name__}: {str(err)[:300]}\n"
                 + "RLlib would stop training with this error.",
                 err,
             )
@@ -432,9 +432,9 @@ def _ex3_train(callback_class, metric_name, iterations):
             raise
         except Exception as err:  # the learner's code failing inside RLlib
             fail(
-                f"Training a tiny PPO with {callback_class.__name__} failed: "
-                f"{type(err).__name__}: {str(err)[:500]}\n"
-                + _hint_for(err, None, callback_class),
+                _hint_for(err, None, callback_class)
+                + f"Training a tiny PPO with {callback_class.__name__} failed: "
+                f"{type(err).__name__}: {str(err)[:500]}",
                 err,
             )
         finally:

@@ -160,9 +160,9 @@ def _build(module_class, obs_size: int, num_actions: int):
         )
     except Exception as err:
         fail(
-            f"Building {module_class.__name__} for a Box({obs_size},) observation and "
+            _torch_hint(err)  # names the mistake, when it is a known one: first
+            + f"Building {module_class.__name__} for a Box({obs_size},) observation and "
             f"{num_actions} actions raised {type(err).__name__}: {str(err)[:300]}\n"
-            + _torch_hint(err)
             + ("" if (obs_size, num_actions) == (200, 4) else _FIX_SIZES),
             err,
         )
@@ -192,7 +192,7 @@ def _call(module, what: str, fn, *args, hint: str = "", **kwargs):
         fail(f"{what} raised NotImplementedError({err}): replace the stub with your code.", err)
     except Exception as err:
         fail(
-            f"{what} raised {type(err).__name__}: {str(err)[:300]}\n" + _torch_hint(err) + hint,
+            _torch_hint(err) + f"{what} raised {type(err).__name__}: {str(err)[:300]}\n" + hint,
             err,
         )
 
@@ -396,8 +396,8 @@ def _check_learning(module_class, iterations: int) -> dict:
                     results.append(algo.train())
                 except Exception as err:
                     fail(
-                        f"PPO failed while training {module_class.__name__}: "
-                        f"{type(err).__name__}: {str(err)[:300]}\n" + _torch_hint(err),
+                        _torch_hint(err) + f"PPO failed while training {module_class.__name__}: "
+                        f"{type(err).__name__}: {str(err)[:300]}",
                         err,
                     )
             after = {k: v.detach().clone() for k, v in algo.get_module("p1").state_dict().items()}
