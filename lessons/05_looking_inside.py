@@ -114,10 +114,13 @@ print("ones at positions:", np.flatnonzero(x))
 #
 # Modules have three forward methods: `forward_inference` (used when acting
 # without exploration), `forward_exploration` (acting while collecting training
-# data, the actions then sampled) and `forward_train` (inside the learner, the
-# only one that also computes values). Each takes a batch dict and returns a
-# dict. The action part of the output is `action_dist_inputs`: for a discrete
-# action space, one **logit** per action.
+# data, the actions then sampled) and `forward_train` (inside the learner, for
+# the loss). Each takes a batch dict and returns a dict. Before you run one:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch5-inference-output")
 
 # %%
 from ray.rllib.core.columns import Columns
@@ -130,11 +133,30 @@ print("output keys:", list(out))
 print("logits:", logits.numpy().round(3))
 
 # %% [markdown]
+# The action part of the output is `action_dist_inputs`: for a discrete action
+# space, one **logit** per action. None of the three forward methods returns
+# values: PPO's `forward_train` adds only the value encoder's output
+# (`embeddings`), and the values come from a separate method,
+# `compute_values()`, which the learner calls: once on the whole batch before
+# the epochs, to compute the advantages, and again in the loss of every
+# minibatch, from `forward_train`'s embeddings. The env runner's copy has no value network, so it cannot call it.
+
+# %% [markdown]
 # ## Logits to probabilities to an action
 #
 # A softmax turns logits into probabilities; sampling from them gives an action.
-# RLlib does the same through the module's action distribution class, which we
-# use to cross-check our softmax:
+# A softmax by hand first:
+
+# %% tags=["concept"]
+ask("ch5-softmax")
+
+# %% [markdown]
+# Check your answer, then apply the same softmax to the module's logits. RLlib
+# does the same through the module's action distribution class, which we use to
+# cross-check our softmax:
+
+# %%
+print("softmax([2, 0, 0, 0]) =", torch.softmax(torch.tensor([2.0, 0.0, 0.0, 0.0]), dim=-1).numpy().round(3))
 
 # %%
 from handson_rl.arena import ACTION_NAMES
@@ -298,3 +320,8 @@ ray.shutdown()
 #
 # **Try next:** put agent2 right next to agent1 and look at agent2's module
 # (`algo.get_module("p2")`): does it move towards agent1?
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(5)

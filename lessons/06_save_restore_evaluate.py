@@ -41,8 +41,14 @@ print("Ray is running with", int(ray.cluster_resources()["CPU"]), "CPUs")
 # iteration's episodes were played partly with older weights. To judge a policy
 # you want a separate **evaluation**: play a fixed number of episodes with the
 # current weights and no learning. RLlib does this with the `.evaluation(...)`
-# settings; `algo.evaluate()` runs one round.
-#
+# settings; `algo.evaluate()` runs one round. How will the agents act there?
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch6-evaluation-explore")
+
+# %% [markdown]
 # The agents act the way they were trained to: by **sampling** from their action
 # probabilities. That is RLlib's default (`explore=True`), in evaluation too. The
 # policy PPO learns is a probability distribution; the docstring of RLlib's
@@ -220,6 +226,9 @@ print("parts:", [name for name, _ in p1.named_children()])
 # `act(observation)` interface from Exercise 1; it samples unless you pass
 # `explore=False`. `mean_returns` plays episodes with Exercise 1's loop.
 
+# %% tags=["concept"]
+ask("ch6-greedy")
+
 # %%
 from handson_rl.arena.rollout import mean_returns
 from handson_rl.training.policies import ModulePolicy
@@ -296,3 +305,8 @@ ray.shutdown()
 # **Try next:** add `evaluation_config=PPOConfig.overrides(explore=False)` to the
 # evaluation settings and compare with the greedy line above; restore only `p1`
 # and let it play against a `RandomPolicy` agent2 (from `handson_rl.arena.rollout`).
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(6)

@@ -247,3 +247,50 @@ def test_built_site_shows_questions_with_the_answer_folded_and_the_play_picture(
         assert len(answers) == len(asked), f"{chapter}: {len(answers)} folded answers for {len(asked)} questions"
         assert all("Answer:" in d for d in answers)
         assert "arena-play-picture" in text and "Run this notebook in JupyterLab to play" in text
+
+
+def test_ch5_the_env_runners_copy_returns_logits_only():
+    import torch
+    from ray.rllib.core.columns import Columns
+
+    from handson_rl.training.policies import one_hot
+    from handson_rl.training.pretrained import load_pretrained
+
+    assert _answer("ch5-inference-output") == "a"
+    module = load_pretrained()["p1"]  # saved as the env runners' inference-only copy
+    assert module.inference_only
+    with torch.no_grad():
+        out = module.forward_inference({Columns.OBS: torch.from_numpy(one_hot([0, 99]))[None]})
+    assert list(out) == [Columns.ACTION_DIST_INPUTS]
+    assert "vf" not in dict(module.named_children())
+
+
+def test_ch5_softmax_of_two_and_zeros():
+    import torch
+
+    assert _answer("ch5-softmax") == "b"
+    probs = torch.softmax(torch.tensor([2.0, 0.0, 0.0, 0.0]), dim=-1)
+    assert round(float(probs[0]), 2) == 0.71 and round(float(probs[1]), 3) == 0.096
+
+
+def test_ch6_rllib_evaluates_with_sampled_actions_by_default():
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    from handson_rl.training.config import arena_ppo_config
+
+    assert _answer("ch6-evaluation-explore") == "b"
+    for config in (PPOConfig(), arena_ppo_config()):
+        assert config.explore is True and config.evaluation_config is None  # nothing overrides it
+
+
+def test_ch6_greedy_play_costs_agent1_a_lot():
+    from handson_rl.training.policies import ModulePolicy
+    from handson_rl.training.pretrained import load_pretrained
+
+    assert _answer("ch6-greedy") == "c"
+    p = load_pretrained()
+    sampled = mean_returns({"agent1": ModulePolicy(p["p1"], seed=1), "agent2": ModulePolicy(p["p2"], seed=2)},
+                           episodes=100, seed=1000)
+    greedy = mean_returns({"agent1": ModulePolicy(p["p1"], explore=False), "agent2": ModulePolicy(p["p2"], explore=False)},
+                          episodes=100, seed=1000)
+    assert greedy["agent1"]["mean"] < sampled["agent1"]["mean"] - 5, (greedy, sampled)

@@ -135,6 +135,112 @@ _QUESTIONS = [
                  "observed.",
         },
     ),
+    # ------------------------------------------------------------------ chapter 5
+    Question(
+        id="ch5-inference-output",
+        chapter=5,
+        title="what an env runner's forward pass returns",
+        prompt=(
+            "The env runner's copy of agent1's module runs `forward_inference` on one "
+            "observation. Besides the action logits, what does its output dict hold?"
+        ),
+        choices={
+            "a": "nothing else: only the logits (`action_dist_inputs`)",
+            "b": "the value of the state too, which PPO needs for its advantages",
+            "c": "the sampled action",
+        },
+        answer="a",
+        why={
+            "a": "The env runner's copy is *inference only*: it has the policy part and no "
+                 "value network. Values come from `compute_values()`, which the learner calls "
+                 "on its own full copy; the action is sampled afterwards, from the logits.",
+            "b": "PPO does need values, but the learner computes them, with `compute_values()` "
+                 "on its full copy (value network included). The env runner's copy has no "
+                 "value network at all.",
+            "c": "The module returns the *inputs* of the action distribution, the logits. "
+                 "Turning them into an action (sampling, or taking the most likely one) "
+                 "happens after the forward pass, in RLlib's connectors, or in our next cell.",
+        },
+    ),
+    Question(
+        id="ch5-softmax",
+        chapter=5,
+        title="a probability from logits by hand",
+        prompt=(
+            "Suppose the logits for up, right, down, left were `[2.0, 0.0, 0.0, 0.0]`. How "
+            "likely is the policy to pick **up**?"
+        ),
+        choices={
+            "a": "100%: up has the only non-zero logit",
+            "b": "about 71%",
+            "c": "50%: 2.0 is half of the 4.0 units a policy can spread",
+            "d": "about 25%: a logit is not a probability yet",
+        },
+        answer="b",
+        why={
+            "a": "A logit of 0.0 is not a probability of 0: the softmax gives each action "
+                 "exp(logit) / sum of exp(logits), and exp(0) = 1. Up gets most, not all.",
+            "b": "softmax: exp(2) / (exp(2) + 3 exp(0)) = 7.39 / 10.39 = 0.71; the other three "
+                 "get 0.096 each.",
+            "c": "Logits are not shares of a budget; they are unnormalised log-probabilities. "
+                 "The softmax turns them into probabilities: exp(2) / (exp(2) + 3) = 0.71.",
+            "d": "Right that a logit is not a probability, but the softmax does not flatten "
+                 "them to equal shares: a logit 2.0 above the others makes up about 7.4 times "
+                 "as likely as each of them, 0.71 in all.",
+        },
+    ),
+    # ------------------------------------------------------------------ chapter 6
+    Question(
+        id="ch6-evaluation-explore",
+        chapter=6,
+        title="how agents act in RLlib's evaluation",
+        prompt=(
+            "`algo.evaluate()` plays a fixed number of episodes with the current weights and "
+            "no learning. With RLlib's defaults, how do the agents choose their actions there?"
+        ),
+        choices={
+            "a": "greedily: always the most likely action, to measure the policy's best",
+            "b": "by sampling from their action probabilities, as in training",
+            "c": "at random, to compare with a baseline",
+        },
+        answer="b",
+        why={
+            "a": "That needs `explore=False` in the evaluation config. RLlib's default is "
+                 "`explore=True`, in evaluation too: the policy PPO learns is a probability "
+                 "distribution, and greedy play is a different policy.",
+            "b": "`explore=True` is RLlib's default and the evaluation config inherits it: the "
+                 "agents act as they were trained, by sampling.",
+            "c": "Evaluation plays the trained policy; a random baseline is something you run "
+                 "yourself (chapter 2), not what `evaluate()` does.",
+        },
+    ),
+    Question(
+        id="ch6-greedy",
+        chapter=6,
+        title="greedy versus sampled play",
+        prompt=(
+            "The next cell plays the same episodes with the agents sampling their actions (as "
+            "trained) and with the agents always taking their most likely action (greedy). "
+            "What happens to agent1's mean return with greedy play?"
+        ),
+        choices={
+            "a": "it rises: no more random missteps",
+            "b": "about the same: the most likely action is what sampling picks most often anyway",
+            "c": "it falls, by a lot",
+        },
+        answer="c",
+        why={
+            "a": "The 'missteps' are what keep agent1 off its own trail. It sees positions "
+                 "only, so its most likely moves trace a fixed route that runs into a loop over "
+                 "visited cells (-0.5 a step); sampling takes it off the loop.",
+            "b": "Sampling picks the most likely action most often, but not always, and the "
+                 "other choices matter: without them agent1 follows one fixed route, loops over "
+                 "old cells, and a greedy agent2 predicts and catches it more often.",
+            "c": "A greedy agent1 follows one fixed route into a loop over visited cells, and a "
+                 "predictable agent1 is easy for agent2 to catch. PPO trained a stochastic "
+                 "policy; the greedy one is a different policy, and a worse one here.",
+        },
+    ),
     # ----------------------------------------------------------------- chapter 12
     Question(
         id="ch12-random-row",
