@@ -96,6 +96,17 @@ print(f"The episode lasted {steps} steps; return = {episode_return}")
 #
 # Discounting makes "sooner" worth a bit more than "later", and keeps the sum finite
 # for very long episodes. A small example: three rewards of +1 followed by a -5.
+#
+# **Predict, then run.** Every chapter asks a few questions like the next one,
+# right before the cell that shows the answer. Answer first: click a choice and
+# "Check my answer" (or, where no buttons show, type one line such as
+# `check("ch1-discount", "a")` with your letter). The feedback explains every
+# choice, and a right answer is kept in your progress file.
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch1-discount")
 
 # %%
 rewards = [1.0, 1.0, 1.0, -5.0]
@@ -239,3 +250,8 @@ show_frame(arena.render(), scale=2)
 # **Try next:** change `gamma` in the discounted-return cell and predict the result
 # before you run it; run the CartPole cell with another seed. Then open chapter 2,
 # where you drive MultiAgentArena by hand.
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(1)

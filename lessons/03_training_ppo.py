@@ -440,3 +440,8 @@ ray.shutdown()
 # **Try next:** rerun training with `arena_ppo_config(lr=5e-5)` (RLlib's default
 # learning rate) and compare the curves; try `num_envs_per_env_runner=8`. Chapter 4
 # looks at the multi-agent part of the config.
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(3)

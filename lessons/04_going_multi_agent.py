@@ -76,7 +76,15 @@ shared_algo.stop()
 plot_returns(shared_history, title="One shared policy for both agents");
 
 # %% [markdown]
-# Both curves go up. Is sharing a problem, then? Look at what the network sees:
+# Both curves go up. Is sharing a problem, then? Before reading on:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch4-shared-input")
+
+# %% [markdown]
+# Look at what the network sees:
 # `[own cell, other agent's cell]`. "I am on cell 44, the other one is on cell
 # 45" is *one* input, so it gets *one* answer, whoever asks. But the two roles
 # want opposite things there: the chaser should step right, onto the explorer
@@ -377,3 +385,8 @@ ray.shutdown()
 # that never learns (chapter 6 shows how an untrained agent1 plays); give `p2` a
 # larger learning rate than `p1`; run the shared-vs-separate comparison with
 # other seeds (`arena_ppo_config(seed=1)`, ...) and see how much the returns move.
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(4)

@@ -504,3 +504,8 @@ ray.shutdown()
 # rank by agent1's return (`AGENT1_RETURN`) instead of the combined one; or
 # replace ASHA by population based training (`tune.schedulers.PopulationBasedTraining`),
 # which copies good trials' weights into bad ones instead of stopping them.
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(7)

@@ -319,3 +319,8 @@ values = check_exercise3(MyMetric, METRIC)
 
 # %%
 ray.shutdown()
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(8)

@@ -294,6 +294,7 @@ runs["ours"] = run("ours", lambda seed: module_config(seed))
 # %%
 import matplotlib.pyplot as plt
 
+from handson_rl.training.plotting import add_random_baseline
 
 COLOURS = ["#777777", "#1f61b4", "#d64d27", "#2a9d4b", "#8e44ad", "#c28e0e"]
 
@@ -307,6 +308,7 @@ def plot_setups(names, title, ax=None):
             ax.plot(seed_rows["env_steps"], seed_rows["agent1_last100"], color=colour, alpha=0.35, linewidth=1)
         mean = table.groupby("iteration")[["env_steps", "agent1_last100"]].mean()
         ax.plot(mean["env_steps"], mean["agent1_last100"], color=colour, linewidth=2.5, label=f"{name} (mean of {len(SEEDS)} seeds)")
+    add_random_baseline(ax, "agent1")  # dashed: what a random agent1 scores
     ax.set(xlabel="env steps sampled", ylabel="agent1: mean return, last 100 episodes", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -612,3 +614,8 @@ check_exercise4(DeeperModule)
 
 # %%
 ray.shutdown()
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(9)

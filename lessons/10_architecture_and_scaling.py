@@ -467,3 +467,8 @@ cluster.stop()
 # **Try next:** start the cluster with `cpus_per_node=2` and run 4 env runners;
 # submit a job with `--stop-return 18` and read how long it took from its summary;
 # run `handson-rl-train --help` in a terminal.
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(10)

@@ -484,3 +484,8 @@ ray.shutdown()
 # **Try next:** set `"break": True` in the first training cell and step through
 # the arena's `step()`; write your own broken env (a reward for an agent that did
 # not act) and see which check catches it.
+
+# %%
+from handson_rl.progress import show_progress
+
+show_progress(11)

@@ -138,6 +138,13 @@ def swallows_everything(env, policies, seed=None):
         return {}, []
 
 
+def keeps_the_pair_then_unpacks(env, policies, seed=None):
+    """Right to keep the pair, then unpack it: the own TypeError is not blamed on reset."""
+    pair = env.reset(seed=seed)
+    obs, infos = pair
+    return {a: 0.0 for a in obs}, [env.render()[0, 0, 5]]  # IndexError: a frame is (H, W, 3)
+
+
 def typo_in_own_code(env, policies, seed=None):
     obs, infos = env.reset(seed=seed)
     return {a: 0.0 for a in obs}, [env.rendr()]
@@ -160,6 +167,7 @@ WRONG = {
     renders_forever: "Your loop called env.render() 203 times in one call of run_episode",
     asks_forever: "Your loop asked agent1's policy for more than 202 actions",
     swallows_everything: "Your loop made 201 env.step() calls",
+    keeps_the_pair_then_unpacks: "Your run_episode raised IndexError: index 5 is out of bounds",
     typo_in_own_code: "Your run_episode raised AttributeError: 'MultiAgentArena' object has no attribute 'rendr'.",
     wrong_signature: "run_episode cannot be called as run_episode(env, policies, seed=...)",
 }

@@ -44,6 +44,11 @@ class MisspeltEnd(RLlibCallback):
         metrics_logger.log_value(NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean")
 
 
+class OnlyMisspelt(RLlibCallback):
+    def on_episode_finish(self, *, episode, metrics_logger, **kwargs):
+        metrics_logger.log_value(NAME, 1.0, reduce="mean")
+
+
 class NoStart(RLlibCallback):
     def on_episode_step(self, *, episode, env, env_index, **kwargs):
         episode.custom_data["distances"].append(_distance(env, env_index))
@@ -82,6 +87,7 @@ class InitNeedsArgument(Right):
 WRONG = {
     CustomMetrics2021: "episode.custom_metrics is the 2021 API",
     MisspeltEnd: "MisspeltEnd defines on_episode_finish(), which RLlib never calls",
+    OnlyMisspelt: "OnlyMisspelt defines on_episode_finish(), which RLlib never calls",
     NoStart: "episode.custom_data has no 'distances': NoStart has no on_episode_start()",
     StartSetsOtherKey: "episode.custom_data has no 'distances': your on_episode_start() does not set it",
     NoSelfKeywordOnly: "Your on_episode_end() has no `self`",
@@ -148,10 +154,24 @@ class StaticHooks(RLlibCallback):
 
 
 class HelperMethods(Right):
-    """A helper method of its own (not named like a hook) is fine."""
+    """Helper methods of its own are fine, even one named like a hook it also defines."""
 
     def distance_now(self, env, env_index):
         return _distance(env, env_index)
+
+    def on_episode_finish(self, episode):
+        return len(episode.custom_data["distances"])
+
+
+def test_a_helper_named_like_a_hook_is_not_a_misspelling():
+    # The part of the check that runs the hooks (no training) passes.
+    from handson_rl.exercises import exercise3
+
+    callback = exercise3._check_ex3_class(HelperMethods, NAME)
+    calls = exercise3._Ex3Run(callback).play([(0, 7)])[0]
+    alone = exercise3._check_ex3_logging(calls, NAME, "HelperMethods")
+    exercise3._check_ex3_state(HelperMethods, NAME, alone)
+
 
 
 @pytest.mark.ray

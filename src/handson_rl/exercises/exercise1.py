@@ -13,7 +13,9 @@ message saying why, so no answer can hang or fill the memory with frames.
 from __future__ import annotations
 
 import inspect
+import linecache
 import math
+import re
 from collections.abc import Mapping
 from typing import Callable
 
@@ -350,13 +352,24 @@ def _learner_locals(err: BaseException) -> list[dict]:
     return found[::-1]
 
 
+def _failing_line(err: BaseException) -> str:
+    """The source of the learner's innermost line in ``err``'s traceback ("" if none)."""
+    tb = learner_traceback(err.__traceback__)
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return linecache.getline(tb.tb_frame.f_code.co_filename, tb.tb_lineno) if tb is not None else ""
+
+
 def _explain_crash(env: _RecordingArena, err: Exception):
     """A message for an exception raised in the learner's own code."""
     said = f"{type(err).__name__}: {str(err)[:300]}"
     frames = _learner_locals(err)
+    line = _failing_line(err)
     for names in frames:
         for name, value in names.items():
-            if any(value is r for r in env.reset_results):
+            # The pair kept whole and used on the failing line, before the first step.
+            used = env.timestep == 0 and re.search(rf"\b{re.escape(name)}\b", line)
+            if used and any(value is r for r in env.reset_results):
                 fail(
                     f"`{name} = env.reset(...)` keeps the whole pair (observations, infos) "
                     f"in {name}: today reset() returns two values (2021's gym returned the "

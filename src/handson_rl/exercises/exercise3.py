@@ -220,7 +220,6 @@ def _check_ex3_class(callback_class, metric_name):
             f"callback_class should be a subclass of RLlibCallback "
             f"(`class MyCallback(RLlibCallback): ...`); got {callback_class!r}."
         )
-    _check_hook_names(callback_class)
     overridden = [h for h in _EPISODE_HOOKS if getattr(callback_class, h) is not getattr(RLlibCallback, h)]
     if not overridden:
         fail(
@@ -245,22 +244,30 @@ def _check_ex3_class(callback_class, metric_name):
 
 
 def _check_hook_names(callback_class) -> None:
-    """A method named like a hook that RLlib never calls (``on_episode_finish``)."""
+    """A method named like a hook that RLlib never calls (``on_episode_finish``).
+    Asked only once the answer failed a check: a helper method named on_... in a
+    right answer is fine."""
     from ray.rllib.callbacks.callbacks import RLlibCallback
 
+    if not (isinstance(callback_class, type) and issubclass(callback_class, RLlibCallback)):
+        return
+
     hooks = [name for name in dir(RLlibCallback) if name.startswith("on_")]
+    # Only a hook the class does not define can be the one meant: a helper method
+    # named on_... beside the real hook is fine.
+    missing = [h for h in hooks if getattr(callback_class, h) is getattr(RLlibCallback, h)]
     for cls in callback_class.__mro__:
         if cls is RLlibCallback or not issubclass(cls, RLlibCallback):
             continue
         for name in vars(cls):
             if not name.startswith("on_") or name in hooks:
                 continue
-            close = difflib.get_close_matches(name, hooks, n=1, cutoff=0.6)
-            if close or name.startswith("on_episode"):
-                guess = f" Did you mean {close[0]}()?" if close else ""
+            cutoff = 0.6 if name.startswith("on_episode") else 0.8
+            close = difflib.get_close_matches(name, missing, n=1, cutoff=cutoff)
+            if close:
                 fail(
                     f"{callback_class.__name__} defines {name}(), which RLlib never calls: "
-                    f"the episode hooks are {', '.join(_EPISODE_HOOKS)}.{guess}"
+                    f"the episode hooks are {', '.join(_EPISODE_HOOKS)}. Did you mean {close[0]}()?"
                 )
 
 
@@ -387,11 +394,15 @@ def check_exercise3(callback_class, metric_name: str, iterations: int = 2) -> di
     and looks for the metric in ``result["env_runners"]``. Returns the metric's
     value per iteration; raises :class:`ExerciseError` saying what to fix.
     """
-    callback = _check_ex3_class(callback_class, metric_name)
-    name = callback_class.__name__
-    calls = _Ex3Run(callback).play([(0, 7)])[0]
-    alone = _check_ex3_logging(calls, metric_name, name)
-    _check_ex3_state(callback_class, metric_name, alone)
+    try:
+        callback = _check_ex3_class(callback_class, metric_name)
+        name = callback_class.__name__
+        calls = _Ex3Run(callback).play([(0, 7)])[0]
+        alone = _check_ex3_logging(calls, metric_name, name)
+        _check_ex3_state(callback_class, metric_name, alone)
+    except ExerciseError:
+        _check_hook_names(callback_class)  # a misspelt hook, if any, is the better message
+        raise
     values = _ex3_train(callback_class, metric_name, iterations)
     shown = ", ".join(f"{v:.3g}" for v in values.values())
     print(
