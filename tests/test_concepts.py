@@ -294,3 +294,23 @@ def test_ch6_greedy_play_costs_agent1_a_lot():
     greedy = mean_returns({"agent1": ModulePolicy(p["p1"], explore=False), "agent2": ModulePolicy(p["p2"], explore=False)},
                           episodes=100, seed=1000)
     assert greedy["agent1"]["mean"] < sampled["agent1"]["mean"] - 5, (greedy, sampled)
+
+
+def test_ch1_discounted_return_of_the_example():
+    assert _answer("ch1-discount") == "b"
+    rewards = [1.0, 1.0, 1.0, -5.0]
+    assert sum(0.5**k * r for k, r in enumerate(rewards)) == pytest.approx(1.125)
+    assert sum(rewards) == -2.0
+
+
+def test_ch4_one_input_whoever_asks():
+    from handson_rl.training.policies import action_probabilities
+    from handson_rl.training.pretrained import load_pretrained
+
+    assert _answer("ch4-shared-input") == "a"
+    env = MultiAgentArena()
+    first, _ = env.reset(seed=0, options={"agent1_pos": [4, 4], "agent2_pos": [4, 5]})
+    second, _ = env.reset(seed=0, options={"agent1_pos": [4, 5], "agent2_pos": [4, 4]})
+    assert first["agent1"].tolist() == second["agent2"].tolist() == [44, 45]
+    module = load_pretrained()["p1"]  # any one module, standing in for the shared one
+    assert np.array_equal(action_probabilities(module, first["agent1"]), action_probabilities(module, second["agent2"]))

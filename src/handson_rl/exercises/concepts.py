@@ -49,6 +49,33 @@ class Question:
 
 
 _QUESTIONS = [
+    # ------------------------------------------------------------------ chapter 1
+    Question(
+        id="ch1-discount",
+        chapter=1,
+        title="a discounted return by hand",
+        prompt=(
+            "An episode's rewards are `[1, 1, 1, -5]`. With the discount factor "
+            "$\\gamma = 0.5$, what is the discounted return from the first step?"
+        ),
+        choices={
+            "a": "-2.0, the plain sum: discounting does not change a sum",
+            "b": "positive, a little above +1",
+            "c": "about -0.6: only the last reward is discounted",
+            "d": "0: the discount cancels the -5 exactly",
+        },
+        answer="b",
+        why={
+            "a": "-2.0 is the return with $\\gamma = 1$. With $\\gamma = 0.5$ the k-th reward is "
+                 "weighted by 0.5^k, so later rewards count less.",
+            "b": "1 + 0.5 + 0.25 + 0.125 x (-5) = 1.75 - 0.625 = +1.125: the -5 three steps ahead "
+                 "weighs only an eighth, so the early rewards win.",
+            "c": "Every reward is weighted, by 0.5^k for the k-th: 1, 0.5, 0.25, 0.125. The "
+                 "first three add up to +1.75, and -5 x 0.125 = -0.625 leaves +1.125.",
+            "d": "Nothing cancels exactly: 1 + 0.5 + 0.25 = 1.75 against 0.125 x 5 = 0.625, "
+                 "so the return is +1.125.",
+        },
+    ),
     # ------------------------------------------------------------------ chapter 2
     Question(
         id="ch2-truncated",
@@ -133,6 +160,32 @@ _QUESTIONS = [
             "c": "The visited cells decide agent1's reward, yet they are not in its observation "
                  "(two numbers only). That gap is exactly what makes the problem partially "
                  "observed.",
+        },
+    ),
+    # ------------------------------------------------------------------ chapter 4
+    Question(
+        id="ch4-shared-input",
+        chapter=4,
+        title="what one shared module answers both agents",
+        prompt=(
+            "Both agents use the one shared module. At one moment agent1 is on cell 44 and "
+            "agent2 on cell 45; at another, agent2 is on 44 and agent1 on 45. In both, the "
+            "agent on 44 asks the module for its action probabilities. What does it answer?"
+        ),
+        choices={
+            "a": "the same probabilities both times",
+            "b": "different ones: RLlib tells the module which agent is asking",
+            "c": "different ones: the two agents see different observations",
+        },
+        answer="a",
+        why={
+            "a": "Both askers observe `[own cell, other cell]` = `[44, 45]`: one input, so one "
+                 "answer, whoever asks. The chaser wants to step right (onto the explorer), the "
+                 "explorer anything but right, and a shared network cannot serve both.",
+            "b": "The module gets the observation and nothing else; RLlib does not add the "
+                 "agent id. (Adding it to the observation is the usual fix for sharing.)",
+            "c": "Each agent observes `[own cell, other cell]`, and here both are on 44 with the "
+                 "other on 45: the two observations are identical.",
         },
     ),
     # ------------------------------------------------------------------ chapter 5
@@ -375,7 +428,8 @@ def question_text(qid: str) -> str:
 
 
 def _plain(markdown: str) -> str:
-    return re.sub(r"[*`]", "", markdown)
+    """Markdown as plain text: no emphasis, code or maths marks (``$\\gamma$`` -> ``gamma``)."""
+    return re.sub(r"[*`$\\]", "", markdown)
 
 
 def feedback(qid: str, choice) -> tuple[bool | None, str]:
