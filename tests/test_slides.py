@@ -121,6 +121,17 @@ def test_headings_start_columns_and_a_short_lead_gets_its_code_as_a_fragment():
     assert columns[1][1].context == "First topic"
 
 
+def test_a_heading_inside_a_markdown_cell_starts_a_new_topic_there():
+    columns = _slides([
+        Cell("markdown", "# 9. Title"),
+        Cell("markdown", "The end of the first topic.\n\n## Second topic\n\nIts text.\n\n```python\n## not a heading\n```"),
+    ])
+    assert len(columns) == 2
+    assert "The end of the first topic." in "".join(columns[0][-1].parts)
+    second = "".join(columns[1][0].parts)
+    assert "<h2>Second topic</h2>" in second and "## not a heading" in second
+
+
 def test_explicit_marks_win_over_the_default():
     columns = _slides([
         Cell("markdown", "# 1. Title"),
@@ -164,7 +175,8 @@ def test_every_lesson_makes_a_deck_with_notes(name):
     lesson = LESSONS_DIR / f"{name}.py"
     cells = slides.lesson_cells(lesson, _unexecuted(lesson))
     columns = slides.chapter_slides(cells)
-    headings = [c for c in cells if c.kind == "markdown" and c.source.startswith("## ")]
+    headings = [line for c in cells if c.kind == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ")]
     assert len(columns) == len(headings) + 1  # the title slide, then one column per topic
     assert any(slide.notes for column in columns for slide in column), "no speaker notes"
     text = slides.deck_html(name, columns, "")

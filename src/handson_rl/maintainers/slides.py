@@ -433,8 +433,29 @@ def _code_html(code: str, rendered: Rendered, fragment: bool, label: str = "") -
     return "\n".join(parts), notes
 
 
+def split_at_headings(cells: list[Cell]) -> list[Cell]:
+    """A markdown cell with a ``## `` heading after its first line becomes two cells there."""
+    out = []
+    for cell in cells:
+        if cell.kind != "markdown":
+            out.append(cell)
+            continue
+        parts, current, fence = [], [], False
+        for line in cell.source.splitlines():
+            if line.startswith("```"):
+                fence = not fence
+            if not fence and line.startswith("## ") and any(part.strip() for part in current):
+                parts.append("\n".join(current).strip())
+                current = []
+            current.append(line)
+        parts.append("\n".join(current).strip())
+        out += [Cell("markdown", part, cell.slide_type if k == 0 else None) for k, part in enumerate(parts)]
+    return out
+
+
 def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
     """Columns of slides: each column starts at a ``## `` heading (or a ``slide`` mark)."""
+    cells = split_at_headings(cells)
     columns: list[list[Slide]] = []
     current: Slide | None = None
     heading = ""
