@@ -16,7 +16,8 @@ website again) instead of shown with stale outputs. The website build
 How a lesson becomes slides (the default; docs/instructor_guide.md says the same):
 
 - the title cell (``# N. Title``) is the title slide;
-- a markdown cell that starts with ``## `` starts a new slide (a new column);
+- a ``## `` heading starts a new slide (a new column), also in the middle of a
+  markdown cell;
 - every other cell is a sub-slide below it (press the down arrow), except a code
   cell right after a short markdown cell, which joins that cell's slide as a
   fragment (it appears on the next key press);
