@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHEATSHEET = ROOT / "docs" / "old_api_cheatsheet.md"
-STATUSES = {"Gone", "Raises", "Warns", "Alias", "Legacy"}
+STATUSES = {"Gone", "Raises", "Warns", "Alias", "Legacy", "Ignored"}
 
 
 def parse_table(text: str) -> list[dict]:
@@ -397,20 +397,116 @@ def check_custom_model(request):
 
     spec = RLModuleSpec(module_class=RLModule)
     PPOConfig().rl_module(rl_module_spec=spec)
-    PPOConfig().rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[64, 64]))
+    # A dict keeps PPO's separate value network; DefaultModelConfig's own default
+    # shares the layers, unless vf_share_layers=False is added.
+    as_dict = PPOConfig().rl_module(model_config={"fcnet_hiddens": [64, 64]}).model_config
+    assert as_dict["vf_share_layers"] is False and as_dict["fcnet_hiddens"] == [64, 64]
+    dataclass = PPOConfig().rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[64, 64]))
+    assert dataclass.model_config["vf_share_layers"] is True
+    separate = DefaultModelConfig(fcnet_hiddens=[64, 64], vf_share_layers=False)
+    assert PPOConfig().rl_module(model_config=separate).model_config["vf_share_layers"] is False
     old = PPOConfig().environment("CartPole-v1").training(model={"custom_model": "my_net"})
     raises(ValueError, old.validate, "custom_model")
     return "Raises"
 
 
 def check_compute_action(request):
+    import torch
     from ray.rllib.algorithms.algorithm import Algorithm
-    from ray.rllib.core.rl_module.rl_module import RLModule
 
     assert not hasattr(Algorithm, "compute_action")
-    assert callable(Algorithm.get_module) and callable(RLModule.forward_inference)
     source = inspect.getsource(Algorithm.compute_single_action)
     assert "@OldAPIStack" in source and "Deprecated" in source
+    # The new way, as the row writes it: logits first, then an action.
+    module = request.getfixturevalue("algo").get_module("p1")
+    batch = torch.zeros((3, 200))
+    batch[:, 0] = batch[:, 100 + 99] = 1.0  # one-hot: agent1 top-left, agent2 bottom-right
+    with torch.no_grad():
+        logits = module.forward_inference({"obs": batch})["action_dist_inputs"]
+    assert tuple(logits.shape) == (3, 4) and logits.dtype == torch.float32  # one logit per action
+    dist = module.get_inference_action_dist_cls().from_logits(logits)
+    greedy, sampled = dist.to_deterministic().sample(), dist.sample()
+    assert torch.equal(greedy, logits.argmax(dim=-1))
+    assert sampled.shape == (3,) and set(sampled.tolist()) <= {0, 1, 2, 3}
+    return "Gone"
+
+
+def check_train_batch_size(request):
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    total = PPOConfig().training(train_batch_size=4000)
+    per_learner = PPOConfig().training(train_batch_size_per_learner=4000)
+    assert total.train_batch_size_per_learner == per_learner.total_train_batch_size == 4000
+    total.learners(num_learners=2)
+    per_learner.learners(num_learners=2)
+    assert (total.train_batch_size_per_learner, total.total_train_batch_size) == (2000, 4000)
+    assert (per_learner.train_batch_size_per_learner, per_learner.total_train_batch_size) == (4000, 8000)
+    return "Legacy"
+
+
+def check_num_gpus(request):
+    from ray.rllib.algorithms.ppo import PPO, PPOConfig
+
+    def gpus(config):
+        bundles = PPO.default_resource_request(config.environment("CartPole-v1")).bundles
+        return sum(bundle.get("GPU", 0) for bundle in bundles)
+
+    old = PPOConfig().resources(num_gpus=1)
+    assert old.num_gpus == 1 and old.num_gpus_per_learner == 0
+    assert gpus(old) == 0  # accepted, and not asked for
+    assert gpus(PPOConfig().learners(num_learners=1, num_gpus_per_learner=1)) == 1
+    return "Ignored"
+
+
+def check_preprocessor(request):
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.rllib.connectors.connector_v2 import ConnectorV2
+    from ray.rllib.connectors.env_to_module import FlattenObservations
+
+    from handson_rl.training.config import OneHotObservations
+
+    assert issubclass(OneHotObservations, ConnectorV2) and callable(FlattenObservations)
+    PPOConfig().env_runners(env_to_module_connector=lambda env, spaces, device: OneHotObservations())
+    old = PPOConfig().environment("CartPole-v1").training(model={"custom_preprocessor": "my_prep"})
+    raises(ValueError, old.validate, "Custom preprocessors are deprecated")
+    return "Raises"
+
+
+def check_policy_spec(request):
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
+    from ray.rllib.core.rl_module.rl_module import RLModuleSpec
+    from ray.rllib.policy.policy import PolicySpec
+
+    assert "@OldAPIStack" in inspect.getsource(PolicySpec).splitlines()[0]
+    old = PPOConfig().environment("CartPole-v1").multi_agent(
+        policies={"p1": PolicySpec(), "p2": PolicySpec()},
+        policy_mapping_fn=lambda agent_id, episode, **kwargs: "p1",
+    )
+    old.validate()
+    assert set(old.policies) == {"p1", "p2"}
+    new = PPOConfig().multi_agent(policies=["p1", "p2"], policy_mapping_fn=lambda a, e, **k: "p1")
+    new.rl_module(
+        rl_module_spec=MultiRLModuleSpec(rl_module_specs={"p1": RLModuleSpec(), "p2": RLModuleSpec()}),
+        algorithm_config_overrides_per_module={"p1": PPOConfig.overrides(lr=1e-4)},
+    )
+    assert new.get_config_for_module("p1").lr == 1e-4
+    return "Legacy"
+
+
+def check_timesteps_total(request):
+    from types import SimpleNamespace
+
+    from ray.tune.experiment.trial import Trial
+
+    result = request.getfixturevalue("trained_result")
+    assert "timesteps_total" not in result
+    assert result["num_env_steps_sampled_lifetime"] > 0
+    # Tune's stop check: a key missing from the result never stops the trial.
+    trial = SimpleNamespace(stopping_criterion={"timesteps_total": 1})
+    assert Trial.should_stop(trial, dict(result)) is False
+    trial = SimpleNamespace(stopping_criterion={"num_env_steps_sampled_lifetime": 1})
+    assert Trial.should_stop(trial, dict(result)) is True
     return "Gone"
 
 def check_learn_on_batch(request):
@@ -483,6 +579,11 @@ CHECKS = {
     "best-checkpoint": check_best_checkpoint,
     "custom-metrics": check_custom_metrics,
     "learn-on-batch": check_learn_on_batch,
+    "train-batch-size": check_train_batch_size,
+    "num-gpus": check_num_gpus,
+    "preprocessor": check_preprocessor,
+    "policy-spec": check_policy_spec,
+    "timesteps-total": check_timesteps_total,
 }
 
 
@@ -554,7 +655,8 @@ def test_the_table_covers_the_2021_course():
         "trainer.restore", "episode_reward_mean", "trainer.workers", "WorkerSet",
         "RolloutWorker", "learn_on_batch", "checkpoint_freq", "checkpoint_at_end",
         "get_best_checkpoint", "custom_metrics", "hist_data", '"framework"',
-        '"evaluation_num_workers"',
+        '"evaluation_num_workers"', '"train_batch_size"', "num_gpus", "custom_preprocessor",
+        "PolicySpec", "timesteps_total",
     ):
         assert name in old, f"the cheat sheet does not translate {name}"
     for name in (
@@ -566,6 +668,9 @@ def test_the_table_covers_the_2021_course():
         '["env_runners"]["episode_return_mean"]', "env_runner_group", "foreach_env_runner",
         "algo.env_runner", "EnvRunnerGroup", "learner_group.update(", "CheckpointConfig(",
         "get_best_result(", "log_value(", '.framework("torch")', "evaluation_num_env_runners",
+        "train_batch_size_per_learner", "num_gpus_per_learner", "env_to_module_connector",
+        "ConnectorV2", "algorithm_config_overrides_per_module", "num_env_steps_sampled_lifetime",
+        "vf_share_layers=False", "to_deterministic()",
     ):
         assert name in new, f"the cheat sheet does not mention {name}"
 

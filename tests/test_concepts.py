@@ -23,7 +23,7 @@ from handson_rl.progress import passed
 def progress_file(tmp_path, monkeypatch):
     path = tmp_path / "progress.json"
     monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
-    monkeypatch.setenv("HANDSON_RL_FRONTEND", "headless")
+    monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")  # a person answering (a headless run records nothing)
     return path
 
 
@@ -67,6 +67,7 @@ def test_placeholder_and_bad_answers(capsys):
 
 
 def test_ask_headless_prints_without_waiting(monkeypatch, capsys):
+    monkeypatch.setenv("HANDSON_RL_FRONTEND", "headless")
     monkeypatch.setattr("builtins.input", lambda *a: pytest.fail("ask() waited for input"))
     assert ask("ch2-catches") is None
     out = capsys.readouterr().out

@@ -55,10 +55,46 @@ def test_crashes_are_seeded_per_runner_and_sub_env():
     assert again != first[0]
 
 
+def test_first_crash_replays_flaky_arenas_draws(monkeypatch):
+    from handson_rl.arena import flaky
+
+    for board in (0, 1):
+        for restarts_before in (0, 2):
+            flaky._INSTANCES.clear()
+            monkeypatch.setattr(flaky, "current_actor_restarts", lambda n=restarts_before: n)
+            envs = [FlakyArena(_Context({"crash_prob": 0.01, "crash_seed": 5}, worker_index=1))
+                    for _ in range(board + 1)]
+            assert envs[-1].board == board and envs[-1].runner_restarts == restarts_before
+            expected = flaky.first_crash(0.01, 5, worker_index=1, board=board, restarts=restarts_before)
+            assert _steps_until_crash(envs[-1]) == expected
+    # A restarted runner draws another schedule.
+    assert flaky.first_crash(0.01, 5, worker_index=1) != flaky.first_crash(0.01, 5, worker_index=1, restarts=1)
+
+
+def test_chapter_11_crash_schedules_tell_the_story_its_prose_tells():
+    # Chapter 11, first remote error: crash_prob 0.05, crash_seed 9, one runner with
+    # 4 boards; the first crash comes after the env checker's step, at board 0's
+    # 8th step() call (sampled step 7 of the first episode).
+    from handson_rl.arena.flaky import first_crash
+
+    first = [first_crash(0.05, 9, worker_index=1, board=b) for b in range(4)]
+    assert min(first) == first[0] == 8
+    # Fault tolerance: crash_prob 0.0005, crash_seed 1639, two runners with 2 boards,
+    # 16 iterations of 400 steps: at most 3,200 steps per board. Only runner 2's
+    # board 0 crashes, at its 214th call (third iteration: 1 + 213 sampled steps);
+    # runner 1, and runner 2 once restarted, would crash only after the run.
+    def crash(runner, board, restarts_before=0):
+        return first_crash(0.0005, 1639, worker_index=runner, board=board, restarts=restarts_before)
+
+    assert crash(2, 0) == 214 and crash(2, 1) > 214
+    later = [crash(1, 0), crash(1, 1), crash(2, 0, 1), crash(2, 1, 1)]
+    assert all(steps is None or steps > 3200 for steps in later), later
+
+
 def test_rllib_does_not_tell_an_env_its_runner_was_restarted():
-    # FlakyArena's docstring and chapter 11 say a restarted env runner replays its
-    # crash schedule because RLlib 2.60's env runners build the EnvContext without
-    # ``recreated_worker`` (only the old API stack's RolloutWorker passes it).
+    # FlakyArena asks Ray for its runner's restarts because RLlib 2.60's env
+    # runners build the EnvContext without ``recreated_worker`` (only the old API
+    # stack's RolloutWorker passes it), and gives every board the same context.
     import inspect
 
     from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
@@ -86,11 +122,11 @@ def test_config_turns_fault_tolerance_on():
 
 def test_training_completes_despite_crashing_env_runners(ray_session):
     # A crash ends the runner's process; Ray starts a new one, and RLlib puts it back
-    # to work (a "restart"). crash_prob 0.0005 with seed 1: the first crash comes in
-    # the first few iterations, and the runners then sample long enough between
-    # crashes to show training goes on (more often crashes only make this slower).
+    # to work (a "restart"). crash_prob 0.0005 with seed 1639, as in chapter 11:
+    # runner 2 crashes in the third iteration, and nothing else crashes for far
+    # longer than this test runs (test_chapter_11_crash_schedules_...).
     config = flaky_ppo_config(
-        crash_prob=0.0005, crash_seed=1, seed=0, num_env_runners=2, num_envs_per_env_runner=2,
+        crash_prob=0.0005, crash_seed=1639, seed=0, num_env_runners=2, num_envs_per_env_runner=2,
         train_batch_size=400, minibatch_size=400, num_epochs=1,
     )
     algo = config.build_algo()
@@ -111,8 +147,10 @@ def test_training_completes_despite_crashing_env_runners(ray_session):
     finally:
         algo.stop()
     ft = [r["fault_tolerance"] for r in results]
-    assert restarts(results[-1]) >= 1, ft
+    assert restarts(results[-1]) == 1, ft  # one crash, one restart: the new schedule holds
     assert env_steps(results[-1]) > before, ft
+    healthy = [healthy_runners(r) for r in results]
+    assert healthy[:2] == [2, 2] and 1 in healthy and healthy[-1] == 2, ft  # 2, 1, then 2 again
 
 
 def test_sub_environment_restarts_keep_the_runner_alive(ray_session):

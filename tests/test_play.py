@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from handson_rl.arena import MultiAgentArena
-from handson_rl.arena.play import KEYS, ArenaGame, PlayError, parse_move, play, play_text
+from handson_rl.arena.play import ArenaGame, PlayError, parse_move, play, play_text
 from handson_rl.arena.play_widget import KEY_BUTTONS, PlayView, static_html
 from handson_rl.arena.rollout import RandomPolicy
 

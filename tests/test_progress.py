@@ -17,7 +17,19 @@ from handson_rl.progress import ProgressError, main, passed, progress_file, reco
 def path(tmp_path, monkeypatch):
     file = tmp_path / "sub" / "progress.json"
     monkeypatch.setenv("HANDSON_RL_PROGRESS", str(file))
+    monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")  # a person at the keyboard
     return file
+
+
+def test_a_headless_run_records_nothing(path, monkeypatch):
+    monkeypatch.setenv("HANDSON_RL_FRONTEND", "headless")  # nbclient, nbval, the website's build
+    assert record("exercise1") is False and not path.exists()
+
+
+def test_the_report_names_the_file_without_the_machines_folders(monkeypatch):
+    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(ROOT / "some_progress_file.json"))
+    assert "(kept in some_progress_file.json in the course folder)" in report()
+    assert str(ROOT) not in report()
 
 
 def test_where_progress_is_kept(monkeypatch, tmp_path):
@@ -63,7 +75,10 @@ def test_report_per_chapter_and_for_the_course(path):
     whole = report()
     assert whole.startswith("Course progress: 1 of ") and str(path) in whole
     assert "chapter 12: 0 of" in whole
-    assert report(1) == "chapter 1: nothing to check yet"
+    assert report(1).startswith("chapter 1: 0 of 1 passed")
+    empty = [n for n in range(1, 13) if not progress.chapter_items(n, {"passed": {}})]
+    for n in empty:
+        assert report(n) == f"chapter {n}: nothing to check yet"
 
 
 def test_a_broken_file_is_reported_not_fatal(path, capsys):

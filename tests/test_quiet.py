@@ -403,3 +403,61 @@ def test_rllib_internal_deprecations_are_only_known_ones(course_events):
         "RLlib-internal deprecations neither in quiet.NOISE_PATTERNS nor in "
         "KNOWN_INTERNAL_DEPRECATIONS:\n  " + "\n  ".join(sorted(unknown))
     )
+
+
+# --- tensorboardX's NaN warning (chapter 7) and ray_output_to_file (chapter 11) ---------
+
+
+def test_tensorboardx_nan_warning_is_hidden_where_it_is_made(caplog):
+    # tensorboardX.x2num has no handler: its records reach Python's last-resort
+    # handler, which no handler filter covers, so the filter sits on that logger
+    # and the record is never passed on (caplog, on the root, does not get it).
+    from handson_rl.training.quiet import quiet_ray
+
+    quiet_ray()
+    x2num = logging.getLogger("tensorboardX.x2num")
+    with caplog.at_level(logging.WARNING):
+        x2num.warning("NaN or Inf found in input tensor.")
+        x2num.warning("LEARNER-VISIBLE tensorboardX warning")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["LEARNER-VISIBLE tensorboardX warning"]
+
+
+def test_ray_output_to_file_catches_all_three_kinds_and_restores_them(tmp_path, capfd):
+    import ray._private.worker as ray_worker
+
+    from handson_rl.training.quiet import quiet_ray, ray_output_to_file
+
+    quiet_ray()
+    rllib = logging.getLogger("ray.rllib.utils.actor_manager")
+    path = tmp_path / "out" / "ray.log"
+    with ray_output_to_file(path, settle=0) as log:
+        rllib.error("Ray error (...), taking actor 2 out of service.")
+        logging.getLogger("ray.tune").warning("a Tune warning")
+        os.write(2, b"[C++] core_worker.cc:2465: max_restarts > 0\n")  # what C++ writes
+        ray_worker.print_to_stdstream(
+            {"lines": ["A worker died or was killed"], "pid": "raylet", "is_err": False},
+            ignore_prefix=False,
+        )
+    out, err = capfd.readouterr()
+    assert "taking actor" not in err + out and "core_worker" not in err + out
+    assert "A worker died" not in err + out and "Tune warning" not in err + out
+    assert log.path == path and str(log).startswith("4 lines of Ray's messages")
+    assert log.count(r"taking actor \d+ out of service") == 1
+    assert log.matches("core_worker") == ["[C++] core_worker.cc:2465: max_restarts > 0"]
+    assert log.count(r"^\(raylet\) A worker died") == 1 and log.count("a Tune warning") == 1
+    # Afterwards everything prints again, and an error in the block is not swallowed.
+    def restored():
+        loggers = [logging.getLogger(n) for n in ("ray", "ray.rllib", "ray.tune", "")]
+        handlers = [h for lg in loggers for h in lg.handlers]
+        assert not any(type(f).__name__ == "_Divert" for h in handlers for f in h.filters)
+        assert not any(type(h).__name__ == "_ToFile" for h in handlers)
+        assert ray_worker.print_to_stdstream.__name__ == "print_to_stdstream"
+        os.write(2, b"fd2 after the block\n")
+        assert "fd2 after the block" in capfd.readouterr().err
+
+    restored()
+    with pytest.raises(ZeroDivisionError):
+        with ray_output_to_file(tmp_path / "again.log", settle=0):
+            1 / 0
+    restored()

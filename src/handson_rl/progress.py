@@ -12,9 +12,10 @@ delete the file to start again.
 In a notebook, ``show_progress(2)`` prints chapter 2's line (each chapter's recap
 calls it). Checkers call :func:`record` at their success point.
 
-Runs under ``COURSE_BUDGET=smoke`` (CI, the test suite, the quick website build)
-write to ``_build/course_progress_smoke.json`` instead, so that testing the
-course never ticks off a learner's checks. ``HANDSON_RL_PROGRESS=/some/file.json``
+Only a person's answers count: headless runs (nbclient, nbval, the website's
+build) record nothing, and runs under ``COURSE_BUDGET=smoke`` (CI, the test
+suite) write to ``_build/course_progress_smoke.json`` instead, so that testing
+the course never ticks off a learner's checks. ``HANDSON_RL_PROGRESS=/some/file.json``
 chooses another file; ``HANDSON_RL_PROGRESS=off`` records nothing.
 """
 
@@ -132,6 +133,8 @@ def record(item_id: str, *, chapter: int | None = None, kind: str | None = None,
     Items of the :func:`catalogue` need only their id; anything else (a task) also
     needs ``chapter``, ``kind`` and ``title``. Recording never breaks the checker
     that calls it: if the file cannot be written, it says so and returns False.
+    Only a person's passes count: a headless run (nbclient, nbval, the website's
+    build; see :mod:`handson_rl.frontend`) records nothing.
     """
     known = catalogue().get(item_id)
     if known is None:
@@ -144,7 +147,7 @@ def record(item_id: str, *, chapter: int | None = None, kind: str | None = None,
     if known.kind not in KINDS:
         raise ProgressError(f"kind must be one of {list(KINDS)}, got {known.kind!r}.")
     path = progress_file()
-    if path is None:
+    if path is None or _nobody_there():
         return False
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     try:
@@ -157,6 +160,21 @@ def record(item_id: str, *, chapter: int | None = None, kind: str | None = None,
         print(f"(Your answer is right, but progress was not saved: {err})", file=sys.stderr)
         return False
     return True
+
+
+def _nobody_there() -> bool:
+    """A run without a person in front of it (nbclient, nbval, the website's build)."""
+    from handson_rl import frontend
+
+    return frontend.mode() == "headless"
+
+
+def _where(path: Path) -> str:
+    """The file's place, without the machine's folders when it is in the course folder."""
+    try:
+        return f"{path.relative_to(ROOT)} in the course folder"
+    except ValueError:
+        return str(path)
 
 
 def passed(path: Path | None = None) -> dict[str, dict]:
@@ -201,7 +219,7 @@ def report(chapter: int | None = None, path: Path | None = None) -> str:
     if chapter is None:
         total = sum(len(chapter_items(ch, data)) for ch in chapters)
         lines.insert(0, f"Course progress: {len(data['passed'])} of {max(total, len(data['passed']))} passed "
-                        f"(kept in {path if path is not None else 'nowhere: HANDSON_RL_PROGRESS=off'})")
+                        f"(kept in {_where(path) if path is not None else 'nowhere: HANDSON_RL_PROGRESS=off'})")
     return "\n".join(lines)
 
 

@@ -7,18 +7,21 @@ exactly what :class:`handson_rl.arena.play.ArenaGame` computes for the same
 moves from the same start. It restarts, plays a whole episode with the keyboard
 and checks the end-of-episode summary (which names the trained agent's score
 from the same start). Then it answers chapter 2's first concept check with the
-buttons, wrong and then right. Screenshots go to ``test-artifacts/browser/``.
+buttons, wrong and then right, and finds the right answer in the progress file.
+Screenshots go to ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from handson_rl.arena.play import ArenaGame
+from handson_rl.progress import SMOKE_FILE as SMOKE_PROGRESS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -117,6 +120,7 @@ def _expect(page, game: ArenaGame, what: str) -> None:
 
 def test_play_control_in_jupyterlab(lab_page):
     page = lab_page
+    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     play_cell = _cell_index('play("agent1", opponent="random", seed=1)')
     concept_cell = _cell_index('ask("ch2-truncated")')
     page.evaluate(JS_OPEN, f"notebooks/{CHAPTER.name}")
@@ -177,6 +181,9 @@ def test_play_control_in_jupyterlab(lab_page):
         check.get_by_role("button", name="Check my answer").click()
         page.wait_for_function("() => /Right \\(b\\)/.test(document.querySelector('.concept-check').textContent)")
         check.screenshot(path=str(ARTIFACTS / "concept_check.png"))
+        # The right answer went into the progress file (the smoke budget's: JupyterLab runs with it here).
+        entry = json.loads(SMOKE_PROGRESS.read_text())["passed"]["ch2-truncated"]
+        assert entry["last"] >= started, (entry, started)
         assert not page.evaluate(JS_ERRORS), page.evaluate(JS_ERRORS)
     finally:
         page.screenshot(path=str(ARTIFACTS / "play_widget_page.png"))

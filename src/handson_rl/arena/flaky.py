@@ -3,8 +3,10 @@
 Real environments crash: a simulator segfaults, a game server drops the
 connection, a cloud machine is preempted. :class:`FlakyArena` plays the normal
 game but raises :class:`EnvCrash` in ``step`` with a small probability, drawn
-from its own generator seeded per env runner and per sub-environment, so a run
-is repeatable and different runners crash at different times.
+from its own generator seeded per env runner, per sub-environment and per life of
+the runner, so a run is repeatable, different runners crash at different times,
+and a runner that Ray restarted after a crash does not crash at the same step
+again.
 
 :func:`handson_rl.training.config.flaky_ppo_config` is the course's PPO config on
 this env with RLlib's fault-tolerance settings on: a crashed env runner is taken out of service and
@@ -19,6 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from handson_rl.arena.env import MultiAgentArena
+from handson_rl.training.ray_internals import current_actor_restarts
 
 #: ``env_config`` keys FlakyArena reads itself (the rest go to the arena).
 FLAKY_KEYS = {"crash_prob": 0.001, "crash_seed": 0}
@@ -37,15 +40,24 @@ class FlakyArena(MultiAgentArena):
 
     ``env_config`` takes the arena's keys plus ``crash_prob`` (per step, default
     0.001: about one crash per 10 episodes) and ``crash_seed``. The crash
-    generator is seeded with ``(crash_seed, worker_index, vector_index)``, which
-    RLlib passes in ``env_config`` (an ``EnvContext``): each env runner and each of
-    its sub-environments crashes on its own schedule, the same in every run. An
-    env re-created within a process (after a crash) gets the next schedule of its
-    slot. A restarted env runner is a new process, where that count starts again,
-    so it replays its first schedule: RLlib 2.60's env runners do not tell the env
-    that their runner was restarted (``EnvContext.recreated_worker`` is only set
-    by the old API stack's ``RolloutWorker``). Chapter 11 shows the replay. The
-    crash happens before the step changes anything.
+    generator is seeded with ``(crash_seed, worker_index, vector_index, instance,
+    restarts)``: ``worker_index`` and ``vector_index`` come from RLlib's
+    ``EnvContext``. ``instance`` counts the envs made for that slot in this
+    process: RLlib 2.60 gives every board of an env runner the same context
+    (``vector_index`` 0), so the boards are told apart by the order in which they
+    are made (the *board* number in the crash message), and an env re-created in
+    the same process (after a crash, with ``restart_failed_sub_environments``)
+    gets the next schedule. So each env runner and each of its boards crashes on
+    its own schedule, the same in every run.
+    ``restarts`` is how many times Ray has restarted the env runner's actor: a
+    restarted runner is a new process, where ``instance`` starts again, and RLlib
+    2.60's env runners do not tell the env that their runner was restarted
+    (``EnvContext.recreated_worker`` is only set by the old API stack's
+    ``RolloutWorker``), so the env asks Ray
+    (:func:`~handson_rl.training.ray_internals.current_actor_restarts`). Without
+    it, a restarted runner would replay its first schedule and crash at the same
+    step every time it came back. The crash happens before the step changes
+    anything.
     """
 
     def __init__(self, config: Mapping | None = None):
@@ -63,16 +75,45 @@ class FlakyArena(MultiAgentArena):
         # not replay the schedule that crashed it: count the envs made for this slot.
         slot = (self.worker_index, self.vector_index)
         _INSTANCES[slot] = instance = _INSTANCES.get(slot, -1) + 1
+        self.board = instance
+        # A runner Ray restarted after a crash draws a new schedule, too.
+        self.runner_restarts = current_actor_restarts() if self.worker_index > 0 else 0
         self._crash_rng = np.random.default_rng(
-            [int(own["crash_seed"]), self.worker_index, self.vector_index, instance]
+            [int(own["crash_seed"]), self.worker_index, self.vector_index, instance,
+             self.runner_restarts]
         )
         self.crashes = 0
 
     def step(self, action_dict: Mapping):
         if self.crash_prob and self._crash_rng.random() < self.crash_prob:
             self.crashes += 1
+            restarted = f" (restarted {self.runner_restarts}x)" if self.runner_restarts else ""
             raise EnvCrash(
                 f"FlakyArena crashed (simulated) in step {self.timestep} on env runner "
-                f"{self.worker_index}, sub-env {self.vector_index}."
+                f"{self.worker_index}{restarted}, board {self.board}."
             )
         return super().step(action_dict)
+
+
+def first_crash(
+    crash_prob: float,
+    crash_seed: int = 0,
+    *,
+    worker_index: int = 0,
+    board: int = 0,
+    restarts: int = 0,
+    vector_index: int = 0,
+    limit: int = 10_000,
+) -> int | None:
+    """The number of ``step()`` calls before the first crash of one FlakyArena.
+
+    The arena made as ``board`` (0, 1, ...) on env runner ``worker_index`` after
+    ``restarts`` restarts of that runner draws one number per ``step()``;
+    this replays those draws. ``None`` if it does not crash within ``limit``
+    steps. (RLlib's env checker takes one step on every board before sampling
+    starts, so a crash at 1 is the first sampled step.)
+    """
+    rng = np.random.default_rng([int(crash_seed), worker_index, vector_index, board, restarts])
+    draws = rng.random(limit)
+    hits = np.flatnonzero(draws < crash_prob)
+    return int(hits[0]) if hits.size else None

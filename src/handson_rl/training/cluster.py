@@ -25,7 +25,11 @@ What this module adds for a shared machine:
   are taken by the first one).
 - **Token authentication on** (``RAY_AUTH_MODE=token``): every node, driver and
   CLI call must present the token in ``~/.ray/auth_token``. An open Ray port
-  otherwise lets anyone who can reach it run any code on the cluster.
+  otherwise lets anyone who can reach it run any code on the cluster. ``ray
+  start`` never creates that token (with ``RAY_AUTH_MODE`` unset it turns
+  authentication on only if the file exists; with ``token`` and no file it
+  refuses to start), so :func:`ensure_auth_token` runs ``ray get-auth-token
+  --generate`` first, which writes one if there is none.
 - **Stopping only this cluster.** ``ray stop`` kills *every* Ray process of the
   user on the machine. Here each node runs in its own process group (``--block``
   keeps the ``ray start`` process alive as the group's leader, and Ray's own
@@ -86,6 +90,34 @@ def auth_env(base: dict | None = None) -> dict:
     env = dict(os.environ if base is None else base)
     env["RAY_AUTH_MODE"] = "token"
     return env
+
+
+def ensure_auth_token(env: dict | None = None, timeout: float = 120.0) -> None:
+    """Make sure a token exists for token authentication: ``ray get-auth-token --generate``.
+
+    The command writes a new random token to ``~/.ray/auth_token`` if no token is
+    found (``RAY_AUTH_TOKEN``, the file ``RAY_AUTH_TOKEN_PATH`` names, or that
+    default file), and leaves an existing one alone. It prints the token; here its
+    output is discarded, so the secret does not end up in a notebook.
+    """
+    env = dict(os.environ if env is None else env)
+    if env.get("RAY_AUTH_TOKEN"):
+        return
+    done = subprocess.run(
+        [_ray_executable(), "get-auth-token", "--generate"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"`ray get-auth-token --generate` failed (exit code {done.returncode}): "
+            f"{done.stderr.strip()[-2000:]}"
+        )
 
 
 def _port_open(port: int, host: str = LOOPBACK) -> bool:
@@ -275,6 +307,8 @@ def start_local_cluster(
         raise ValueError(f"num_nodes must be at least 1 (the head), got {num_nodes}.")
     if cpus_per_node < 1:
         raise ValueError(f"cpus_per_node must be at least 1, got {cpus_per_node}.")
+    # `ray start` only uses a token; it does not make one.
+    ensure_auth_token()
     owns = temp_dir is None
     # Unix socket paths are limited to ~107 characters: keep the folder short.
     root = Path(tempfile.mkdtemp(prefix="rc_", dir="/tmp") if owns else temp_dir).resolve()

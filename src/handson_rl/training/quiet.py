@@ -35,12 +35,19 @@ on a remote env runner), still shows. ``tests/test_quiet.py`` checks both sides.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import sys
+import threading
+import time
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from handson_rl.training.ray_internals import add_worker_log_skip_regex
+from handson_rl.training.ray_internals import add_worker_log_skip_regex, worker_output_to
 
 #: Messages a learner cannot act on (each matched anywhere in one log line).
 NOISE_PATTERNS = (
@@ -66,6 +73,13 @@ _NOISE = re.compile(NOISE_REGEX)
 
 #: Ray's loggers whose handlers print in the notebook's process.
 RAY_LOGGERS = ("ray", "ray.rllib", "ray.tune", "ray.train", "ray.data", "ray.air")
+#: Other libraries' loggers that Ray drives, filtered where their records are made:
+#: they have no handler of their own, so their records reach Python's last-resort
+#: handler, which no handler filter covers. tensorboardX's ``x2num`` warns "NaN or
+#: Inf found in input tensor" each time Tune's TensorBoard logger writes one of
+#: RLlib's NaN placeholders (statistics without data yet), or a diverged trial's
+#: NaN loss: neither says which trial or metric, and the results table shows both.
+OTHER_LOGGERS = ("tensorboardX.x2num",)
 
 
 def is_noise(line: str) -> bool:
@@ -88,6 +102,10 @@ _FILTER = NoiseFilter()
 
 
 def _filter_handlers() -> None:
+    for name in OTHER_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
     for name in (*RAY_LOGGERS, ""):
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
@@ -122,3 +140,116 @@ def quiet_ray() -> None:
     # (warnings.warn ones; RLlib's logged ones are matched above).
     warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ray(\.|$)")
     warnings.filterwarnings("ignore", message=r".*Overriding environment .* already in registry.*")
+
+
+# --- long logs to a file -------------------------------------------------------------
+
+
+@dataclass
+class RayLog:
+    """What :func:`ray_output_to_file` wrote: the file and its lines."""
+
+    path: Path
+    lines: list[str] = field(default_factory=list)
+
+    def count(self, pattern: str) -> int:
+        """How many lines match the regular expression ``pattern``."""
+        regex = re.compile(pattern)
+        return sum(1 for line in self.lines if regex.search(line))
+
+    def matches(self, pattern: str) -> list[str]:
+        """The lines that match ``pattern``."""
+        regex = re.compile(pattern)
+        return [line for line in self.lines if regex.search(line)]
+
+    def __str__(self) -> str:
+        return f"{len(self.lines)} lines of Ray's messages in {self.path}"
+
+
+class _Divert(logging.Filter):
+    """Handler filter: nothing reaches the console while output goes to the file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+class _ToFile(logging.Handler):
+    def __init__(self, write):
+        super().__init__()
+        self.write = write
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s -- %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "_handson_rl_to_file", False):  # already written by another logger
+            return
+        record._handson_rl_to_file = True
+        try:
+            self.write(self.format(record))
+        except Exception:  # noqa: BLE001 - a log line must never break training
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def ray_output_to_file(path: str | os.PathLike, *, settle: float = 1.0) -> Iterator[RayLog]:
+    """Send Ray's messages to ``path`` while the block runs, instead of the cell's output.
+
+    For a cell whose point is a table or a count, but during which Ray is expected
+    to print a lot: a fault-tolerance run prints every crash's traceback from the
+    env runner, Ray's notices about the dead worker and RLlib's warnings about
+    missing samples. Three kinds of output go to the file (one line each):
+
+    - log records of Ray's loggers (:data:`RAY_LOGGERS`, their children) and of the
+      root logger, in this process (RLlib's and Tune's warnings and errors);
+    - the lines Ray forwards from worker processes, ``(MultiAgentEnvRunner
+      pid=...) ...`` and ``(raylet) ...``;
+    - what Ray's C++ core writes to this process's stderr (file descriptor 2).
+
+    Yields a :class:`RayLog`, whose ``lines`` are filled when the block ends, so
+    the cell can print a summary. Exceptions are not touched: an error raised in
+    the block still ends the cell with its traceback (and the file holds what Ray
+    logged before it). ``settle`` seconds are given at the end for worker lines
+    still on their way.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = RayLog(path)
+    lock = threading.Lock()
+    path.write_text("")
+    # Append mode: this file object and Ray's C++ core (through descriptor 2) both
+    # write to it, and every write must land at the end.
+    file = open(path, "a", encoding="utf-8", errors="replace")
+
+    def write(line: str) -> None:
+        with lock:
+            file.write(line.rstrip("\n") + "\n")
+            file.flush()
+
+    divert, to_file = _Divert(), _ToFile(write)
+    loggers = [logging.getLogger(n) for n in (*RAY_LOGGERS, *OTHER_LOGGERS, "")]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.addFilter(divert)
+        # Our handler where a record stops: loggers that do not pass records on
+        # to their parents, and the root.
+        if not logger.propagate or logger is logging.getLogger():
+            logger.addHandler(to_file)
+    # Ray's C++ core writes straight to file descriptor 2.
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    os.dup2(file.fileno(), 2)
+    try:
+        with worker_output_to(write):
+            try:
+                yield log
+            finally:
+                time.sleep(settle)
+    finally:
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        for logger in loggers:
+            for handler in logger.handlers:
+                handler.removeFilter(divert)
+            logger.removeHandler(to_file)
+        with lock:
+            file.close()
+        log.lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
