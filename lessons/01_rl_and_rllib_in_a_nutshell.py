@@ -121,8 +121,11 @@ for gamma in (1.0, 0.99, 0.5):
     print(f"gamma = {gamma:<4}  return = {discounted_return(rewards, gamma):+.3f}")
 
 # %% [markdown]
-# With $\gamma = 1$ the late penalty wipes out the early gains; with $\gamma = 0.5$
-# the agent barely cares about it. The discount is one of the knobs you will meet
+# With $\gamma = 1$ the late penalty wipes out the early gains. With $\gamma = 0.5$
+# it still costs something, but much less: three steps ahead it is weighted by
+# $0.5^3 = 0.125$, so the -5 counts as -0.625 and takes the +1.75 of the three
+# early rewards ($1 + 0.5 + 0.25$) down to +1.125, still positive. The smaller
+# $\gamma$, the more short-sighted the agent. The discount is one of the knobs you will meet
 # in every algorithm's config. When the course reports an **episode return** it
 # means the plain, undiscounted sum over the whole episode: the easiest number to
 # read.

@@ -114,9 +114,27 @@ plt.tight_layout()
 # likelier in this update. Right: a bad action ($\hat A < 0$). Making it rarer
 # helps until $1 - \epsilon = 0.7$, then flat; making it *likelier* is still
 # punished all the way (the min keeps the pessimistic line). RLlib's loss adds
-# two terms to this: the value network's squared error (`vf_loss_coeff`) and an
-# optional entropy bonus that keeps the policy from becoming certain too early
-# (`entropy_coeff`).
+# three terms to this:
+#
+# - the value network's squared error, weighted by `vf_loss_coeff` (default 1.0);
+# - a **KL penalty**, on by default (`use_kl_loss=True`): the KL divergence
+#   between the policy that played the batch and the current one, weighted by
+#   `kl_coeff` (starting at 0.2). After each iteration RLlib adapts that weight
+#   towards `kl_target` (0.01): it multiplies it by 1.5 when the iteration's KL
+#   came out above twice the target, and by 0.5 when below half of it. It is a
+#   second brake next to the clipping; `.training(use_kl_loss=False)` switches it
+#   off, leaving the clipped objective alone, as in the PPO paper's main version;
+# - an optional entropy bonus that keeps the policy from becoming certain too
+#   early, weighted by `entropy_coeff` (default 0.0: off).
+#
+# The defaults, read from the installed RLlib:
+
+# %%
+from ray.rllib.algorithms.ppo import PPOConfig
+
+defaults = PPOConfig()
+print({name: getattr(defaults, name) for name in
+       ("clip_param", "vf_loss_coeff", "use_kl_loss", "kl_coeff", "kl_target", "entropy_coeff")})
 
 # %% [markdown]
 # ## Start Ray
@@ -197,7 +215,11 @@ print(inspect.getsource(arena_ppo_config))
 #
 # - `.environment(...)`: which env to create, and the `env_config` dict passed to
 #   its constructor (here: the board size and episode length, default 10 x 10 and
-#   100 steps). The env is registered under a name so Ray can create it anywhere.
+#   100 steps). We pass the class itself, not a name: it travels with the config
+#   (pickled) to every env runner process, and each env runner registers it with
+#   gymnasium under a fixed name of its own (`rllib-multi-agent-env-v0`) and
+#   builds its boards from it. `tune.register_env("name", creator)` is only
+#   needed when you want to refer to an env by a string (chapter 11 does).
 # - `.env_runners(...)`: how experience is collected: how many env runner
 #   processes, how many boards each one steps at once, and the **connector** that
 #   one-hot encodes the observations (chapter 2: cell 37 of 100 becomes a vector
@@ -205,13 +227,32 @@ print(inspect.getsource(arena_ppo_config))
 # - `.multi_agent(...)`: which modules (policies) exist, `p1` and `p2`, and the
 #   **mapping function** that says which agent uses which (chapter 4 is all about it).
 # - `.training(...)`: PPO's knobs: steps per iteration, minibatch size, epochs,
-#   learning rate.
+#   learning rate. Steps per iteration appear under two names. The plain config
+#   above says `train_batch_size`, the course's `train_batch_size_per_learner`:
+#   on RLlib's new API stack a batch is collected for each **learner** (the
+#   process that computes the gradients), and `train_batch_size_per_learner` is
+#   that batch. `train_batch_size` is the older, total figure: when it is the only
+#   one given, RLlib splits it between the learners. With one learner, the
+#   default (`num_learners=0`: it runs in this process), both mean the same 2,000
+#   steps; with `num_learners=2` they do not (the cell below shows it). Chapter 10
+#   comes back to this when it scales out.
 # - `.rl_module(...)`: the network: two hidden layers here.
 # - `.callbacks(...)`: code RLlib calls during training; here it records each
 #   finished episode's per-agent return (chapter 8 is about callbacks).
 # - `.fault_tolerance(...)`: if the env crashes inside an env runner, stop with
 #   the env's error instead of restarting the runner and carrying on; while you
 #   develop an env you want to see its bugs.
+#
+# The two batch-size names side by side (`total_train_batch_size` is what one
+# iteration collects in all):
+
+# %%
+for learners in (0, 2):
+    plain = PPOConfig().training(train_batch_size=2000).learners(num_learners=learners)
+    course = arena_ppo_config().learners(num_learners=learners)
+    print(f"num_learners={learners}: train_batch_size=2000 -> {plain.train_batch_size_per_learner} per learner, "
+          f"{plain.total_train_batch_size} in all | train_batch_size_per_learner=2000 -> "
+          f"{course.train_batch_size_per_learner} per learner, {course.total_train_batch_size} in all")
 
 # %% [markdown]
 # ## The course's settings against RLlib's defaults
@@ -337,12 +378,16 @@ print("seconds this iteration:", round(result["time_this_iter_s"], 2))
 
 # %%
 p1_stats = result["learners"]["p1"]
-{key: round(float(p1_stats[key]), 4) for key in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss") if key in p1_stats}
+{key: round(float(p1_stats[key]), 4) for key in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss", "curr_kl_coeff") if key in p1_stats}
 
 # %% [markdown]
 # The entropy is how random the policy still is: it starts near
 # $\ln 4 \approx 1.39$ (all four moves equally likely) and falls as the policy
-# becomes sure of itself.
+# becomes sure of itself. `mean_kl_loss` is the KL penalty's divergence from
+# above: how far this iteration's updates moved the policy away from the one that
+# played the batch. `curr_kl_coeff` is the penalty's current weight, after
+# RLlib's adaptation: compare it with the starting 0.2 (halved each iteration the
+# KL stayed below 0.005, raised by half when it went above 0.02).
 #
 # The course's helper `summarize(result)` pulls out the figures we plot:
 

@@ -65,7 +65,7 @@ print("Ray is running with", int(ray.cluster_resources()["CPU"]), "CPUs")
 
 # %%
 shared_config = arena_ppo_config(seed=0).multi_agent(
-    policies={"shared"},
+    policies=["shared"],  # a list, as in chapter 3
     policy_mapping_fn=lambda agent_id, episode, **kwargs: "shared",
 )
 shared_algo = shared_config.build_algo()
@@ -148,8 +148,10 @@ algo.stop()
 #
 # `policies_to_train` lists the modules that learn; the others keep their weights
 # and only act. Freezing agent2 gives agent1 a fixed opponent: a randomly
-# initialised network, which behaves almost like a random agent. We check that
-# p2's weights really stay put:
+# initialised network. That is not the same as a random agent: in each cell the
+# untrained network has its own arbitrary preferences, the same every time it
+# comes back there (chapter 6 measures how differently an untrained agent and a
+# random one score). We check that p2's weights really stay put:
 
 # %%
 import torch

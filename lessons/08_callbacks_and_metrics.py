@@ -30,12 +30,16 @@ ray.init(num_cpus=2, include_dashboard=False)
 # ## Why returns are not enough
 #
 # agent1 earns +1 for a step onto a cell it has not visited yet, -1 when the two
-# agents collide, and -0.5 for any other step. Over a 100-step episode that is
-# roughly
+# agents collide, and -0.5 for any other step. A collision cancels the new-cell
+# reward: if agent1 reaches a new cell and agent2 then bumps into it in the same
+# step, agent1 gets -1.0, not +1.0. Over a 100-step episode, counting every step
+# once, that is
 #
-# $$\text{return}_1 \approx 1.5 \cdot \text{new cells} - 0.5 \cdot \text{collisions} - 50 .$$
+# $$\text{return}_1 = 1.5 \cdot \text{new cells} - 0.5 \cdot \text{collisions} - 50
+#   - 1.5 \cdot \text{both} ,$$
 #
-# So a return of +5 can be 40 new cells with 10 collisions, or 37 new cells with a
+# where *both* counts the steps with a new cell *and* a collision. Without them,
+# a return of +5 can be 40 new cells with 10 collisions, or 37 new cells with a
 # single one. When agent1's return rises during training, is agent1 learning to
 # explore, or is agent2 failing to chase it? The return cannot tell; counting the
 # two events can.
@@ -170,6 +174,11 @@ runners = result.metrics["env_runners"]
 print("new cells per episode:", round(float(runners[NEW_FIELDS]), 1))
 print("collisions per episode:", round(float(runners[COLLISIONS]), 1))
 print("agent returns:", {a: round(float(r), 1) for a, r in runners["agent_episode_returns_mean"].items()})
+without_both = 1.5 * float(runners[NEW_FIELDS]) - 0.5 * float(runners[COLLISIONS]) - 50
+agent1_return = float(runners["agent_episode_returns_mean"]["agent1"])
+print(f"1.5 x new cells - 0.5 x collisions - 50 = {without_both:.1f}; agent1's return is "
+      f"{without_both - agent1_return:.1f} lower: {(without_both - agent1_return) / 1.5:.1f} steps per "
+      "episode with a new cell and a collision at once")
 
 # %% [markdown]
 # ## Both metrics over training

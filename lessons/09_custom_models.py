@@ -54,7 +54,13 @@ algo.stop()
 # two hidden layers of 64 units to 4 logits. RLlib's own default size is
 # `[256, 256]`; the course config uses `[64, 64]` (chapter 3 explains why).
 #
-# To resize it, pass a `DefaultModelConfig` to `.rl_module(...)`:
+# To resize it, pass a `DefaultModelConfig` to `.rl_module(...)`. One field
+# needs care: `vf_share_layers`. The dataclass's own default is `True` (one
+# encoder for both the policy and the value network), and PPO switches it off
+# only when the field is left out of a plain dict. A `DefaultModelConfig` always
+# carries the field, so without `vf_share_layers=False` the resized network
+# would silently share its encoder, the change this chapter shows costing
+# agent1 much of its return (Change 1, below). So we say it:
 
 # %%
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
@@ -63,18 +69,22 @@ bigger = arena_ppo_config(**LOOK).rl_module(
     model_config=DefaultModelConfig(
         fcnet_hiddens=[128, 128, 128],  # three hidden layers
         fcnet_activation="relu",  # instead of tanh
+        vf_share_layers=False,  # keep PPO's separate value encoder (the dataclass says True)
     )
 )
 algo = bigger.build_algo()
 print(algo.get_module("p1").encoder)
 print(f"{count_parameters(algo.get_module('p1')):,} weights")
+print("vf_share_layers without the line above:",
+      arena_ppo_config(**LOOK).rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[128, 128, 128]))
+      .model_config["vf_share_layers"])
 algo.stop()
 
 # %% [markdown]
-# Other useful fields of `DefaultModelConfig`: `vf_share_layers=True` (one
-# encoder for both policy and value), `head_fcnet_hiddens` (extra layers in the
-# heads), `use_lstm=True` (a memory, for games where one observation is not
-# enough).
+# The printout says `actor_encoder`: the policy's own encoder (a shared one would
+# be called `encoder`). Other useful fields of `DefaultModelConfig`:
+# `head_fcnet_hiddens` (extra layers in the heads) and `use_lstm=True` (a
+# memory, for games where one observation is not enough).
 #
 # ### The whole default module, value network included
 #
@@ -359,25 +369,18 @@ final_table(["ours", "shared encoder"])
 # below every seed of `ours`; the curves part after about 20,000 env steps. This
 # change hurts, clearly beyond seed noise.
 #
-# Why? Look at the two losses the learner minimises for agent1 (its last
-# iteration, mean over seeds):
-
-# %%
-last = pd.concat([runs["ours"], runs["shared encoder"]]).query("iteration == iteration.max()")
-last.groupby("setup")[["p1_policy_loss", "p1_vf_loss"]].mean().round(3)
-
-# %% [markdown]
-# In both runs we compared, agent1's value loss (`p1_vf_loss`) was about 9 to
-# 16 and its policy loss a few hundredths or less: hundreds of times smaller,
-# or more. The learner
-# minimises their sum (value loss weighted by `vf_loss_coeff=1.0`). With separate
-# encoders that does not matter: each network gets only its own loss's gradient.
-# With one encoder, the value loss's gradient dominates what the shared features
-# learn, and the policy has to make do with features shaped for predicting
-# returns. The value loss is this large because agent1's returns range over tens
-# of points (even a random agent1's episode returns have a standard deviation of
-# about 12, chapter 2) and the course does not clip the value loss
-# (`vf_clip_param=inf`, chapter 3).
+# Why? The learner minimises one sum, the policy loss plus `vf_loss_coeff`
+# (1.0) times the value loss. With separate encoders each network gets only its
+# own loss's gradient. With one encoder, both gradients shape the same features,
+# and the policy may have to make do with features shaped for predicting returns.
+# Whether the value loss's pull is the stronger one cannot be read from the sizes
+# of the two losses (which `run` records): the policy loss is computed from
+# advantages that RLlib standardises in every batch (mean 0, standard deviation
+# 1), so its size says little about its gradient's. What makes the value loss's
+# pull plausible is its scale: agent1's returns range over tens of points (even
+# a random agent1's episode returns have a standard deviation of about 12,
+# chapter 2) and the course does not clip the value loss (`vf_clip_param=inf`,
+# chapter 3). The next change tests the idea directly.
 #
 # ### Change 2: shared encoder, value loss weighted down
 #
@@ -479,9 +482,9 @@ summary
 # network known to work (here: RLlib's default), check it learns as well, and
 # only then change things, one at a time, over a few seeds. Whether a change
 # helps is a property of the whole set-up: a shared encoder is not wrong in
-# itself, but here it put a value loss hundreds of times larger than the policy
-# loss in charge of the policy's features (agent1's returns range over tens of
-# points, and the course switches value-loss clipping off, chapter 3).
+# itself, but here, with a large, unclipped value loss (agent1's returns range
+# over tens of points, and the course switches value-loss clipping off, chapter
+# 3), it did worse unless the value loss was weighted down.
 
 # %% [markdown]
 # ## Exercise 4: a deeper module of your own

@@ -199,9 +199,17 @@ ray.shutdown()
 #   which is loopback too.)
 # - **Free ports chosen at run time**, so it does not clash with another Ray on
 #   the machine (Ray's defaults, like 6379 and 8265, are taken by the first one).
-# - **Token authentication stays on.** The head node generates a secret token in
-#   `~/.ray/auth_token`; every node, driver and command-line call must present it
-#   (`RAY_AUTH_MODE=token`), or the cluster answers "Authentication token is
+# - **Token authentication stays on.** `ray start` does not create a token.
+#   The token is a secret in a file, `~/.ray/auth_token`, and
+#   `ray get-auth-token --generate` writes one there if there is none (a local
+#   `ray.init()` does the same, which is where this notebook's came from). With
+#   `RAY_AUTH_MODE` unset, `ray start --head` turns authentication on only if
+#   that file already exists, so on a fresh machine the commands above give a
+#   cluster without it; with `RAY_AUTH_MODE=token` and no token, it refuses to
+#   start. `start_local_cluster` therefore runs `ray get-auth-token --generate`
+#   first and starts every node with `RAY_AUTH_MODE=token`. All its nodes run on
+#   this machine and read the same file; every node, driver and command-line call
+#   must present the token, or the cluster answers "Authentication token is
 #   missing or incorrect". Ray runs whatever code a connected driver sends it, so
 #   an open Ray port is an open door to run any program on every node: never turn
 #   authentication off on a cluster other people can reach.
@@ -313,7 +321,8 @@ ray.shutdown()  # disconnect this notebook; the cluster keeps running
 # Here the cluster runs on this machine, so the job can use this very Python
 # (`sys.executable`) and the course package installed in it. On a real cluster,
 # the package must be installed on the nodes (in their image), or shipped with the
-# job via a *runtime environment* (`runtime_env={"working_dir": ".", "pip": [...]}`).
+# job via a *runtime environment*: `runtime_env={"py_modules": ["src/handson_rl"]}`
+# (the recipe "On a cloud cluster" below uses, with the reason).
 
 # %%
 import sys
@@ -402,17 +411,25 @@ cluster.stop()
 #   ray down cluster.yaml                 # stop every machine
 #   ```
 #
-#   `py_modules` uploads the course package to every node. `--working-dir .`
-#   alone would not do: it uploads the repository, but the package sits in
-#   `src/`, which is not on the cluster's import path. (Or install the course on
-#   the machines in the YAML's setup commands, `pip install -e .`.)
+#   `py_modules` uploads the course package to every node, importable there as
+#   `handson_rl`. Why not `--working-dir .`: it uploads the repository, but the
+#   package sits in `src/`, which is not on the cluster's import path, so the
+#   job's `import handson_rl` would fail. The nodes still need the course's
+#   other packages (Ray, PyTorch, gymnasium, at the course's versions) in their
+#   image or setup commands; or install the whole course there
+#   (`pip install -e .` in the YAML's setup commands) and pass no runtime env.
 #
-# - **The token.** With authentication on, the token must reach every machine
-#   that joins or talks to the cluster: the client that submits jobs, and every
-#   worker node. Either set `RAY_AUTH_TOKEN` to its value in their environment,
-#   or copy the token file (`~/.ray/auth_token`, or wherever `RAY_AUTH_TOKEN_PATH`
-#   points) to them; plus `RAY_AUTH_MODE=token`. Treat it like a password: it
-#   lets its holder run any code on the cluster.
+# - **The token.** Generate it once, on the machine you start the head from:
+#   `ray get-auth-token --generate` (it writes `~/.ray/auth_token` and prints the
+#   token). Then it must reach every machine that joins or talks to the cluster,
+#   before `ray start` runs there: every worker node and the client that submits
+#   jobs. Either set `RAY_AUTH_TOKEN` to its value in their environment, or copy
+#   the token file (`~/.ray/auth_token`, or wherever `RAY_AUTH_TOKEN_PATH`
+#   points) to them; plus `RAY_AUTH_MODE=token` everywhere: `ray start
+#   --address=...` on a worker node looks at that variable only (it does not
+#   turn authentication on because a token file exists, as the head does), and
+#   with it set but no token there, the node refuses to start and says so. Treat
+#   the token like a password: it lets its holder run any code on the cluster.
 #
 # - **Kubernetes with KubeRay.** Install the KubeRay operator once:
 #
@@ -445,8 +462,12 @@ cluster.stop()
 # **Ray Tune on several machines** needs one storage place that every node can
 # write to: `tune.RunConfig(storage_path="s3://bucket/experiments")` (or a
 # shared NFS path). Trials run on any node and write their checkpoints and
-# results there; a local path on the head node would leave them scattered over
-# the workers' disks, and restoring the experiment would fail.
+# results there. A local path on the head node does not work: Tune writes a
+# marker file to the storage path when the experiment starts, and a trial checks
+# for it before it saves each checkpoint. On a worker node the head's local
+# folder is not there, so the trial fails at its first checkpoint with
+# "Unable to set up cluster storage ... A local path on the head node is not
+# accessible by worker nodes" (`ray/train/_internal/storage.py`).
 
 # %% [markdown]
 # ## Recap

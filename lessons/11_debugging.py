@@ -162,56 +162,69 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 # the driver wrapped in Ray's exceptions. `FlakyArena` (from
 # `handson_rl.arena.flaky`) is the arena with a bug we can switch on: its `step()`
 # raises `EnvCrash` with probability `crash_prob` (seeded, so the crash comes at
-# the same step every run). With `crash_prob=0.05` the remote env runner crashes
-# at once, on the very first step: the env checker's. We turn RLlib's fault
-# tolerance off (`restart_failed_env_runners=False`), so that the error stops us
-# instead of being handled.
+# the same step every run). `first_crash` replays those draws, so we know in
+# advance where it will happen: with `crash_prob=0.05` and `crash_seed=9`, the
+# remote env runner's first board crashes at its 8th `step()` call. The first
+# call is RLlib's env checker's (it steps every board once while the runner is
+# built), so this is step 7 of the first episode sampled for training: the crash
+# happens inside `algo.train()`, the way a real bug in `step()` shows up. We turn
+# RLlib's fault tolerance off (`restart_failed_env_runners=False`), so that the
+# error stops us instead of being handled.
+
+# %%
+from handson_rl.arena.flaky import first_crash
+
+print("step() calls before each board's first crash on env runner 1:",
+      [first_crash(0.05, 9, worker_index=1, board=board) for board in range(SMALL["num_envs_per_env_runner"])])
 
 # %% tags=["raises-exception"]
 from handson_rl.training.config import flaky_ppo_config
+from handson_rl.training.quiet import ray_output_to_file
 
 config = flaky_ppo_config(
-    crash_prob=0.05, restart_failed_env_runners=False, num_env_runners=1, **SMALL
+    crash_prob=0.05, crash_seed=9, restart_failed_env_runners=False, num_env_runners=1, **SMALL
 )
 algo = config.build_algo()
 try:
     algo.train()
 finally:
-    algo.stop()
+    # Stopping an algorithm whose env runner is dead logs the same ActorDiedError
+    # once more ("Failed to stop workers!"): that copy goes to a file.
+    with ray_output_to_file("outputs/11_stop_after_crash.log"):
+        algo.stop()
 
 # %% [markdown]
-# How to read this. The cell prints two tracebacks of the driver, one after the
-# other. The first ends in `ActorDiedError: The actor died because of an error
-# raised in its creation task, ray::MultiAgentEnvRunner.__init__() (pid=...,
-# ip=...)`: a remote error reaches you wrapped in a Ray error (a kind of
-# `RayActorError`) that says which actor, in which process on which node, and at
-# what stage (here: while it was being created, inside `build_algo()`, so
-# `train()` never ran). Below that line Ray prints the remote traceback, and
-# there:
+# How to read this, from the bottom up. The cell ends with the driver's
+# traceback: `algo.train()` raised `ray.exceptions.ActorDiedError: The actor died
+# unexpectedly before finishing this task`, with the actor's class
+# (`MultiAgentEnvRunner`), its process id and its node's address, and `Worker
+# exit type: SYSTEM_ERROR ... exit code 1`. That is all the driver learns: the
+# env runner's *process* ended while it was sampling. The error itself is not in
+# this traceback, because the process did not send it back; it ended itself.
 #
-# 1. At the top, the *original* error with its traceback in the remote process,
-#    ending in our `flaky.py`: `EnvCrash: FlakyArena crashed (simulated) in step 0
-#    on env runner 1, sub-env 0`.
-# 2. Then `The above exception was the direct cause of the following exception`:
-#    RLlib's env checker caught it and raised its own `ValueError: Your
-#    environment ... does not abide to the new gymnasium-style API!`. That
-#    message is misleading: the checker says this for *any* exception in
-#    `step()`.
+# The reason is in the output above it, in three kinds of lines:
 #
-# Then comes `During handling of the above exception, another exception
-# occurred`, and the second traceback, the one the cell ends with. RLlib's
-# `EnvRunnerGroup` catches the `ActorDiedError` of a runner that failed while
-# being created and raises the runner's own error again, meant to show you the
-# real reason (`env_runner_group.py`). But that error is the env checker's
-# `ValueError`, so the cell ends on the misleading message, and `EnvCrash`
-# appears only in the first traceback. Always scroll up to the first exception
-# in the chain.
+# 1. Lines prefixed `(MultiAgentEnvRunner pid=...)`: Ray forwards a worker
+#    process's output to the driver, and this is the env runner's. It logged the
+#    crash twice. First `ERROR env_runner.py ... Environment step failed and
+#    'config.restart_failed_sub_environments' is False`, with the traceback that
+#    ends in our `flaky.py`: `EnvCrash: FlakyArena crashed (simulated) in step 7
+#    on env runner 1, board 0`: **the original error, and the line to look
+#    for**. The env runner re-raises it as a bare `RuntimeError` (whose cause the
+#    `EnvCrash` is). Then `ERROR actor_manager.py ... Worker exception caught
+#    during apply()`, with the same chain: RLlib's wrapper around every remote
+#    call logs the error again and ends the process (`sys.exit(1)`), so that a
+#    broken runner is not used again.
+# 2. `(raylet) A worker died or was killed ... Worker exits with an exit code 1`:
+#    Ray's notice that the process ended.
+# 3. `ERROR actor_manager.py ... Ray error (The actor died ...), taking actor 1
+#    out of service`: the driver's side of RLlib marking the runner dead, just
+#    before it raised the error the cell ends with.
 #
-# The env runner also printed the error itself, in the lines prefixed
-# `(MultiAgentEnvRunner pid=...)` (Ray forwards a worker's output to the driver),
-# and it stays in that worker's log file. If a remote error is still unclear,
-# rerun with `num_env_runners=0`: the original exception then happens in your own
-# process, where `%debug` can open it.
+# The forwarded lines also stay in that worker's log file (the end of this
+# chapter shows where). If a remote error is still unclear, rerun with
+# `num_env_runners=0`: the original exception then happens in your own process,
+# where `%debug` can open it.
 
 # %% [markdown]
 # ## Three broken environments
@@ -337,81 +350,147 @@ pd.DataFrame(rows).set_index("env")
 # syncs the current weights to it and puts it back to work. Training goes on
 # with the other runners meanwhile.
 #
-# `FlakyArena` with `crash_prob=0.0005` crashes a board once in 2,000 steps on
-# average. Each runner below steps two boards, 200 steps per iteration, so you
-# might expect a crash per runner about every ten iterations. They come more
-# often, because the crashes are seeded by runner and board: env runner 1 crashes
-# at step 65 of its very first episode, and a restarted runner starts from the
-# same seed, so it crashes at step 65 again each time it comes back (look for
-# `in step 65 on env runner 1` in the log). The course's full runs counted 5 to
-# 7 restarts in 16 iterations (two runs), where the crash rate alone suggests
-# about 3. A
-# restart helps against a crash that comes at random, not against one that
-# comes at the same place every time.
+# Below, two env runners each step two boards of `FlakyArena` with
+# `crash_prob=0.0005` (a crash once in 2,000 steps of a board on average) and
+# `crash_seed=1639`, a seed picked so that the run tells a simple story, which
+# `first_crash` shows before anything trains. With a batch of 400 steps, each
+# board steps 100 times per iteration while both runners are healthy.
 #
-# The result dict counts the restarts under `result["fault_tolerance"]`. The
-# crashed runners print their error (`EnvCrash`, which the env runner raises
-# again as a `RuntimeError`) and Ray reports the dead worker: that is the crash
-# happening, and training going on regardless.
+# A restarted runner is a new process. `FlakyArena` asks Ray how many times its
+# runner's actor has been restarted and draws a new crash schedule for each
+# restart, like a crash that came from bad luck rather than from a bug; without
+# that, the new process would replay the old schedule and crash at the very same
+# step, again and again, and restarts would not help at all.
 
 # %%
+for runner in (1, 2):
+    for restarts_before in (0, 1):
+        steps = [first_crash(0.0005, 1639, worker_index=runner, board=board, restarts=restarts_before)
+                 for board in (0, 1)]
+        print(f"env runner {runner}, after {restarts_before} restart(s): step() calls before "
+              f"the first crash of board 0 and board 1: {steps}")
+
+# %% [markdown]
+# In 16 iterations a board takes at most 16 x 200 = 3,200 steps (200 per
+# iteration when its runner samples the whole batch alone). So: env runner 2's
+# board 0 crashes at its 214th `step()` call (one by the env checker, then 213
+# sampled steps: in the third iteration), before its board 1 would; runner 1's
+# boards, and runner 2's once it is restarted, would crash only after more than
+# 3,200 steps, beyond this run. (Runner 1's schedule after a restart does not
+# come into play: it is never restarted.)
+#
+# The run prints a table, one row per iteration. `result["fault_tolerance"]`
+# counts the healthy runners and the restarts. Everything Ray and RLlib print
+# while the runners crash and come back (each crash's traceback from the env
+# runner, Ray's notice of the dead process, RLlib's warnings) goes to a log file,
+# `outputs/11_fault_tolerance.log`, through the course's `ray_output_to_file`;
+# the cell prints a summary of it under the table. An error that stops training
+# would still end the cell with its traceback.
+
+# %%
+import re
 import time
 
 from handson_rl.training.results import env_steps, healthy_runners, restarts
 
 FT_ITERATIONS = pick(full=16, smoke=3)
 
-config = flaky_ppo_config(
-    crash_prob=0.0005, crash_seed=1, seed=0, num_env_runners=2,
-    num_envs_per_env_runner=2, train_batch_size=400, minibatch_size=400, num_epochs=1,
-)
-algo = config.build_algo()
-ft_rows = []
-start = time.perf_counter()
-for _ in range(FT_ITERATIONS):
-    result = algo.train()
-    ft_rows.append(
-        {
-            "iteration": result["training_iteration"],
-            "seconds": round(time.perf_counter() - start, 1),
-            "env steps": env_steps(result),
-            "healthy runners": healthy_runners(result),
-            "restarts so far": restarts(result),
-        }
+with ray_output_to_file("outputs/11_fault_tolerance.log") as ft_log:
+    config = flaky_ppo_config(
+        crash_prob=0.0005, crash_seed=1639, seed=0, num_env_runners=2,
+        num_envs_per_env_runner=2, train_batch_size=400, minibatch_size=400, num_epochs=1,
     )
-algo.stop()
+    algo = config.build_algo()
+    ft_rows = []
+    start = time.perf_counter()
+    for _ in range(FT_ITERATIONS):
+        result = algo.train()
+        ft_rows.append(
+            {
+                "iteration": result["training_iteration"],
+                "seconds": round(time.perf_counter() - start, 1),
+                "env steps": env_steps(result),
+                "healthy runners": healthy_runners(result),
+                "restarts so far": restarts(result),
+            }
+        )
+    algo.stop()
 ft_table = pd.DataFrame(ft_rows).set_index("iteration")
-ft_table
+print(ft_table.to_string())
+
+crashes = sorted({m.group(0) for m in map(re.compile(r"FlakyArena crashed \(simulated\).*").search, ft_log.lines) if m})
+print(f"\n{ft_log}:")
+print(f"  env crashes (EnvCrash, each logged with its traceback by the env runner): {len(crashes)}")
+for crash in crashes:
+    print("     ", crash)
+taken_out = ft_log.count(r"taking actor \d+ out of service")
+brought_back = ft_log.count("back into service")
+no_samples = ft_log.count("No samples returned from remote workers")
+print(f"  runners RLlib took out of service: {taken_out}")
+print(f"  runners RLlib brought back into service: {brought_back}")
+print(f"  iterations in which no runner returned samples: {no_samples}")
+healthy = list(ft_table["healthy runners"])
+print(f"healthy runners: at most {max(healthy)}, at least {min(healthy)}, at the end {healthy[-1]}; "
+      f"restarts: {ft_table['restarts so far'].iloc[-1]}")
 
 # %% [markdown]
-# Read the table: when a runner crashes, "healthy runners" drops and fewer env
-# steps are collected (none while no runner is healthy: such an iteration only
-# waits); once Ray has started a new process for it, RLlib brings the runner back
-# and "restarts so far" goes up. Starting a process takes a few seconds (much
-# longer on a busy machine), so how many restarts you see in these iterations
-# varies. Training itself never stopped.
+# Read the table with the summary. While both runners are healthy, every
+# iteration adds 400 env steps. In the iteration where runner 2's board crashes,
+# "healthy runners" drops to 1: RLlib takes the runner out of service and the
+# iteration finishes with runner 1 alone, which samples the whole batch, so the
+# env steps still grow by 400. Meanwhile Ray starts a new process for runner 2.
+# When it is up, RLlib checks that it answers, syncs the current weights to it
+# and brings it back into service: "healthy runners" is 2 again and
+# "restarts so far" 1. How many iterations that takes depends on how fast the
+# machine starts a process (seconds on an idle laptop, much longer on a busy
+# one), so your table may show the 1 for more or fewer rows. (At the smoke
+# budget, 3 iterations, the table ends before the restart.) Training itself
+# never stopped.
+#
+# The other lines in the log file, for the record: the env runner logs each
+# crash twice (in `env_runner.py`, then in `actor_manager.py` as it ends its
+# process, as in the first error above); Ray adds `(raylet) A worker died or
+# was killed ...`; RLlib logs `ERROR ... The actor ... is unavailable`
+# followed by a line `NoneType: None`, which is not a second error: RLlib calls
+# `logger.exception()` outside an exception handler, and Python then prints
+# `NoneType: None` where a traceback would go. If no runner at all were healthy,
+# each such iteration would log `No samples returned from remote workers` and add
+# no env steps. And once, while the runners are built, Ray's C++ core logs
+# `core_worker.cc ... has constructor arguments in the object store and
+# max_restarts > 0 ... the actor restart will fail`: a general caution for actors
+# Ray may restart (their constructor's arguments must still exist when it does).
+# RLlib keeps the config those arguments refer to for the algorithm's whole life,
+# so it does not apply here: the restart above worked.
 #
 # A lighter option for flaky *envs* (rather than flaky machines) is
 # `.fault_tolerance(restart_failed_sub_environments=True)`: the env runner catches
 # the env's exception itself, re-creates its envs and goes on in the same
 # process; the episodes in progress are dropped, and
-# `result["env_runners"]["num_env_step_failures"]` counts the failures. Raise
-# `ray.rllib.env.env_runner.StepFailedRecreateEnvError` from your env to ask for
-# exactly this without an error being logged.
+# `result["env_runners"]["num_env_step_failures"]` counts the failures. With this
+# setting on, an env can also raise `ray.rllib.env.env_runner.StepFailedRecreateEnvError`
+# to ask for exactly this recovery without RLlib logging the error (for a failure
+# the env expects, such as a lost connection to a simulator). The setting is what
+# makes it quiet: with `restart_failed_sub_environments=False` RLlib logs that
+# exception like any other and raises it again as a `RuntimeError`
+# (`EnvRunner._try_env_step` in `ray/rllib/env/env_runner.py`).
 
 # %%
 config = flaky_ppo_config(
     crash_prob=0.002, crash_seed=1, seed=0, num_env_runners=0, **SMALL
 ).fault_tolerance(restart_failed_sub_environments=True)
-algo = config.build_algo()
-for _ in range(3):  # until at least one crash has happened
-    result = algo.train()
-    failures = result["env_runners"].get("num_env_step_failures", 0)  # absent until the first
-    if failures:
-        break
-algo.stop()
-print(f"after {result['training_iteration']} iteration(s): {failures} env step failure(s) "
+# RLlib logs each handled failure with its traceback: to a file again.
+with ray_output_to_file("outputs/11_sub_environment_restarts.log") as sub_log:
+    algo = config.build_algo()
+    for _ in range(3):  # until at least one crash has happened
+        result = algo.train()
+        failures = result["env_runners"].get("num_env_step_failures", 0)  # absent until the first
+        if failures:
+            break
+    algo.stop()
+print(f"after {result['training_iteration']} iteration(s): {failures:.0f} env step failure(s) "
       "handled inside the runner, training went on")
+print(f"{sub_log}; 'Environment step failed. Will force reset env(s)' logged "
+      f"{sub_log.count('Will force reset env')} time(s)")
 
 # %% [markdown]
 # ## Where Ray keeps its logs, and how to look at a running Ray

@@ -34,7 +34,10 @@ def test_every_function_has_a_test_here():
     public = {n for n, v in vars(ray_internals).items() if callable(v) and not n.startswith("_")}
     public -= {"annotations"}
     tested = {n.removeprefix("test_") for n in globals() if n.startswith("test_")}
-    assert public == {"refresh_auth_config", "add_worker_log_skip_regex"}
+    assert public == {
+        "refresh_auth_config", "add_worker_log_skip_regex",
+        "current_actor_restarts", "worker_output_to",
+    }
     assert all(any(name in t for t in tested) for name in public)
 
 
@@ -127,3 +130,79 @@ def test_importing_the_package_does_not_import_ray():
     proc = _python("import sys, handson_rl; print('ray' in sys.modules)")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "False"
+
+
+# --- current_actor_restarts and worker_output_to (chapter 11's fault tolerance) --------
+
+
+def test_current_actor_restarts_reads_the_gcs_actor_table_like_ray_does():
+    # Ray's own was_current_actor_reconstructed reads NumRestarts from the same table.
+    import inspect
+
+    from ray._private import state
+    from ray.runtime_context import RuntimeContext
+
+    assert callable(state.actors)
+    assert '"NumRestarts": actor_table_data.num_restarts' in inspect.getsource(state)
+    source = inspect.getsource(RuntimeContext.was_current_actor_reconstructed.fget)
+    assert 'actors(actor_id=' in source and 'actor_info["NumRestarts"]' in source
+    # Outside Ray, or in the driver: 0.
+    assert ray_internals.current_actor_restarts() == 0
+
+
+@pytest.mark.ray
+def test_current_actor_restarts_counts_the_restarts_of_an_actor(ray_session):
+    import os
+
+    import ray
+
+    @ray.remote(max_restarts=1, num_cpus=0)
+    class Counter:
+        def restarts(self):
+            return ray_internals.current_actor_restarts()
+
+        def die(self):
+            os._exit(1)
+
+    actor = Counter.remote()
+    assert ray.get(actor.restarts.remote()) == 0
+    actor.die.remote()
+    for _ in range(100):  # the restart takes a moment
+        try:
+            assert ray.get(actor.restarts.remote(), timeout=30) == 1
+            break
+        except ray.exceptions.RayActorError:
+            import time
+
+            time.sleep(0.3)
+    else:
+        raise AssertionError("the actor did not come back")
+    ray.kill(actor)
+    assert ray.get(Counter.remote().restarts.remote()) == 0
+
+
+def test_worker_output_to_swaps_and_restores_rays_printers():
+    import ray._private.worker as ray_worker
+    from ray._private.ray_logging import global_worker_stdstream_dispatcher as dispatcher
+
+    original = object()
+    saved_handlers, saved_print = list(dispatcher.handlers), ray_worker.print_to_stdstream
+    dispatcher.handlers = [("ray_print_logs", original), ("other", original)]
+    lines = []
+    try:
+        with ray_internals.worker_output_to(lines.append):
+            handler = dict(dispatcher.handlers)["ray_print_logs"]
+            assert handler is not original and dict(dispatcher.handlers)["other"] is original
+            assert ray_worker.print_to_stdstream is not saved_print
+            batch = {"lines": ["hello", "world"], "pid": 42, "ip": "127.0.0.2",
+                     "actor_name": "MultiAgentEnvRunner", "is_err": True}
+            handler(batch)
+            ray_worker.print_to_stdstream({"lines": ["A worker died"], "pid": "raylet", "is_err": False},
+                                          ignore_prefix=False)
+        assert dispatcher.handlers == [("ray_print_logs", original), ("other", original)]
+        assert ray_worker.print_to_stdstream is saved_print
+    finally:
+        dispatcher.handlers, ray_worker.print_to_stdstream = saved_handlers, saved_print
+    assert lines[0].startswith("(MultiAgentEnvRunner pid=42") and lines[0].endswith("hello")
+    assert lines[1].endswith("world") and "\x1b" not in "".join(lines)
+    assert lines[2].startswith("(raylet)") and lines[2].endswith("A worker died")

@@ -1,6 +1,6 @@
 """The only place the course touches Ray's private internals (Ray 2.60.0).
 
-Ray 2.60 offers no public way to do these two things, and the course needs both.
+Ray 2.60 offers no public way to do these four things, and the course needs them.
 Each function names what it reaches for; ``tests/test_ray_internals.py`` fails
 when a Ray upgrade moves or renames it, so an upgrade breaks loudly here instead
 of silently somewhere else.
@@ -8,7 +8,12 @@ of silently somewhere else.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 def refresh_auth_config() -> None:
@@ -42,3 +47,75 @@ def add_worker_log_skip_regex(pattern: str) -> None:
         if pattern in current:
             continue
         dedup.skip_re = re.compile(f"{current}|{pattern}" if current else pattern)
+
+
+def current_actor_restarts() -> int:
+    """How many times Ray has restarted the actor this code runs in (0 outside one).
+
+    Ray 2.60's public ``ray.get_runtime_context().was_current_actor_reconstructed``
+    only says whether the count is above 0; it reads the count from the GCS's actor
+    table (``ray._private.state.actors``), as this does. ``FlakyArena`` uses it so
+    that an env runner restarted after a crash draws a new crash schedule.
+    """
+    import ray
+
+    if not ray.is_initialized():
+        return 0
+    actor_id = ray.get_runtime_context().get_actor_id()
+    if actor_id is None:
+        return 0
+    from ray._private.state import actors
+
+    info = actors(actor_id=actor_id)
+    return int(info.get("NumRestarts", 0)) if info else 0
+
+
+@contextlib.contextmanager
+def worker_output_to(write: Callable[[str], None]) -> Iterator[None]:
+    """While the block runs, hand each line Ray forwards from worker processes to ``write``.
+
+    Ray prints worker processes' output in the driver as ``(ActorName pid=...) line``
+    through one handler (``"ray_print_logs"``) of
+    ``ray._private.ray_logging.global_worker_stdstream_dispatcher``, and the
+    cluster's error notices (``(raylet) A worker died ...``) through
+    ``ray._private.worker.print_to_stdstream``, called by name from its error
+    listener thread; Ray 2.60 has no public way to send either elsewhere. This
+    swaps both for a function that formats each batch with Ray's own
+    ``ray._private.worker.print_worker_logs`` (same prefixes, autoscaler chatter
+    dropped the same way, no deduplication, no colours) into ``write``, and puts
+    Ray's back afterwards, even on an error.
+    """
+    import ray._private.worker as ray_worker
+    from ray._private.ray_logging import global_worker_stdstream_dispatcher as dispatcher
+    from ray._private.worker import print_worker_logs
+
+    class Sink:
+        def write(self, text: str) -> None:
+            for line in _ANSI.sub("", text).splitlines():
+                if line.strip():
+                    write(line)
+
+        def flush(self) -> None:
+            pass
+
+    sink = Sink()
+
+    def handle(data: dict, ignore_prefix: bool = False) -> None:
+        print_worker_logs(data, sink, ignore_prefix)
+
+    saved_print = ray_worker.print_to_stdstream
+    with dispatcher._lock:
+        saved = list(dispatcher.handlers)
+        dispatcher.handlers = [
+            (name, handle if name == "ray_print_logs" else fn) for name, fn in saved
+        ]
+    ray_worker.print_to_stdstream = handle
+    try:
+        yield
+    finally:
+        ray_worker.print_to_stdstream = saved_print
+        with dispatcher._lock:
+            dispatcher.handlers = saved
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
