@@ -77,6 +77,12 @@ def test_long_list_items_keep_their_first_sentence():
     assert "- short item" in shown
 
 
+def test_links_to_repository_files_become_text_and_web_links_stay():
+    out = slides.render_markdown("See the [cheat sheet](../docs/old_api_cheatsheet.md) and [Ray](https://docs.ray.io).")
+    assert "<code>cheat sheet</code>" in out and "old_api_cheatsheet.md" not in out
+    assert '<a href="https://docs.ray.io">Ray</a>' in out
+
+
 def test_maths_is_rendered_for_mathjax():
     out = slides.render_markdown("a $x < 1$ b\n\n$$y$$\n")
     assert "\\(x &lt; 1\\)" in out and "\\[y\\]" in out

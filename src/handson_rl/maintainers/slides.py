@@ -124,10 +124,14 @@ _MD = None
 
 def render_markdown(text: str, notes: bool = False) -> str:
     """Markdown to slide HTML; in speaker notes a diagram stays source (the notes are hidden)."""
+    from handson_rl.maintainers.site import _repo_link_to_code
+
     global _MD
     if _MD is None:
         _MD = _markdown()
-    out = _MD.render(text)
+    # A link to a repository file (``../docs/x.md``) leads nowhere from a deck: it
+    # becomes its text, as on the website a link to a file that is not a page does.
+    out = _MD.render(_repo_link_to_code(text, Path("notebooks"), set()))
     return out.replace('<pre class="mermaid">', '<pre class="diagram-source">') if notes else out
 
 
