@@ -380,7 +380,11 @@ for trial, checkpoints in on_disk.items():
 # Now restore the experiment from its directory and let it finish. We pass the
 # trainable again (Tune stores the experiment's state, not the code), and say what
 # to do with the trials that were running when it died (`resume_unfinished`) or
-# that errored (`resume_errored`):
+# that errored (`resume_errored`). Tune reports both steps in the output: an
+# `INFO tune_controller.py ... Restoring the run from the latest experiment state
+# file: experiment_state-....json` line as it starts, then, from each resumed
+# trial's process, `(PPO(...) pid=...) Restored on <address> from checkpoint:
+# Checkpoint(...)`, naming the checkpoint that trial continues from.
 
 # %%
 resumed_tuner = tune.Tuner.restore(

@@ -299,12 +299,16 @@ runs["ours"] = run("ours", lambda seed: module_config(seed))
 # %% [markdown]
 # Two helpers show the runs: a plot of agent1's last-100 return against env steps
 # (thin lines: one seed each; thick: the mean over seeds) and a table of where
-# each seed ended.
+# each seed ended. Above the table, one line per set-up compares it with `ours`
+# through the course's one rule for comparisons (`handson_rl.training.verdicts`):
+# the gap between the two means counts as *beyond the noise* only when it is
+# larger than twice its standard error, computed from the seeds' spread.
 
 # %%
 import matplotlib.pyplot as plt
 
 from handson_rl.training.plotting import add_random_baseline
+from handson_rl.training.verdicts import compare
 
 COLOURS = ["#777777", "#1f61b4", "#d64d27", "#2a9d4b", "#8e44ad", "#c28e0e"]
 
@@ -325,11 +329,22 @@ def plot_setups(names, title, ax=None):
     return ax
 
 
-def final_table(names):
+def final_table(names, baseline="ours"):
+    """Where each seed ended, and a verdict for each set-up against the baseline."""
     last = pd.concat([runs[n] for n in names]).query("iteration == iteration.max()")
     table = last.pivot(index="setup", columns="seed", values="agent1_last100").loc[names]
     table.columns = [f"seed {s}" for s in table.columns]
+    seed_columns = list(table.columns)
     table["mean"] = table.mean(axis=1)
+    base = baseline if baseline in names else names[0]
+    for name in names:
+        if name == base:
+            continue
+        if len(seed_columns) < 2:
+            print(f"{name} vs {base}: one seed only, so no verdict (the seeds' spread is the yardstick)")
+            continue
+        print(compare(table.loc[name, seed_columns], table.loc[base, seed_columns],
+                      names=(name, base), what="agent1, last 100 episodes"))
     return table.round(1)
 
 

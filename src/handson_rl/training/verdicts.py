@@ -1,0 +1,132 @@
+"""One rule for every comparison a chapter prints: beyond or within the noise.
+
+A learner's run differs from ours: remote env runners make training vary from run
+to run, and one seed's result is one draw. So a chapter does not say "A beat B";
+its cell computes, from the numbers it just printed, whether the difference is
+larger than the noise those numbers carry, and prints that verdict. The rule is
+the same everywhere:
+
+- Each side is a set of values (one per seed, or one per episode) or a mean with
+  its standard error. Its **standard error** is ``sd / sqrt(n)`` for a set of
+  values (``sd`` with ``n - 1``), or the one given.
+- The difference of the two means is **beyond the noise** when it is larger than
+  ``z`` (default 2) times the standard error of the difference,
+  ``sqrt(se_a**2 + se_b**2)``; otherwise it is **within the noise**: the data
+  cannot tell the two apart, whichever mean is higher.
+
+With 2 standard errors, two sides that really are the same are called different
+about 1 time in 20 (for normal noise and many values; with 3 seeds, the standard
+errors are themselves rough, so treat a verdict near the line as a tie).
+
+:func:`in_range` places one run's value against a range measured over many seeds
+(``bench/``), for prose that quotes such ranges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+#: How many standard errors of the difference make it "beyond the noise".
+Z = 2.0
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a name, a mean, its standard error and how many values."""
+
+    name: str
+    mean: float
+    sem: float
+    n: int
+
+    @classmethod
+    def of(cls, name: str, values) -> Side:
+        """From a sequence of values (per seed or per episode), or a ``(mean, sem)`` pair
+        given as a mapping ``{"mean": ..., "sem": ...}`` (what ``mean_returns`` returns)."""
+        if isinstance(values, dict):
+            if not {"mean", "sem"} <= set(values):
+                raise ValueError(f"{name}: a mapping needs 'mean' and 'sem' keys, got {sorted(values)}.")
+            return cls(name, float(values["mean"]), float(values["sem"]), int(values.get("n", 0)))
+        if isinstance(values, (int, float, np.number)):
+            raise TypeError(
+                f"{name}: one number ({values}) has no spread to compare against; pass the "
+                "values per seed (or per episode), or {'mean': ..., 'sem': ...}."
+            )
+        array = np.asarray(list(values), dtype=float)
+        array = array[~np.isnan(array)]
+        if array.size < 2:
+            raise ValueError(
+                f"{name}: at least 2 values are needed to measure their spread, got {array.size}."
+            )
+        return cls(name, float(array.mean()), float(array.std(ddof=1) / math.sqrt(array.size)), int(array.size))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`compare`."""
+
+    a: Side
+    b: Side
+    what: str
+    z: float
+
+    @property
+    def difference(self) -> float:
+        return self.a.mean - self.b.mean
+
+    @property
+    def noise(self) -> float:
+        """``z`` standard errors of the difference: the smallest gap called real."""
+        return self.z * math.hypot(self.a.sem, self.b.sem)
+
+    @property
+    def beyond_noise(self) -> bool:
+        return abs(self.difference) > self.noise
+
+    @property
+    def higher(self) -> str | None:
+        """The name of the side that is higher beyond the noise, or None (a tie)."""
+        if not self.beyond_noise:
+            return None
+        return self.a.name if self.difference > 0 else self.b.name
+
+    def __str__(self) -> str:
+        verdict = (
+            f"beyond the noise: {self.higher} is higher"
+            if self.beyond_noise
+            else "within the noise: the data cannot tell them apart"
+        )
+        return (
+            f"{self.what}: {self.a.name} {self.a.mean:+.1f} vs {self.b.name} {self.b.mean:+.1f}, "
+            f"difference {self.difference:+.1f}, noise ±{self.noise:.1f} "
+            f"({self.z:g} standard errors) -> {verdict}"
+        )
+
+
+def compare(a, b, *, names: Sequence[str] = ("A", "B"), what: str = "mean", z: float = Z) -> Verdict:
+    """Compare two sides (values per seed or episode, or ``{"mean", "sem"}`` mappings).
+
+    >>> print(compare([14.1, 15.9, 13.2], [8.0, 8.9, 7.1], names=("ours", "shared"),
+    ...               what="agent1, last 100 episodes"))  # doctest: +NORMALIZE_WHITESPACE
+    agent1, last 100 episodes: ours +14.4 vs shared +8.0, difference +6.4, noise ±1.9
+    (2 standard errors) -> beyond the noise: ours is higher
+    """
+    if len(names) != 2:
+        raise ValueError(f"names must be two names, got {names!r}.")
+    if not z > 0:
+        raise ValueError(f"z must be positive, got {z}.")
+    return Verdict(Side.of(names[0], a), Side.of(names[1], b), what, float(z))
+
+
+def in_range(value: float, low: float, high: float, *, seeds: int, what: str = "your run") -> str:
+    """Where one run's ``value`` falls against the range ``[low, high]`` of ``seeds`` seeds."""
+    if not low <= high:
+        raise ValueError(f"low ({low}) must not be above high ({high}).")
+    if seeds < 2:
+        raise ValueError(f"a range needs at least 2 seeds, got {seeds}.")
+    where = "inside" if low <= value <= high else ("below" if value < low else "above")
+    return f"{what}: {value:+.1f}, {where} the range of {seeds} seeds ({low:+.1f} to {high:+.1f})"
