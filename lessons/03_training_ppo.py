@@ -141,7 +141,10 @@ print({name: getattr(defaults, name) for name in
 #
 # RLlib runs on Ray. In a notebook we start a small local Ray instance ourselves,
 # with as many CPUs as the laptop has (here we pin it to 2, like the machines the
-# course is measured on).
+# course is measured on). `ignore_reinit_error=True` lets you run the cell again:
+# without it, a second `ray.init()` in the same notebook raises "Maybe you called
+# ray.init twice by accident?"; with it, the Ray that is already running stays as
+# it is.
 
 # %%
 import ray
@@ -149,7 +152,7 @@ import ray
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()  # hide Ray's start-up banners; real errors still show
-ray.init(num_cpus=2, include_dashboard=False)
+ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 print("Ray is running with", int(ray.cluster_resources()["CPU"]), "CPUs")
 
 # %% [markdown]
@@ -336,6 +339,21 @@ from handson_rl.training.loop import train
 config = arena_ppo_config(seed=0)
 algo = config.build_algo()
 history = train(algo, ITERATIONS, label="PPO")
+
+# %% [markdown]
+# **Running this cell again, or interrupting it.** The two env runners are Ray
+# actors, and each holds one of Ray's two CPUs until `algo.stop()`. A second
+# `build_algo()` while the first algorithm is alive asks for two more CPUs, and
+# Ray would wait for them forever, without a word. The course's config checks
+# first: when an algorithm built earlier in this notebook with `arena_ppo_config()`
+# holds the CPUs, it stops that one and prints a line saying so; when something
+# else holds them, `build_algo()` fails within seconds with a `NotEnoughCPUsError`
+# that says what to do. With RLlib's own `PPOConfig`, it is up to you: call
+# `algo.stop()` on an algorithm you are done with.
+#
+# Kernel > Interrupt during `train()` stops it mid-iteration; the progress line
+# says "interrupted after N iterations". The algorithm keeps what it has learned:
+# `train(algo, 5)` trains it further, `algo.stop()` ends it.
 
 # %% [markdown]
 # ## Reading the result dict

@@ -32,7 +32,7 @@ from handson_rl.training.quiet import quiet_ray
 from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
-ray.init(num_cpus=2, include_dashboard=False)
+ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 
 # num_env_runners=0: sample in this process, so we can look inside the env runner too.
 algo = arena_ppo_config(seed=0, num_env_runners=0).build_algo()

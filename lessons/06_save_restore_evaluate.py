@@ -31,7 +31,7 @@ from handson_rl.training.quiet import quiet_ray
 from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
-ray.init(num_cpus=2, include_dashboard=False)
+ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 print("Ray is running with", int(ray.cluster_resources()["CPU"]), "CPUs")
 
 # %% [markdown]

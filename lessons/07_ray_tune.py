@@ -47,7 +47,7 @@ from handson_rl.budget import pick
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
-ray.init(num_cpus=2, include_dashboard=False)
+ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 
 # %% [markdown]
 # ## How many CPUs does a trial take?
@@ -66,7 +66,8 @@ print("0 env runners (sample in the main process):", trial_cpus(arena_ppo_config
 
 # %% [markdown]
 # Three CPUs on a 2-CPU laptop: such a trial would **never start** (Tune waits
-# for resources that never come and warns about it). With `num_env_runners=0`
+# for resources that never come; the course's `TuneProgress` below stops such a
+# run at once with a `NotEnoughCPUsError` instead). With `num_env_runners=0`
 # the trial samples in its own process and needs one CPU, so **two trials run
 # side by side**, one per core, and a third would queue until one finishes.
 # On a bigger machine (or a cluster, chapter 10) you would give each trial more

@@ -24,7 +24,7 @@ from handson_rl.budget import pick
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
-ray.init(num_cpus=2, include_dashboard=False)
+ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 
 # %% [markdown]
 # ## Why returns are not enough

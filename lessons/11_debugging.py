@@ -27,7 +27,7 @@ from handson_rl.budget import pick
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
-ray.init(num_cpus=2, include_dashboard=False)
+ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 
 # %% [markdown]
 # ## Everything in one process

@@ -35,7 +35,7 @@ def test_every_function_has_a_test_here():
     public -= {"annotations"}
     tested = {n.removeprefix("test_") for n in globals() if n.startswith("test_")}
     assert public == {
-        "refresh_auth_config", "add_worker_log_skip_regex",
+        "refresh_auth_config", "add_worker_log_skip_regex", "restart_local_sampling",
         "current_actor_restarts", "worker_output_to",
     }
     assert all(any(name in t for t in tested) for name in public)
@@ -130,6 +130,28 @@ def test_importing_the_package_does_not_import_ray():
     proc = _python("import sys, handson_rl; print('ray' in sys.modules)")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "False"
+
+
+def test_restart_local_sampling_recovers_an_env_runner_interrupted_mid_step():
+    from types import SimpleNamespace
+
+    from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
+
+    from handson_rl.training.config import arena_ppo_config
+
+    runner = MultiAgentEnvRunner(config=arena_ppo_config(seed=0, num_env_runners=0, num_envs_per_env_runner=2))
+    try:
+        runner.sample(num_timesteps=20)
+        # What an interrupt between taking and recomputing the cached output leaves behind:
+        runner._cached_to_module = None
+        with pytest.raises(AssertionError):
+            runner.sample(num_timesteps=20)
+        algo = SimpleNamespace(env_runner_group=SimpleNamespace(local_env_runner=runner))
+        assert ray_internals.restart_local_sampling(algo)
+        assert sum(len(e) for e in runner.sample(num_timesteps=20)) >= 20
+        assert not ray_internals.restart_local_sampling(SimpleNamespace(env_runner_group=None))
+    finally:
+        runner.stop()
 
 
 # --- current_actor_restarts and worker_output_to (chapter 11's fault tolerance) --------

@@ -34,10 +34,39 @@ def _check_dir(path) -> Path:
 
 
 def load_algorithm(path):
-    """``Algorithm.from_checkpoint(path)`` after checking that ``path`` is a checkpoint."""
+    """``Algorithm.from_checkpoint(path)`` after checking that ``path`` is a checkpoint.
+
+    Like the course config's ``build_algo()``, it first makes sure the CPUs the
+    restored algorithm's env runners need are free (stopping algorithms built or
+    restored earlier in this process, or failing within seconds with a
+    ``NotEnoughCPUsError``; see :mod:`handson_rl.training.cpus`): Ray would
+    otherwise wait for them forever.
+    """
     from ray.rllib.algorithms.algorithm import Algorithm
 
-    return Algorithm.from_checkpoint(str(_check_dir(path)))
+    from handson_rl.training.cpus import make_room, track
+
+    path = _check_dir(path)
+    make_room(_request_of(path), what="The algorithm in this checkpoint")
+    algo = Algorithm.from_checkpoint(str(path))
+    track(algo)
+    return algo
+
+
+def _request_of(path: Path):
+    """The CPUs the algorithm saved at ``path`` will ask for (none if unreadable)."""
+    import pickle
+
+    from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+
+    from handson_rl.training.cpus import CPURequest, remote_cpus
+
+    try:
+        with open(path / "class_and_ctor_args.pkl", "rb") as f:
+            args = pickle.load(f)["ctor_args_and_kwargs"][0]
+        return remote_cpus(AlgorithmConfig.from_state(args[0]))
+    except Exception:  # noqa: BLE001 - no estimate: restore as RLlib would, unchecked
+        return CPURequest(0.0, [])
 
 
 def module_path(path, module_id: str) -> Path:

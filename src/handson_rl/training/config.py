@@ -22,6 +22,7 @@ from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
 from handson_rl.arena.env import AGENT1, AGENT2, MultiAgentArena
 from handson_rl.arena.flaky import FlakyArena
+from handson_rl.training.cpus import make_room, remote_cpus, track
 from handson_rl.training.results import record_episode_returns
 
 #: Module (policy) ids: one per agent.
@@ -134,6 +135,24 @@ def rllib_one_hot_observations(env=None, spaces=None, device=None):
 _ONE_HOT = {"course": one_hot_observations, "rllib": rllib_one_hot_observations}
 
 
+class CoursePPOConfig(PPOConfig):
+    """RLlib's ``PPOConfig``, plus one check before ``build_algo()``.
+
+    An algorithm's env runners hold their CPUs until ``algo.stop()``, and Ray waits
+    for busy CPUs forever, without a word. So before building, the course config
+    makes sure the CPUs its remote actors need are free: it stops the algorithms
+    this process built earlier through this class (oldest first, saying which) or,
+    if something else holds the CPUs, raises ``NotEnoughCPUsError`` within seconds
+    (see :mod:`handson_rl.training.cpus`). Everything else is ``PPOConfig``.
+    """
+
+    def build_algo(self, env=None, use_copy: bool = True):
+        make_room(remote_cpus(self), what="This algorithm")
+        algo = super().build_algo(env=env, use_copy=use_copy)
+        track(algo)
+        return algo
+
+
 def arena_ppo_config(
     *,
     env_config: Mapping | None = None,
@@ -157,7 +176,7 @@ def arena_ppo_config(
     if s["one_hot"] not in _ONE_HOT:
         raise ValueError(f"one_hot must be one of {sorted(_ONE_HOT)}, got {s['one_hot']!r}.")
     config = (
-        PPOConfig()
+        CoursePPOConfig()  # PPOConfig, plus a check that the CPUs are free before building
         .environment(
             MultiAgentArena,
             env_config=dict(env_config or {}),

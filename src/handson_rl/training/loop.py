@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from handson_rl.arena.env import AGENT1, AGENTS
+from handson_rl.training.ray_internals import restart_local_sampling
 from handson_rl.training.results import ReturnWindow, fmt, summarize
 
 
@@ -51,7 +52,13 @@ def iterate(
     start = time.perf_counter()
     done = 0
     while count is None or done < count:
-        result = algo.train()
+        try:
+            result = algo.train()
+        except KeyboardInterrupt:
+            # Interrupted mid-sample, the env runner in this process (num_env_runners=0)
+            # would fail at its next sample(): make it start fresh episodes instead.
+            restart_local_sampling(algo)
+            raise
         done += 1
         row = summarize(result)
         row["wall_s"] = time.perf_counter() - start
@@ -106,12 +113,29 @@ def train(algo, iterations: int, label: str = "", history: list | None = None) -
 
     Returns (and appends to ``history``, if given) one row per iteration (see
     :func:`iterate`).
+
+    Interrupted (Ctrl+C, Kernel > Interrupt), it says so on the progress line and
+    raises ``KeyboardInterrupt`` again, so that a "Run All" stops there. The
+    algorithm stays usable: ``train(algo, ...)`` goes on from where it was (the
+    interrupted iteration is simply not counted), ``algo.stop()`` frees its
+    CPUs. ``history`` keeps the rows of the iterations that finished.
     """
     history = [] if history is None else history
     line = ProgressLine()
-    for done, step in enumerate(iterate(algo, iterations), start=1):
-        history.append(step.row)
-        line.update(progress_text(step.row, done, iterations, label))
+    done, text = 0, ""
+    try:
+        for done, step in enumerate(iterate(algo, iterations), start=1):
+            history.append(step.row)
+            text = progress_text(step.row, done, iterations, label)
+            line.update(text)
+    except KeyboardInterrupt:
+        note = (
+            f"interrupted after {done} iteration{'' if done == 1 else 's'}: "
+            "continue with train(algo, ...) or call algo.stop()"
+        )
+        line.update(f"{text}  [{note}]" if text else (f"{label}: {note}" if label else note))
+        line.close()
+        raise KeyboardInterrupt(f"train() {note}") from None
     line.close()
     return history
 
@@ -150,7 +174,7 @@ def train_until(
 
     The clock starts right before the first ``train()`` call made here and is read
     after each iteration; it stops at the first iteration after which the window is
-    full and its mean reaches ``target`` (the time-to-target of COURSE.md section 6),
+    full and its mean reaches ``target`` (the time-to-target of docs/conventions.md),
     or gives up once ``max_seconds`` (or ``max_iterations``) have passed.
     ``on_iteration(row)`` is called with each history row, e.g. to print progress.
     """

@@ -119,3 +119,25 @@ def worker_output_to(write: Callable[[str], None]) -> Iterator[None]:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def restart_local_sampling(algo) -> bool:
+    """Make the env runner in this process start fresh episodes at its next ``sample()``.
+
+    Needed after a ``KeyboardInterrupt`` inside ``algo.train()`` (Kernel >
+    Interrupt). With ``num_env_runners=0`` the algorithm samples in this process,
+    and ``MultiAgentEnvRunner._sample`` takes the env-to-module output it cached
+    from the previous step (``_cached_to_module``, set to None as it is taken)
+    before it computes the next one: interrupted in between, every later
+    ``sample()`` fails with a bare ``AssertionError``. The env runner's own flag
+    ``_needs_initial_reset`` (set when it makes its envs, ``make_env``) makes the
+    next ``sample()`` reset every env and episode, which computes that output
+    again; the episodes under way are dropped. Returns False when there is no
+    such env runner (nothing to do).
+    """
+    group = getattr(algo, "env_runner_group", None)
+    runner = getattr(group, "local_env_runner", None) if group is not None else None
+    if runner is None or not hasattr(runner, "_needs_initial_reset"):
+        return False
+    runner._needs_initial_reset = True
+    return True

@@ -38,13 +38,35 @@ def connect(address: str, **kwargs):
 
     Token authentication must be on in this process before it talks to the
     cluster; the token itself comes from ``RAY_AUTH_TOKEN`` or ``~/.ray/auth_token``.
+
+    Run again while connected to that cluster, it returns the connection there is
+    (``ray.init`` would raise "Maybe you called ray.init twice by accident?");
+    connected to another Ray, it disconnects from that one first and says so.
     """
     import ray
 
+    if ray.is_initialized():
+        current = ray.get_runtime_context().gcs_address
+        if _same_address(current, address):
+            return ray.init(address=address, ignore_reinit_error=True, **kwargs)
+        print(f"Disconnecting from the Ray at {current} (ray.shutdown()) to connect to {address}.")
+        ray.shutdown()
     if not ray.is_initialized() and os.environ.get("RAY_AUTH_MODE", "").lower() != "token":
         os.environ["RAY_AUTH_MODE"] = "token"
         refresh_auth_config()
     return ray.init(address=address, **kwargs)
+
+
+def _same_address(a: str | None, b: str | None) -> bool:
+    """Whether two ``host:port`` addresses name the same GCS (localhost spelt any way)."""
+    if not a or not b:
+        return False
+
+    def norm(address: str) -> tuple[str, str]:
+        host, _, port = address.removeprefix("ray://").rpartition(":")
+        return ("127.0.0.1" if host in ("localhost", "", "0.0.0.0") else host), port
+
+    return norm(a) == norm(b)
 
 
 @contextlib.contextmanager
