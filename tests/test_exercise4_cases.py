@@ -134,6 +134,6 @@ def test_three_forwards_pass_the_checks_before_training():
 
 @pytest.mark.ray
 def test_three_forwards_train_with_ppo_and_pass(ray_session, capsys):
-    summary = check_exercise4(ThreeForwards)
+    summary = check_exercise4(ThreeForwards, iterations=1)  # one iteration: weights change
     assert "Exercise 4 passed" in capsys.readouterr().out
-    assert summary["env_steps"] == 800
+    assert summary["env_steps"] == 400
