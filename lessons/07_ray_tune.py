@@ -193,6 +193,13 @@ plt.show()
 # `tune.TuneConfig` (the scheduler and `get_best_result()` then both use them),
 # or to the scheduler, not both: Tune raises a `ValueError` if both have them.
 # We rank by the combined return, the key the stop dict used above.
+#
+# Before the next cell prints the rungs:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch7-asha-rungs")
 
 # %%
 from ray.tune.schedulers import ASHAScheduler

@@ -315,3 +315,13 @@ def test_ch4_one_input_whoever_asks():
     assert first["agent1"].tolist() == second["agent2"].tolist() == [44, 45]
     module = load_pretrained()["p1"]  # any one module, standing in for the shared one
     assert np.array_equal(action_probabilities(module, first["agent1"]), action_probabilities(module, second["agent2"]))
+
+
+def test_ch7_asha_rungs_of_the_full_course():
+    from handson_rl.training.tuning import asha_rungs
+
+    assert _answer("ch7-asha-rungs") == "a"
+    assert asha_rungs(16, 2, 2) == [2, 4, 8]
+    lesson = next(LESSONS_DIR.glob("07_*.py")).read_text()
+    assert "ASHA_MAX_T = pick(full=16" in lesson and "ASHA_GRACE = pick(full=2" in lesson
+    assert "asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2)" in lesson  # reduction_factor 2, as the question says

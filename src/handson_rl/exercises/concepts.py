@@ -294,6 +294,34 @@ _QUESTIONS = [
                  "policy; the greedy one is a different policy, and a worse one here.",
         },
     ),
+    # ------------------------------------------------------------------ chapter 7
+    Question(
+        id="ch7-asha-rungs",
+        chapter=7,
+        title="when ASHA may stop a trial",
+        prompt=(
+            "The full course runs ASHA with `grace_period=2`, `reduction_factor=2` and "
+            "`max_t=16`. After which iterations may ASHA stop a trial early?"
+        ),
+        choices={
+            "a": "after iterations 2, 4 and 8",
+            "b": "after every second iteration: 2, 4, 6, ..., 14",
+            "c": "only after iteration 16",
+            "d": "after iterations 2 and 8",
+        },
+        answer="a",
+        why={
+            "a": "The rungs start at `grace_period` and grow by `reduction_factor`: 2, 4, 8 (16 "
+                 "is `max_t`, where every trial stops anyway). At each rung a trial goes on "
+                 "only if it is in the best half of those that got there before it.",
+            "b": "The rungs grow *geometrically*, by `reduction_factor` each time, not by a fixed "
+                 "step: 2, then 2 x 2 = 4, then 8.",
+            "c": "At `max_t` every trial stops, good or bad; that is not an early stop. The "
+                 "early stops happen at the rungs below it: 2, 4 and 8.",
+            "d": "That would be a reduction factor of 4 (2, then 8). With 2, the rungs are "
+                 "2, 4 and 8.",
+        },
+    ),
     # ----------------------------------------------------------------- chapter 12
     Question(
         id="ch12-random-row",
