@@ -447,6 +447,9 @@ def check_exercise1(run_episode: Callable) -> None:
         "observation, plays all 100 steps, renders every step and sums the rewards "
         f"right (this check's episode: agent1 {r[AGENT1]:+.1f}, agent2 {r[AGENT2]:+.1f})."
     )
+    from handson_rl.progress import record
+
+    record("exercise1")  # the learner's progress file (python -m handson_rl.progress)
 
 
 def _check_one_episode(run_episode, env: _RecordingArena, policies: dict, seed: int, result) -> None:

@@ -454,4 +454,7 @@ def check_exercise4(module_class, hidden_sizes: Sequence[int] = HIDDEN_SIZES, it
         f"and PPO trained it for {iterations} tiny iterations (weights changed, "
         f"policy loss {summary['policy_loss']:.3f}, value loss {summary['vf_loss']:.2f})."
     )
+    from handson_rl.progress import record
+
+    record("exercise4")  # the learner's progress file (python -m handson_rl.progress)
     return summary
