@@ -85,8 +85,13 @@ ITERATIONS = pick(full=30, smoke=2)
 # with $\epsilon = 0.3$ in RLlib (`clip_param`). Once an action has become
 # $1 + \epsilon$ times as likely (good action) or $1 - \epsilon$ times as likely
 # (bad action), the objective stops rewarding further change, so the gradient
-# for that sample is zero: no single batch can move the policy far. The picture
-# shows it for one sample:
+# for that sample is zero: no single batch can move the policy far. Before the
+# picture, which shows it for one sample:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch3-clip")
 
 # %%
 import matplotlib.pyplot as plt

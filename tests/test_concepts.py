@@ -325,3 +325,22 @@ def test_ch7_asha_rungs_of_the_full_course():
     lesson = next(LESSONS_DIR.glob("07_*.py")).read_text()
     assert "ASHA_MAX_T = pick(full=16" in lesson and "ASHA_GRACE = pick(full=2" in lesson
     assert "asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2)" in lesson  # reduction_factor 2, as the question says
+
+
+def test_ch3_clipping_never_stops_a_correction():
+    from ray.rllib.algorithms.ppo import PPOConfig
+
+    from handson_rl.training.config import arena_ppo_config
+
+    assert _answer("ch3-clip") == "b"
+    eps = PPOConfig().clip_param
+    assert eps == arena_ppo_config().clip_param == 0.3
+
+    def objective(r, advantage):
+        return min(r * advantage, float(np.clip(r, 1 - eps, 1 + eps)) * advantage)
+
+    for advantage in (-1.0, -2.5):
+        slope = (objective(1.51, advantage) - objective(1.49, advantage)) / 0.02
+        assert slope == pytest.approx(advantage)  # the unclipped gradient: the correction goes on
+        assert objective(1.5, advantage) == pytest.approx(1.5 * advantage)
+    assert (objective(1.51, 1.0) - objective(1.49, 1.0)) == 0  # a good action beyond 1.3: flat

@@ -162,6 +162,34 @@ _QUESTIONS = [
                  "observed.",
         },
     ),
+    # ------------------------------------------------------------------ chapter 3
+    Question(
+        id="ch3-clip",
+        chapter=3,
+        title="what clipping does to a wrong step",
+        prompt=(
+            "A *bad* action (advantage below 0) has, within this update, become **1.5 times** "
+            "as likely as under the old policy: a step in the wrong direction. With RLlib's "
+            "$\\epsilon = 0.3$, what does PPO's clipped objective do for this sample?"
+        ),
+        choices={
+            "a": "nothing: 1.5 is outside [0.7, 1.3], so the sample is clipped and its gradient is zero",
+            "b": "it still pushes the action's probability down, as hard as without clipping",
+            "c": "it pushes the probability down only as far as 1.3",
+        },
+        answer="b",
+        why={
+            "a": "Clipping stops the *reward* for going further in the helpful direction. Here "
+                 "the step went the wrong way: the min picks the unclipped, more pessimistic "
+                 "term 1.5 x A (below 1.3 x A for A < 0), so the gradient is that of plain "
+                 "policy gradient.",
+            "b": "min(r A, clip(r, 0.7, 1.3) A) with A < 0 and r = 1.5 is r A: the unclipped "
+                 "term. PPO never stops correcting a mistake; it only stops rewarding a "
+                 "change that already went far enough.",
+            "c": "The objective does not target a ratio. For this sample it is r A, so its "
+                 "gradient pushes r down for as long as the sample is trained on, not to 1.3.",
+        },
+    ),
     # ------------------------------------------------------------------ chapter 4
     Question(
         id="ch4-shared-input",
