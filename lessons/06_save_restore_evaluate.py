@@ -178,7 +178,6 @@ print("restored: ", restored_eval)
 # %%
 more = train(restored, MORE_ITERATIONS, label="continued")
 print("iterations so far:", more[-1]["iteration"])
-restored.stop()
 
 # %% [markdown]
 # A wrong path gives a clear error rather than a long traceback from deep
@@ -287,6 +286,7 @@ show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 # one episode says little, the 200-episode means above say more.
 
 # %%
+restored.stop()  # here rather than in the cell above, so that cell can be run again
 ray.shutdown()
 
 # %% [markdown]

@@ -194,14 +194,26 @@ def test_more_cpus_than_ray_has_fail_at_once(fake_ray):
         cpus.make_room(_request(3))
 
 
-def test_a_trial_is_checked_against_the_cpus_free_before_tune_placed_any(fake_ray, capsys):
-    old = _FakeAlgo(fake_ray, 2)
-    cpus.track(old)
-    # Tune may already hold the freed CPUs: the check counts what it stopped instead.
-    cpus.make_room_for_trial(cpus.CPURequest(1, ["1 for the trial's own process"]), free_before=0)
-    assert old.stopped
-    with pytest.raises(cpus.NotEnoughCPUsError, match="only 0 of"):
-        cpus.make_room_for_trial(cpus.CPURequest(1, ["1 for the trial's own process"]), free_before=0)
+def test_cpus_freed_a_moment_ago_are_waited_for(fake_ray):
+    fake_ray.free = 0
+    import threading
+
+    threading.Timer(0.5, lambda: setattr(fake_ray, "free", 2)).start()
+    cpus.make_room(_request(2), wait_s=3)  # no error: they came back
+
+
+def test_a_tune_trial_counts_the_cpus_tunes_placement_groups_hold(fake_ray, monkeypatch):
+    import ray.util
+
+    fake_ray.free = 0
+    tables = {"created": {"a": {"state": "CREATED", "bundles": {0: {"CPU": 1.0}}}},
+              "pending": {"a": {"state": "PENDING", "bundles": {0: {"CPU": 1.0}}}}}
+    monkeypatch.setattr(ray.util, "placement_group_table", lambda: tables["created"])
+    assert cpus.free_cpus_for_tune() == 1
+    cpus.make_room(_request(1), free=cpus.free_cpus_for_tune, wait_s=0.2)
+    monkeypatch.setattr(ray.util, "placement_group_table", lambda: tables["pending"])
+    with pytest.raises(cpus.NotEnoughCPUsError):
+        cpus.make_room(_request(1), free=cpus.free_cpus_for_tune, wait_s=0.2)
 
 
 def test_the_course_config_is_a_ppo_config_that_survives_copy_and_pickle():
@@ -236,6 +248,10 @@ def test_building_twice_stops_the_first_and_a_checkpoint_restores(ray_session, q
         assert time.monotonic() - start < 120
         assert "Stopped an earlier algorithm (PPO" in capsys.readouterr().out
         assert cpus.held_cpus(first) == 0
+        from handson_rl.training.loop import train
+
+        with pytest.raises(RuntimeError, match="This algorithm was stopped"):
+            train(first, 1)
         second.train()
         second.save_to_path(str(tmp_path))
         second.stop()
@@ -316,3 +332,24 @@ def test_every_cell_can_run_twice(path, monkeypatch):
     row = rerun.run_chapter(path, cell_limit=float(os.environ.get("COURSE_RERUN_CELL_LIMIT", 300)))
     assert row["hang"] is None, row["hang"]
     assert row["error"] is None, row["error"]
+
+
+# ------------------------------------------------------ cells run out of order
+def test_train_given_none_or_a_config_names_the_cell_to_run():
+    from handson_rl.training.config import arena_ppo_config
+    from handson_rl.training.loop import train
+
+    with pytest.raises(TypeError, match=r"got None\. Run the cell that builds it first \(algo = config.build_algo\(\)\)"):
+        train(None, 1)
+    with pytest.raises(TypeError, match=r"got a CoursePPOConfig \(a config: call its .build_algo\(\)\)"):
+        train(arena_ppo_config(), 1)
+
+
+def test_train_on_a_stopped_algorithm_says_it_was_stopped():
+    from types import SimpleNamespace
+
+    from handson_rl.training.loop import train
+
+    stopped = SimpleNamespace(train=lambda: {}, config=SimpleNamespace(num_env_runners=2), env_runner_group=_Group(0))
+    with pytest.raises(RuntimeError, match="This algorithm was stopped"):
+        train(stopped, 1)

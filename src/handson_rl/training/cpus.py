@@ -14,9 +14,9 @@ of a Tune run shown with :class:`~handson_rl.training.tuning.TuneProgress`:
 - more CPUs asked for than this Ray has at all: a :class:`NotEnoughCPUsError`
   at once, saying how many and what to change;
 - otherwise it stops the algorithms this Python process built through the course
-  config earlier (oldest first, only those holding CPUs, each named in one printed
-  line) until the CPUs are free, and raises :class:`NotEnoughCPUsError` within
-  seconds if something else holds them.
+  config (or restored with ``load_algorithm``) earlier, oldest first, only those
+  holding CPUs, each named in one printed line, until the CPUs are free, and
+  raises :class:`NotEnoughCPUsError` within seconds if something else holds them.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import gc
 import itertools
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: How long to wait for Ray to hand back CPUs that were just released.
@@ -127,10 +128,11 @@ def _free_cpus() -> float:
     return float(ray.available_resources().get("CPU", 0.0))
 
 
-def _wait_for(cpus: float, seconds: float) -> bool:
+def _wait_for(cpus: float, seconds: float, free: Callable[[], float] | None = None) -> bool:
+    free = free or _free_cpus
     deadline = time.monotonic() + seconds
     while True:
-        if _free_cpus() >= cpus:
+        if free() >= cpus:
             return True
         if time.monotonic() >= deadline:
             return False
@@ -196,52 +198,50 @@ def _stop(algo) -> float:
     return held
 
 
-def make_room_for_trial(request: CPURequest, free_before: float, *, what: str = "A trial of this Tune run") -> None:
-    """:func:`make_room` for a Tune trial, given the CPUs free before Tune placed any.
+def free_cpus_for_tune() -> float:
+    """CPUs a Tune trial could get: the free ones plus those Tune's placement
+    groups have reserved already (Tune reserves a trial's CPUs the moment they are
+    free, before the trial starts; outside Tune nothing in the course makes
+    placement groups)."""
+    from ray.util import placement_group_table
 
-    Tune asks Ray for each trial's CPUs itself and takes them the moment they are
-    free, so this cannot wait for free CPUs to show: it stops the algorithms
-    :func:`track` remembers (oldest first) until the CPUs free at the start plus
-    the CPUs they held cover the trial, and raises if they cannot.
-    """
-    import ray
-
-    if request.cpus <= 0 or not ray.is_initialized():
-        return
-    total = total_cpus()
-    if request.cpus > total:
-        raise _too_many(request, what, total)
-    free = free_before
-    for algo in tracked():
-        if free >= request.cpus:
-            return
-        free += _stop(algo)
-    if free < request.cpus:
-        raise _held_elsewhere(request, what, free, total)
+    reserved = 0.0
+    for info in placement_group_table().values():
+        if info.get("state") == "CREATED":
+            reserved += sum(float(b.get("CPU", 0.0)) for b in info.get("bundles", {}).values())
+    return _free_cpus() + reserved
 
 
-def make_room(request: CPURequest, *, what: str = "This algorithm", wait_s: float = WAIT_S) -> None:
+def make_room(
+    request: CPURequest, *, what: str = "This algorithm", wait_s: float = WAIT_S, free: Callable[[], float] | None = None
+) -> None:
     """Return once ``request.cpus`` CPUs are free in this Ray, or raise within seconds.
 
-    See the module docstring. Does nothing when Ray is not running (building
-    starts Ray itself) or when nothing is asked for.
+    See the module docstring. ``free`` counts the CPUs free for this request
+    (default: Ray's free CPUs; :func:`free_cpus_for_tune` for a Tune trial). Does
+    nothing when Ray is not running (building starts Ray itself) or when nothing
+    is asked for.
     """
     import ray
 
     if request.cpus <= 0 or not ray.is_initialized():
         return
+    free = free or _free_cpus
     total = total_cpus()
     if request.cpus > total:
         raise _too_many(request, what, total)
-    if _free_cpus() >= request.cpus:
+    if free() >= request.cpus:
         return
-    # CPUs released a moment ago (an algorithm stopped by the previous cell, or
-    # one nobody refers to any more, once collected) come back within a second.
+    # Algorithms nobody refers to any more release their actors once collected.
     gc.collect()
-    if _wait_for(request.cpus, min(1.0, wait_s)):
+    if _wait_for(request.cpus, min(1.0, wait_s), free):
         return
     for algo in tracked():
         _stop(algo)
-        if _wait_for(request.cpus, wait_s):
+        if _wait_for(request.cpus, wait_s, free):
             return
-    raise _held_elsewhere(request, what, _free_cpus(), total)
+    # CPUs released a moment ago (an algorithm stopped by the cell before) can take
+    # a few seconds to come back on a busy machine.
+    if _wait_for(request.cpus, wait_s, free):
+        return
+    raise _held_elsewhere(request, what, free(), total)

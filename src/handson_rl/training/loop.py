@@ -30,6 +30,32 @@ class Step:
     windows: dict[str, ReturnWindow]
 
 
+def check_algorithm(algo) -> None:
+    """Raise a clear error, naming the cell to run, if ``algo`` cannot train.
+
+    ``None`` or something else (a config, say: a cell run out of order), or an
+    algorithm that was stopped (its remote env runners are gone: RLlib's own error
+    would be "... doesn't have an env! Can't call `sample()` on it").
+    """
+    if algo is None or not callable(getattr(algo, "train", None)):
+        got = "None" if algo is None else f"a {type(algo).__name__}"
+        hint = " (a config: call its .build_algo())" if hasattr(algo, "build_algo") else ""
+        raise TypeError(
+            f"Expected an RLlib algorithm, got {got}{hint}. Run the cell that builds "
+            "it first (algo = config.build_algo()), then this one."
+        )
+    group = getattr(algo, "env_runner_group", None)
+    config = getattr(algo, "config", None)
+    runners = getattr(config, "num_env_runners", 0) or 0
+    if group is not None and runners > 0 and group.num_remote_env_runners() == 0:
+        raise RuntimeError(
+            "This algorithm was stopped (by algo.stop(), or by a later build that needed "
+            "its CPUs and printed a line saying so), so it cannot train any more. Run the "
+            "cell that builds it again (algo = config.build_algo()), or restore it from a "
+            "checkpoint."
+        )
+
+
 def iterate(
     algo,
     count: int | None = None,
@@ -48,6 +74,7 @@ def iterate(
     the ``for`` loop. ``strict_windows`` raises when the config does not record
     per-episode returns (see ``arena_ppo_config``) instead of leaving them NaN.
     """
+    check_algorithm(algo)
     windows = {agent: ReturnWindow(agent, window) for agent in AGENTS}
     start = time.perf_counter()
     done = 0

@@ -22,7 +22,7 @@ from pathlib import Path
 from ray.tune import Callback
 
 from handson_rl.training.config import arena_ppo_config
-from handson_rl.training.cpus import CPURequest, total_cpus, make_room_for_trial
+from handson_rl.training.cpus import CPURequest, free_cpus_for_tune, make_room, total_cpus
 from handson_rl.training.loop import ProgressLine
 from handson_rl.training.quiet import quiet_ray
 from handson_rl.training.results import (
@@ -79,22 +79,15 @@ class TuneProgress(Callback):
     on one line, each trial's iteration and combined return instead. Use it with
     ``tune.RunConfig(verbose=0, callbacks=[TuneProgress()])``.
 
-    It also looks after two things a notebook needs:
-
-    - a trial that asks for more CPUs than this Ray has, or than are free, would
-      stay PENDING forever: before the first trial starts, it stops the
-      algorithms this notebook built with the course config (see
-      :func:`~handson_rl.training.cpus.make_room_for_trial`) or stops the run at
-      once with a :class:`~handson_rl.training.cpus.NotEnoughCPUsError` saying why;
-    - ``Tuner.fit()`` replaces the process's Ctrl+C (Kernel > Interrupt) handler
-      with its own and leaves it there; at the end of the run the handler from
-      before is put back, so the next interrupt stops the next cell again.
+    It also checks the CPUs: a trial that asks for more CPUs than this Ray has, or
+    than are free, would stay PENDING forever. Before the first trial starts, it
+    stops the algorithms this notebook built with the course config (see
+    :func:`~handson_rl.training.cpus.make_room`) or ends the run at once
+    with a :class:`~handson_rl.training.cpus.NotEnoughCPUsError` saying why.
     """
 
     def __init__(self, metric: str = COMBINED_RETURN):
         self.metric = metric
-        self._sigint = _current_sigint_handler()
-        self._free_before: float | None = None
         self._checked = False
         # The line is made when the first trial starts, not here: in a notebook,
         # Tune's Jupyter reporter (made inside ``Tuner.fit()``, also with
@@ -111,24 +104,13 @@ class TuneProgress(Callback):
         wall = time.perf_counter() - self.start
         self.line.update(f"{wall:6.1f} s | " + " | ".join(self.rows[k] for k in sorted(self.rows)))
 
-    def setup(self, stop=None, num_samples=None, total_num_samples=None, **info):
-        # Free CPUs before this run placed any trial (Tune takes them as they free up).
-        import ray
-
-        if ray.is_initialized():
-            self._free_before = float(ray.available_resources().get("CPU", 0.0))
-
     def on_step_begin(self, iteration, trials, **info):
         if self._checked or not trials:
             return
         self._checked = True
-        if self._free_before is None or any(t.status in ("RUNNING", "TERMINATED") for t in trials):
+        if any(t.status in ("RUNNING", "TERMINATED") for t in trials):
             return
-        try:
-            check_trial_cpus(trials, self._free_before)
-        except Exception:
-            _restore_sigint_handler(self._sigint)
-            raise
+        check_trial_cpus(trials)
 
     def on_trial_start(self, iteration, trials, trial, **info):
         self.rows[trial.trial_id] = f"{trial.trial_id}: starting"
@@ -152,32 +134,6 @@ class TuneProgress(Callback):
     def on_experiment_end(self, trials, **info):
         if self.line is not None:
             self.line.close()
-        _restore_sigint_handler(self._sigint)
-
-
-def _current_sigint_handler():
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.getsignal(signal.SIGINT)
-
-
-def _restore_sigint_handler(handler) -> None:
-    """Put back ``handler`` if Tune's own SIGINT handler is still installed.
-
-    ``tune.run`` (ray/tune/tune.py, ``_setup_signal_catching``) installs a handler
-    that only asks the run to end, and removes it only when a SIGINT arrives: after
-    a run that was not interrupted, the next Kernel > Interrupt would go to it
-    and be lost.
-    """
-    import threading
-
-    if handler is None or threading.current_thread() is not threading.main_thread():
-        return
-    current = signal.getsignal(signal.SIGINT)
-    if getattr(current, "__name__", "") == "signal_interrupt_tune_run":
-        signal.signal(signal.SIGINT, handler)
 
 
 def trial_request(trial) -> CPURequest:
@@ -191,20 +147,16 @@ def trial_request(trial) -> CPURequest:
     return CPURequest(own + rest, parts)
 
 
-def check_trial_cpus(trials, free_before: float) -> None:
-    """Fail at once if a trial can never start; make room if none can start now.
-
-    ``free_before``: the CPUs free before the run placed any trial.
-    """
+def check_trial_cpus(trials) -> None:
+    """Fail at once if a trial can never start; make room if none can start now."""
     pending = [t for t in trials if t.status == "PENDING"]
     if not pending:
         return
     requests = [trial_request(t) for t in pending]
     biggest = max(requests, key=lambda r: r.cpus)
-    total = total_cpus()
-    if biggest.cpus > total:
-        make_room_for_trial(biggest, free_before, what="Each trial of this Tune run")
-    make_room_for_trial(min(requests, key=lambda r: r.cpus), free_before, what="A trial of this Tune run")
+    if biggest.cpus > total_cpus():
+        make_room(biggest, what="Each trial of this Tune run")  # raises: it never fits
+    make_room(min(requests, key=lambda r: r.cpus), what="A trial of this Tune run", free=free_cpus_for_tune)
 
 
 def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
