@@ -26,7 +26,10 @@ setting that does, ``RAY_BACKEND_LOG_LEVEL=fatal``, prints a line of its own
 silences every C++ error, in Ray's log files too. The line goes away with
 ``restart_failed_env_runners=False``: then RLlib does not restart a crashed env
 runner, so after the env's traceback ``algo.train()`` raises ``ActorDiedError``
-instead of carrying on with "No samples returned from remote workers".
+instead of carrying on with "No samples returned from remote workers". Where a
+chapter does ask for restarts (chapter 11's fault-tolerance run), the cell runs
+inside :func:`ray_output_to_file`, which sends that line, the crashes' forwarded
+tracebacks and RLlib's warnings to a log file, and the cell prints a summary.
 
 Every other warning and every error, above all the ones caused by the learner's
 own code (a ``warnings.warn`` or an exception inside an env, in this process or
