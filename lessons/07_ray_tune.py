@@ -432,7 +432,11 @@ for trial, checkpoints in after.items():
 #    RLlib's `train_batch_size_per_learner`);
 # 2. `exercise_stop`: the stop dict;
 # 3. a `tune.Tuner` with a `tune.RunConfig(name="exercise2", storage_path=storage,
-#    stop=exercise_stop, ...)`, and `exercise_results = tuner.fit()`;
+#    stop=exercise_stop, ...)`, and `exercise_results = tuner.fit()`. Add
+#    `verbose=0, callbacks=[TuneProgress()]` as above: besides the progress line,
+#    it ends the sweep at once with a `NotEnoughCPUsError` that says why if your
+#    config asks for more CPUs than Ray has (say, with remote env runners left
+#    on), where Tune alone would wait, and only warn after a minute;
 # 4. a checkpoint at the end of each trial
 #    (`checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True)`): chapter 12
 #    plays your best trial's agents from it, and the checker insists on it.
