@@ -209,16 +209,16 @@ def test_ch12_trained_chaser_beats_a_random_one():
     assert _answer("ch12-chaser") == "a"
     trained = trained_policies(load_pretrained(), seed=100)
     random = random_policies(seed=200)
-    vs_trained = mean_returns({"agent1": trained["agent1"], "agent2": trained["agent2"]}, episodes=100, seed=10_000)
-    vs_random = mean_returns({"agent1": trained["agent1"], "agent2": random["agent2"]}, episodes=100, seed=10_000)
+    vs_trained = mean_returns({"agent1": trained["agent1"], "agent2": trained["agent2"]}, episodes=50, seed=10_000)
+    vs_random = mean_returns({"agent1": trained["agent1"], "agent2": random["agent2"]}, episodes=50, seed=10_000)
     gap = vs_trained["agent2"]["mean"] - vs_random["agent2"]["mean"]
     assert gap > 2 * np.hypot(vs_trained["agent2"]["sem"], vs_random["agent2"]["sem"]), gap
 
 
 def test_ch12_four_times_the_episodes_halves_the_error():
     assert _answer("ch12-episodes") == "a"
-    small = random_play(episodes=250, seed=5_000)
-    large = random_play(episodes=1000, seed=5_000)
+    small = random_play(episodes=100, seed=5_000)
+    large = random_play(episodes=400, seed=5_000)
     for key in ("agent1", "agent2"):
         ratio = large[key]["sem"] / small[key]["sem"]
         assert 0.4 < ratio < 0.6, (key, ratio)
@@ -291,9 +291,9 @@ def test_ch6_greedy_play_costs_agent1_a_lot():
     assert _answer("ch6-greedy") == "c"
     p = load_pretrained()
     sampled = mean_returns({"agent1": ModulePolicy(p["p1"], seed=1), "agent2": ModulePolicy(p["p2"], seed=2)},
-                           episodes=100, seed=1000)
+                           episodes=50, seed=1000)
     greedy = mean_returns({"agent1": ModulePolicy(p["p1"], explore=False), "agent2": ModulePolicy(p["p2"], explore=False)},
-                          episodes=100, seed=1000)
+                          episodes=50, seed=1000)
     assert greedy["agent1"]["mean"] < sampled["agent1"]["mean"] - 5, (greedy, sampled)
 
 
