@@ -190,3 +190,18 @@ def test_static_picture_for_the_website():
     assert "Run this notebook in JupyterLab to play" in page
     assert "You are agent1 (blue, 1), against the trained agent2" in page
     assert np.asarray(ArenaGame().frame()).shape[2] == 3
+
+
+def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
+    from handson_rl.arena import play as play_module
+    from handson_rl.training.pretrained import PretrainedError
+
+    def missing(*args, **kwargs):
+        raise PretrainedError("No pre-trained module 'p1' in 'pretrained/arena_ppo'.")
+
+    game = ArenaGame("agent1", "random", seed=0)
+    while not game.done:
+        game.move("down")
+    monkeypatch.setattr(play_module, "_trained_policy", missing)
+    summary = game.summary()
+    assert "Episode over" in summary and "(No trained agent1 to compare with: No pre-trained module" in summary

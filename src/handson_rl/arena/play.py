@@ -243,7 +243,13 @@ class ArenaGame:
             f"{c['new_cells']} new cells for agent1, {c['collisions']} collision(s).",
         ]
         if self.done:
-            ref = self.reference()
+            from handson_rl.training.pretrained import PretrainedError
+
+            try:
+                ref = self.reference()
+            except PretrainedError as err:
+                lines.append(f"(No trained {self.you} to compare with: {err})")
+                return "\n".join(lines)
             lines.append(
                 f"From the same start (seed {self.seed}), against the same {self.opponent_name}: "
                 f"the trained {self.you} scored {ref.trained[self.you]:+.1f}, "
