@@ -205,3 +205,13 @@ def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
     monkeypatch.setattr(play_module, "_trained_policy", missing)
     summary = game.summary()
     assert "Episode over" in summary and "(No trained agent1 to compare with: No pre-trained module" in summary
+
+
+def test_an_error_in_a_button_callback_shows_in_the_control():
+    class Broken:
+        def act(self, observation):
+            raise RuntimeError("my policy broke")
+
+    view = PlayView(ArenaGame("agent1", Broken(), seed=0))
+    view.buttons["up"].click()
+    assert "RuntimeError: my policy broke" in view.summary.value

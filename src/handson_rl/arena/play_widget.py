@@ -150,12 +150,20 @@ class PlayView:
         """One move (a button click or a key press), then redraw."""
         if self.game.done:
             return
-        self.game.move(move)
-        self.redraw()
+        self._safely(self.game.move, move)
 
     def restart(self) -> None:
-        self.game.restart()
-        self.redraw()
+        self._safely(self.game.restart)
+
+    def _safely(self, action, *args) -> None:
+        """Run ``action``, then redraw; an error shows in the control (a widget callback's
+        exceptions would otherwise go only to the browser's console)."""
+        try:
+            action(*args)
+            self.redraw()
+        except Exception as err:  # shown to the learner, not swallowed
+            self.summary.value = (f'<div class="arena-error" style="color:#b00020">'
+                                  f"{html.escape(type(err).__name__)}: {html.escape(str(err))}</div>")
 
     def redraw(self) -> None:
         self.board.value = png(self.game.frame(self.cell_px))
