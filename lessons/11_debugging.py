@@ -189,8 +189,10 @@ try:
     algo.train()
 finally:
     # Stopping an algorithm whose env runner is dead logs the same ActorDiedError
-    # once more ("Failed to stop workers!"): that copy goes to a file.
-    with ray_output_to_file("outputs/11_stop_after_crash.log"):
+    # once more ("Failed to stop workers!"): that copy goes to a file. (Only this
+    # process's log records: the env runner's own lines, which may still be on
+    # their way, stay on the page.)
+    with ray_output_to_file("outputs/11_stop_after_crash.log", workers=False):
         algo.stop()
 
 # %% [markdown]

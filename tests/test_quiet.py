@@ -461,3 +461,18 @@ def test_ray_output_to_file_catches_all_three_kinds_and_restores_them(tmp_path, 
         with ray_output_to_file(tmp_path / "again.log", settle=0):
             1 / 0
     restored()
+
+
+def test_ray_output_to_file_can_leave_worker_lines_on_the_page(tmp_path, capfd):
+    import ray._private.worker as ray_worker
+
+    from handson_rl.training.quiet import quiet_ray, ray_output_to_file
+
+    quiet_ray()
+    saved = ray_worker.print_to_stdstream
+    with ray_output_to_file(tmp_path / "stop.log", workers=False) as log:
+        logging.getLogger("ray.rllib").error("Failed to stop workers!")
+        assert ray_worker.print_to_stdstream is saved  # worker lines still print
+        os.write(2, b"fd2 stays on the page\n")
+    assert log.count("Failed to stop workers!") == 1 and log.count("fd2") == 0
+    assert "fd2 stays on the page" in capfd.readouterr().err

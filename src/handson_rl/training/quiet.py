@@ -193,7 +193,9 @@ class _ToFile(logging.Handler):
 
 
 @contextlib.contextmanager
-def ray_output_to_file(path: str | os.PathLike, *, settle: float = 1.0) -> Iterator[RayLog]:
+def ray_output_to_file(
+    path: str | os.PathLike, *, settle: float = 1.0, workers: bool = True
+) -> Iterator[RayLog]:
     """Send Ray's messages to ``path`` while the block runs, instead of the cell's output.
 
     For a cell whose point is a table or a count, but during which Ray is expected
@@ -212,6 +214,11 @@ def ray_output_to_file(path: str | os.PathLike, *, settle: float = 1.0) -> Itera
     the block still ends the cell with its traceback (and the file holds what Ray
     logged before it). ``settle`` seconds are given at the end for worker lines
     still on their way.
+
+    ``workers=False`` diverts only this process's log records and leaves the
+    other two kinds on the page: for a block after which worker lines that matter
+    may still arrive (they come asynchronously; an env runner's traceback can
+    reach the driver after the driver's own error).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -237,18 +244,22 @@ def ray_output_to_file(path: str | os.PathLike, *, settle: float = 1.0) -> Itera
         if not logger.propagate or logger is logging.getLogger():
             logger.addHandler(to_file)
     # Ray's C++ core writes straight to file descriptor 2.
-    sys.stderr.flush()
-    saved_fd = os.dup(2)
-    os.dup2(file.fileno(), 2)
+    saved_fd = None
+    if workers:
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+        os.dup2(file.fileno(), 2)
     try:
-        with worker_output_to(write):
+        with worker_output_to(write) if workers else contextlib.nullcontext():
             try:
                 yield log
             finally:
-                time.sleep(settle)
+                if workers:
+                    time.sleep(settle)
     finally:
-        os.dup2(saved_fd, 2)
-        os.close(saved_fd)
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
         for logger in loggers:
             for handler in logger.handlers:
                 handler.removeFilter(divert)
