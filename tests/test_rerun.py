@@ -4,8 +4,9 @@
 - The course config's check before ``build_algo()`` and TuneProgress's check
   before the first trial (handson_rl.training.cpus), with fake Ray numbers (fast)
   and on the suite's Ray (marked ``ray``).
-- Every chapter with each code cell run twice (``COURSE_RERUN=all`` for all 12,
-  smoke budget; by default only chapter 3, the chapter that teaches the pattern).
+- Every chapter with each code cell run twice, smoke budget (``COURSE_RERUN=all``
+  for all 12, ``none`` for none; by default only chapter 3, which teaches the
+  pattern). A cell slower than ``COURSE_RERUN_CELL_LIMIT`` seconds (300) is a hang.
 """
 
 from __future__ import annotations
@@ -319,9 +320,13 @@ def test_a_tune_run_stops_the_algorithm_that_holds_the_cpus(ray_session, quick_c
 
 # ------------------------------------------------ every chapter, each cell twice
 def _chapters():
+    """``COURSE_RERUN=all``: every chapter; ``none``: none; unset: chapter 3."""
     paths = sorted(SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb"))
-    if os.environ.get("COURSE_RERUN", "").lower() == "all":
+    choice = os.environ.get("COURSE_RERUN", "").lower()
+    if choice == "all":
         return paths
+    if choice == "none":
+        return []
     return [p for p in paths if p.name.startswith("03_")]
 
 
