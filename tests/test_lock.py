@@ -100,3 +100,11 @@ def test_course_sh_installs_every_extra_with_the_lock():
     assert "LOCK=requirements/lock.txt" in script and '-c "$LOCK"' in script
     extras = re.search(r"ALL_EXTRAS=(\S+)", script).group(1).split(",")
     assert sorted(extras) == lock.extras(), "course.sh must install every extra pyproject.toml defines"
+
+
+def test_a_path_added_at_run_time_is_not_part_of_the_environment(monkeypatch, tmp_path):
+    stray = tmp_path / "stray_pkg-1.0.dist-info"
+    stray.mkdir()
+    (stray / "METADATA").write_text("Metadata-Version: 2.1\nName: stray-pkg\nVersion: 1.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert "stray-pkg" not in lock.installed_packages()

@@ -31,6 +31,7 @@ import platform
 import re
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import tomllib
 from pathlib import Path
@@ -99,9 +100,14 @@ def read_lock(path: Path = LOCK) -> tuple[dict[str, str], str | None]:
 
 
 def installed_packages() -> dict[str, str]:
-    """What this Python environment holds (normalized name -> public version)."""
+    """What this Python environment holds (normalized name -> public version).
+
+    Only the environment's own site-packages: a path another library added to
+    ``sys.path`` at run time (the base Python's, say) is not part of the venv.
+    """
+    paths = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
     found = {}
-    for dist in importlib.metadata.distributions():
+    for dist in importlib.metadata.distributions(path=paths):
         name = dist.metadata["Name"]
         if name and normalize(name) not in NOT_LOCKED:
             found[normalize(name)] = public_version(dist.version)
