@@ -13,13 +13,14 @@ remembered per process, so every plot in a notebook reuses one computation
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
 
 from handson_rl import budget
-from handson_rl.arena.env import AGENTS, MultiAgentArena
-from handson_rl.arena.rollout import random_policies
+from handson_rl.arena.env import MultiAgentArena
+from handson_rl.arena.rollout import play_episode, random_policies
 
 def default_episodes() -> int:
     """Episodes behind the baseline: 1,000 for learners, 200 under the smoke budget."""
@@ -42,23 +43,18 @@ def _random_play(episodes: int, seed: int, policy_seed: int, config_items: tuple
     policies = random_policies(seed=policy_seed)
     values = {key: [] for key in STAT_KEYS}
     for episode in range(episodes):
-        obs, _ = env.reset(seed=seed + episode)
-        returns = dict.fromkeys(AGENTS, 0.0)
-        new_fields = collisions = 0
-        done = False
-        while not done:
-            actions = {agent: policies[agent].act(obs[agent]) for agent in obs}
-            obs, rewards, terminateds, truncateds, infos = env.step(actions)
-            for agent, reward in rewards.items():
-                returns[agent] += reward
-            new_fields += int(infos["agent1"]["new_field"])
-            collisions += int(infos["agent1"]["collision"])
-            done = terminateds["__all__"] or truncateds["__all__"]
+        events = Counter()
+
+        def count(rewards, infos):
+            events["new_field"] += int(infos["agent1"]["new_field"])
+            events["collision"] += int(infos["agent1"]["collision"])
+
+        returns, _ = play_episode(env, policies, seed=seed + episode, on_step=count)
         values["agent1"].append(returns["agent1"])
         values["agent2"].append(returns["agent2"])
         values["combined"].append(returns["agent1"] + returns["agent2"])
-        values["agent1_new_fields"].append(new_fields)
-        values["collisions"].append(collisions)
+        values["agent1_new_fields"].append(events["new_field"])
+        values["collisions"].append(events["collision"])
     out = {key: _stats(v) for key, v in values.items()}
     out["episodes"] = episodes
     return out

@@ -36,11 +36,13 @@ def random_policies(seed: int = 7) -> dict:
     return {a: RandomPolicy(env.get_action_space(a), seed=seed + i) for i, a in enumerate(AGENTS)}
 
 
-def play_episode(env: MultiAgentArena, policies: Mapping, seed: int | None = None, render: bool = False):
+def play_episode(env: MultiAgentArena, policies: Mapping, seed: int | None = None, render: bool = False,
+                 on_step=None):
     """One full episode; returns ``(returns, frames)`` like Exercise 1's ``run_episode``.
 
     ``frames`` holds ``env.render()`` after the reset and after every step when
-    ``render`` is true, else it is empty.
+    ``render`` is true, else it is empty. ``on_step(rewards, infos)``, if given,
+    sees every step's rewards and infos (e.g. to count the game's events).
     """
     missing = [a for a in env.possible_agents if a not in policies]
     if missing:
@@ -51,9 +53,11 @@ def play_episode(env: MultiAgentArena, policies: Mapping, seed: int | None = Non
     done = False
     while not done:
         actions = {agent: policies[agent].act(obs[agent]) for agent in obs}
-        obs, rewards, terminateds, truncateds, _ = env.step(actions)
+        obs, rewards, terminateds, truncateds, infos = env.step(actions)
         for agent, reward in rewards.items():
             returns[agent] += reward
+        if on_step is not None:
+            on_step(rewards, infos)
         if render:
             frames.append(env.render())
         done = terminateds["__all__"] or truncateds["__all__"]
