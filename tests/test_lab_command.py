@@ -134,14 +134,6 @@ def test_lab_without_network_says_the_index_is_unreachable(tmp_path):
     assert (copy / ".venv" / "pip-install.log").exists()
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _python311() -> str:
     """The Python 3.11 this .venv was made from (a real one, for a real venv)."""
     import sysconfig
