@@ -55,7 +55,7 @@ class Item:
 
 
 #: The exercises (their checkers record them). Concept checks come from
-#: :mod:`handson_rl.exercises.concepts`; tasks register themselves when they pass.
+#: :mod:`handson_rl.exercises.concepts`, tasks from :mod:`handson_rl.exercises.tasks`.
 EXERCISES = (
     Item("exercise1", 2, "exercise", "Exercise 1: the environment loop"),
     Item("exercise2", 7, "exercise", "Exercise 2: a batch-size sweep to a combined return of 35"),
@@ -67,8 +67,9 @@ EXERCISES = (
 def catalogue() -> dict[str, Item]:
     """Every item the course knows in advance, by id."""
     from handson_rl.exercises.concepts import QUESTIONS
+    from handson_rl.exercises.tasks import TASKS
 
-    items = {item.id: item for item in EXERCISES}
+    items = {item.id: item for item in EXERCISES + TASKS}
     for q in QUESTIONS.values():
         items[q.id] = Item(q.id, q.chapter, "concept", f"concept check: {q.title}")
     return items
