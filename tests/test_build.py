@@ -112,14 +112,42 @@ def test_a_top_level_stub_is_skipped_by_ci_but_a_stub_in_a_function_is_not(tmp_p
 
 
 def test_ci_runs_an_exercise_notebook_only_when_it_differs_from_its_solution():
-    import importlib.util
+    from handson_rl.maintainers.notebook_cells import same_as_solution
 
     root = build.ROOT
-    # Load the repository's conftest.py by path: "import conftest" could find
-    # another conftest module pytest has already imported (tests/browser/).
-    spec = importlib.util.spec_from_file_location("repo_conftest", root / "conftest.py")
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
-    assert conftest.same_as_solution(root / "notebooks" / "01_rl_and_rllib_in_a_nutshell.ipynb")
-    assert not conftest.same_as_solution(root / "notebooks" / "02_environment_and_spaces.ipynb")
-    assert not conftest.same_as_solution(root / "solutions" / "01_rl_and_rllib_in_a_nutshell.ipynb")
+    assert same_as_solution(root / "notebooks" / "01_rl_and_rllib_in_a_nutshell.ipynb")
+    assert not same_as_solution(root / "notebooks" / "02_environment_and_spaces.ipynb")
+    assert not same_as_solution(root / "solutions" / "01_rl_and_rllib_in_a_nutshell.ipynb")
+
+
+def _seed_file(directory, ranges):
+    directory.mkdir(parents=True, exist_ok=True)
+    data = {"meta": {"command": "python bench/seed_ranges.py --seeds 0-9"}, "ranges": ranges}
+    (directory / "seeds_demo.json").write_text(json.dumps(data))
+
+
+def test_seed_placeholders_become_ranges_in_every_generated_file(course):
+    _seed_file(course / "bench" / "results", {"ch01.x": {"values": [18.24, 27.5, 21.0]}})
+    lesson = course / "lessons" / "01_demo.py"
+    lesson.write_text(lesson.read_text().replace("Some prose.", "agent1 ended {{seeds:ch01.x}}, or {{seeds:ch01.x:.2f}}."))
+    files = build.planned(course)
+    want = ("agent1 ended between +18.2 and +27.5 (over 3 seeds, `bench/seed_ranges.py`), "
+            "or between 18.24 and 27.50 (over 3 seeds, `bench/seed_ranges.py`).")
+    for folder in ("solutions", "notebooks"):
+        assert want in "".join(_cells(files[course / folder / "01_demo.ipynb"])[0]["source"])
+    site = build.build_lesson(lesson, variants=("site",), seeds_dir=course / "bench" / "results")["site"]
+    assert want in "".join(_cells(site)[0]["source"])
+
+
+def test_a_missing_seed_range_fails_the_build_naming_the_key(course):
+    _seed_file(course / "bench" / "results", {"ch01.x": {"values": [1.0, 2.0]}})
+    lesson = course / "lessons" / "01_demo.py"
+    lesson.write_text(lesson.read_text().replace("Some prose.", "It ended {{seeds:ch01.nope}}."))
+    with pytest.raises(build.LessonError, match=r"01_demo.py, cell 1: No seed range 'ch01.nope'.*bench/seed_ranges.py"):
+        build.planned(course)
+    lesson.write_text(lesson.read_text().replace("{{seeds:ch01.nope}}", "{{seeds ch01.x}}"))
+    with pytest.raises(build.LessonError, match="placeholder that is not"):
+        build.planned(course)
+    lesson.write_text(lesson.read_text().replace("{{seeds ch01.x}}", "{{seeds:ch01.x:q}}"))
+    with pytest.raises(build.LessonError, match="bad number format 'q'"):
+        build.planned(course)

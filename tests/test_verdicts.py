@@ -63,3 +63,65 @@ def test_in_range():
     assert "above the range" in in_range(30.0, 18.0, 27.5, seeds=10)
     with pytest.raises(ValueError):
         in_range(1.0, 2.0, 1.0, seeds=10)
+
+
+# --- seed ranges (bench/results/seeds_*.json) ---------------------------------
+
+import json
+
+from handson_rl.training.verdicts import SeedRangeError, load_ranges, seed_range, your_run
+
+
+def _write(directory, name, ranges, command="python bench/fake.py --seeds 0-2"):
+    data = {"meta": {"command": command, "seeds": [0, 1, 2]}, "ranges": ranges}
+    (directory / name).write_text(json.dumps(data))
+
+
+def test_seed_range_reads_and_merges_the_files(tmp_path):
+    _write(tmp_path, "seeds_a.json", {"ch06.x": {"values": [18.2, 27.5, 21.0], "what": "x"}})
+    _write(tmp_path, "seeds_b.json", {"ch04.y": {"values": [1.0, 2.0], "what": "y"}}, "python bench/other.py")
+    (tmp_path / "not_a_seed_file.json").write_text("{}")  # other results are ignored
+    assert sorted(load_ranges(tmp_path)) == ["ch04.y", "ch06.x"]
+    found = seed_range("ch06.x", tmp_path)
+    assert (found.low, found.high, found.n, found.script) == (18.2, 27.5, 3, "bench/fake.py")
+    assert found.describe() == "between +18.2 and +27.5 (over 3 seeds, `bench/fake.py`)"
+    assert found.describe(".2f") == "between 18.20 and 27.50 (over 3 seeds, `bench/fake.py`)"
+
+
+def test_your_run_places_the_value_and_explains_outside(tmp_path):
+    _write(tmp_path, "seeds_a.json", {"k": {"values": [18.2, 27.5, 21.0]}})
+    assert your_run("k", 21.0, directory=tmp_path) == "your run: +21.0, inside the range of 3 seeds (+18.2 to +27.5)"
+    below = your_run("k", 12.3, label="agent1", directory=tmp_path)
+    assert below.startswith("your run, agent1: +12.3, below the range of 3 seeds (+18.2 to +27.5): ")
+    assert "not repeatable" in below
+    assert "above the range" in your_run("k", 30, why="because", directory=tmp_path)
+    assert your_run("k", 30, why="because", directory=tmp_path).endswith(": because")
+    assert "no value" in your_run("k", float("nan"), directory=tmp_path)
+
+
+def test_a_missing_key_names_it_and_the_scripts(tmp_path):
+    _write(tmp_path, "seeds_a.json", {"k": {"values": [1.0, 2.0]}})
+    with pytest.raises(SeedRangeError, match=r"No seed range 'ch99.nope'.*bench/fake.py"):
+        seed_range("ch99.nope", tmp_path)
+
+
+def test_a_duplicate_key_fails_naming_both_files(tmp_path):
+    _write(tmp_path, "seeds_a.json", {"k": {"values": [1.0, 2.0]}})
+    _write(tmp_path, "seeds_b.json", {"k": {"values": [3.0, 4.0]}})
+    with pytest.raises(SeedRangeError, match=r"'k' is stored twice, in seeds_a.json and in seeds_b.json"):
+        load_ranges(tmp_path)
+
+
+def test_malformed_files_and_too_few_seeds_are_errors(tmp_path):
+    (tmp_path / "seeds_bad.json").write_text('{"ranges": {}}')
+    with pytest.raises(SeedRangeError, match="not a seed-range file"):
+        load_ranges(tmp_path)
+    (tmp_path / "seeds_bad.json").unlink()
+    _write(tmp_path, "seeds_a.json", {"k": {"values": [1.0, None]}})
+    with pytest.raises(SeedRangeError, match="at least 2 seeds"):
+        load_ranges(tmp_path)
+
+
+def test_the_committed_seed_files_load():
+    for key, found in load_ranges().items():  # fails on a duplicate key across bench scripts
+        assert found.n >= 10, f"{key}: only {found.n} seeds in {found.file}"

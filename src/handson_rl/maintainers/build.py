@@ -24,6 +24,13 @@ Markers in a lesson source:
   meant to fail them until the learner has written the answer. So is a cell
   whose stub stands at the top level (not inside a function): it always raises.
 
+In a markdown cell, ``{{seeds:KEY}}`` (or ``{{seeds:KEY:FMT}}``, a Python number
+format such as ``+.2f``; default ``+.1f``) stands for a range measured over many
+seeds by a script in ``bench/`` (:mod:`handson_rl.training.verdicts`): every
+generated file gets, e.g., "between +18.2 and +27.5 (over 10 seeds,
+`bench/seed_ranges.py`)". A key that no ``bench/results/seeds_*.json`` holds fails
+the build, naming the key and the scripts.
+
 Outputs are empty, cell ids are derived from the cell's content (no random ids),
 and the only notebook metadata is the kernel and language, so diffs stay readable.
 
@@ -119,6 +126,29 @@ def _site_answer_cell(source: str, where: str, seen: set[str]):
     return cell
 
 
+_SEEDS = re.compile(r"\{\{seeds:(?P<key>[\w.-]+)(?::(?P<fmt>[^}]+))?\}\}")
+
+
+def fill_seed_ranges(text: str, where: str, seeds_dir=None) -> str:
+    """Replace each ``{{seeds:KEY}}`` / ``{{seeds:KEY:FMT}}`` in ``text`` by its range's text."""
+    from handson_rl.training.verdicts import SeedRangeError, seed_range
+
+    def one(match):
+        try:
+            found = seed_range(match.group("key"), seeds_dir)
+        except SeedRangeError as err:
+            raise LessonError(f"{where}: {err}") from None
+        fmt = match.group("fmt") or "+.1f"
+        try:
+            return found.describe(fmt)
+        except ValueError as err:
+            raise LessonError(f"{where}: {match.group(0)}: bad number format {fmt!r} ({err}).") from None
+
+    if "{{seeds" in text and not _SEEDS.search(text):
+        raise LessonError(f"{where}: a '{{{{seeds' placeholder that is not {{{{seeds:KEY}}}} or {{{{seeds:KEY:FMT}}}}.")
+    return _SEEDS.sub(one, text)
+
+
 def _stub_for_solution_cell(sol: str) -> str:
     """What the exercise notebook shows for a cell tagged ``solution``."""
     comments = []
@@ -129,7 +159,7 @@ def _stub_for_solution_cell(sol: str) -> str:
     return "\n".join(comments + ["# Your code here", ""])
 
 
-def build_lesson(path: Path, variants=("solution", "exercise")) -> dict[str, str]:
+def build_lesson(path: Path, variants=("solution", "exercise"), seeds_dir=None) -> dict[str, str]:
     """Return ``{variant: ipynb_text}`` for one lesson.
 
     ``"solution"`` and ``"exercise"`` are the two committed notebooks. ``"site"`` is
@@ -137,6 +167,9 @@ def build_lesson(path: Path, variants=("solution", "exercise")) -> dict[str, str
     the solution notebook with, before each solution cell, the exercise cell as
     learners see it, and the solution folded behind a "Show solution" toggle; a
     hidden first code cell prints the versions and date the outputs come from.
+
+    ``seeds_dir`` is where the ``{{seeds:...}}`` ranges are read (default
+    ``bench/results``; see :func:`fill_seed_ranges`).
     """
     nb = jupytext.read(path, fmt="py:percent")
     out = {}
@@ -168,6 +201,7 @@ def build_lesson(path: Path, variants=("solution", "exercise")) -> dict[str, str
                     tags.append("hide-input")
                     new.metadata["mystnb"] = dict(SOLUTION_PROMPTS)
             elif cell.cell_type == "markdown":
+                source = fill_seed_ranges(source, where, seeds_dir)
                 new = nbformat.v4.new_markdown_cell(source)
             else:
                 new = nbformat.v4.new_raw_cell(source)
@@ -198,7 +232,7 @@ def planned(root: Path = ROOT) -> dict[Path, str]:
     if not lessons:
         raise LessonError(f"No lessons found in {root / LESSONS}.")
     for lesson in lessons:
-        texts = build_lesson(lesson)
+        texts = build_lesson(lesson, seeds_dir=root / "bench" / "results")
         for folder, variant in TARGETS.items():
             files[root / folder / f"{lesson.stem}.ipynb"] = texts[variant]
     return files

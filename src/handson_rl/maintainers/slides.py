@@ -369,7 +369,7 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
     """The lesson's cells, each code cell with its outputs from the executed site page."""
     import jupytext
 
-    from handson_rl.maintainers.build import SITE_STAMP, _stub_for_solution_cell, _strip_regions
+    from handson_rl.maintainers.build import SITE_STAMP, _stub_for_solution_cell, _strip_regions, fill_seed_ranges
 
     nb = jupytext.read(lesson, fmt="py:percent")
     ran = [c for c in executed.cells if c.cell_type == "code" and not c.source.startswith(SITE_STAMP)]
@@ -381,7 +381,7 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
                 f"{lesson.name}, cell {i + 1}: slide_type {mark!r} is not one of {sorted(SLIDE_TYPES)}."
             )
         if cell.cell_type == "markdown":
-            cells.append(Cell("markdown", cell.source, mark))
+            cells.append(Cell("markdown", fill_seed_ranges(cell.source, f"{lesson.name}, cell {i + 1}"), mark))
         elif cell.cell_type == "code":
             sol, ex = _strip_regions(cell.source, f"{lesson.name}, cell {i + 1}")
             tags = cell.metadata.get("tags", [])

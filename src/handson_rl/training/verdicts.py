@@ -130,3 +130,137 @@ def in_range(value: float, low: float, high: float, *, seeds: int, what: str = "
         raise ValueError(f"a range needs at least 2 seeds, got {seeds}.")
     where = "inside" if low <= value <= high else ("below" if value < low else "above")
     return f"{what}: {value:+.1f}, {where} the range of {seeds} seeds ({low:+.1f} to {high:+.1f})"
+
+
+# --- Ranges measured over many seeds (bench/results/seeds_*.json) -------------
+
+#: Where the bench scripts store their seed ranges, one JSON file per script.
+def results_dir():
+    from handson_rl.paths import ROOT
+
+    return ROOT / "bench" / "results"
+
+
+SEEDS_GLOB = "seeds_*.json"
+
+#: What :func:`your_run` says when a run falls outside the range of the seeds.
+OUTSIDE = (
+    "one run is one draw; runs with remote env runners are not repeatable step for "
+    "step, and your machine differs from ours, so a run outside the range is possible "
+    "without anything being wrong: run the cell again (or with another COURSE_SEED) "
+    "and see where the next one falls"
+)
+
+
+class SeedRangeError(KeyError):
+    """A seed range that is missing, duplicated, or stored in a malformed file."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class SeedRange:
+    """One quantity measured over many seeds by a script in ``bench/``."""
+
+    key: str
+    values: tuple[float, ...]
+    what: str
+    script: str
+    file: str
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+    def describe(self, fmt: str = "+.1f") -> str:
+        """The text a lesson's ``{{seeds:KEY}}`` placeholder becomes."""
+        return (
+            f"between {self.low:{fmt}} and {self.high:{fmt}} "
+            f"(over {self.n} seeds, `{self.script}`)"
+        )
+
+
+def _script_of(command: str) -> str:
+    return next((word for word in str(command).split() if word.endswith(".py")), str(command))
+
+
+def _read_ranges(path) -> dict[str, SeedRange]:
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+        meta, ranges = data["meta"], data["ranges"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise SeedRangeError(
+            f"{path}: not a seed-range file ({type(err).__name__}: {err}); expected "
+            '{"meta": {"command": ...}, "ranges": {"<key>": {"values": [...], "what": ...}}}.'
+        ) from err
+    script = _script_of(meta.get("command", path.name))
+    out = {}
+    for key, entry in ranges.items():
+        values = [float(v) for v in entry.get("values", []) if v is not None]
+        values = [v for v in values if not math.isnan(v)]
+        if len(values) < 2:
+            raise SeedRangeError(f"{path}: {key!r} has {len(values)} values; a range needs at least 2 seeds.")
+        out[key] = SeedRange(key, tuple(values), str(entry.get("what", "")), script, path.name)
+    return out
+
+
+def load_ranges(directory=None) -> dict[str, SeedRange]:
+    """Every seed range in ``directory`` (default ``bench/results``), merged.
+
+    Raises :class:`SeedRangeError` when two files store the same key.
+    """
+    from pathlib import Path
+
+    directory = Path(directory) if directory is not None else results_dir()
+    merged: dict[str, SeedRange] = {}
+    for path in sorted(directory.glob(SEEDS_GLOB)):
+        for key, found in _read_ranges(path).items():
+            if key in merged:
+                raise SeedRangeError(
+                    f"seed range {key!r} is stored twice, in {merged[key].file} and in "
+                    f"{found.file} (both in {directory}); one key, one bench script."
+                )
+            merged[key] = found
+    return merged
+
+
+def seed_range(key: str, directory=None) -> SeedRange:
+    """The range of ``key`` over the seeds a bench script measured; a clear error if none did."""
+    ranges = load_ranges(directory)
+    if key not in ranges:
+        scripts = sorted({r.script for r in ranges.values()}) or ["none yet"]
+        raise SeedRangeError(
+            f"No seed range {key!r} in {directory or results_dir()}/{SEEDS_GLOB}. Run the "
+            f"bench/ script that measures it (scripts with results so far: {', '.join(scripts)}), "
+            "or fix the key."
+        )
+    return ranges[key]
+
+
+def your_run(key: str, value: float, label: str | None = None, *, fmt: str = "+.1f",
+             why: str = OUTSIDE, directory=None) -> str:
+    """Where this run's ``value`` of ``key`` falls against the range of the seeds.
+
+    >>> your_run("ch06.sampled.agent1", 21.0)  # doctest: +SKIP
+    'your run: +21.0, inside the range of 10 seeds (+18.2 to +27.5)'
+    """
+    found = seed_range(key, directory)
+    name = f"your run, {label}" if label else "your run"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return f"{name}: no value (no episode finished), range of {found.n} seeds {found.low:{fmt}} to {found.high:{fmt}}"
+    value = float(value)
+    where = "inside" if found.low <= value <= found.high else ("below" if value < found.low else "above")
+    line = (f"{name}: {value:{fmt}}, {where} the range of {found.n} seeds "
+            f"({found.low:{fmt}} to {found.high:{fmt}})")
+    return line if where == "inside" else f"{line}: {why}"
