@@ -2,31 +2,24 @@
 
 CI executes every solution notebook (the website build). An exercise notebook is
 executed again under nbval only when it runs a cell the solution does not (see
-the repository's conftest.py); for the others, a cell that runs after the
-exercise's skipped cells must not need anything they define.
+handson_rl.maintainers.notebook_cells, which the repository's conftest.py asks);
+for the others, a cell that runs after the exercise's skipped cells must not need
+anything they define.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from handson_rl.maintainers import notebook_cells
+from handson_rl.paths import ROOT
 
-
-def _repo_conftest():
-    # By path: "import conftest" could find another conftest pytest already imported.
-    spec = importlib.util.spec_from_file_location("repo_conftest", ROOT / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-conftest = _repo_conftest()
-EXERCISE_NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if not conftest.same_as_solution(p))
+EXERCISE_NOTEBOOKS = sorted(
+    p for p in (ROOT / "notebooks").glob("*.ipynb") if not notebook_cells.same_as_solution(p)
+)
 
 
 def _notebook(tmp_path: Path, folder: str, cells: list[tuple[str, list[str]]]) -> Path:
@@ -49,18 +42,18 @@ def test_the_course_has_exercise_notebooks():
 
 @pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_cell_after_a_skipped_exercise_cell_needs_it(path):
-    assert conftest.names_missing_after_skipped_cells(path) == []
+    assert notebook_cells.names_missing_after_skipped_cells(path) == []
 
 
 def test_ci_executes_exercise_1_whose_stub_runs_and_leaves_out_the_others():
-    executed = [p.name[:2] for p in EXERCISE_NOTEBOOKS if not conftest.runs_only_solution_cells(p)]
+    executed = [p.name[:2] for p in EXERCISE_NOTEBOOKS if not notebook_cells.runs_only_solution_cells(p)]
     assert executed == ["02"]  # def run_episode(...): raise NotImplementedError  runs in CI
 
 
 def test_a_later_cell_reading_what_only_a_skipped_cell_binds_is_reported(tmp_path):
     cells = [("import ray", []), ("results = fit()", ["nbval-skip"]), ("print(results)", []), ("ray.shutdown()", [])]
     path = _notebook(tmp_path, "notebooks", cells)
-    assert conftest.names_missing_after_skipped_cells(path) == [
+    assert notebook_cells.names_missing_after_skipped_cells(path) == [
         "01_x.ipynb cell 2 reads 'results': only a skipped cell binds it"
     ]
 
@@ -68,23 +61,50 @@ def test_a_later_cell_reading_what_only_a_skipped_cell_binds_is_reported(tmp_pat
 def test_a_name_bound_again_by_an_executed_cell_is_fine(tmp_path):
     cells = [("results = fit()", ["nbval-skip"]), ("results = None", []), ("def f(results):\n    return results", []),
              ("print(results, f)", [])]
-    assert conftest.names_missing_after_skipped_cells(_notebook(tmp_path, "notebooks", cells)) == []
+    assert notebook_cells.names_missing_after_skipped_cells(_notebook(tmp_path, "notebooks", cells)) == []
 
 
-def test_a_later_cell_calling_a_stub_is_reported(tmp_path, monkeypatch):
+def test_a_later_cell_calling_a_stub_is_reported(tmp_path):
     _notebook(tmp_path, "solutions", [("def play():\n    return 1", []), ("play()", [])])
     path = _notebook(tmp_path, "notebooks", [("def play():\n    raise NotImplementedError", []), ("play()", [])])
-    monkeypatch.setattr(conftest, "ROOT", tmp_path)
-    assert conftest.names_missing_after_skipped_cells(path) == [
+    assert notebook_cells.names_missing_after_skipped_cells(path) == [
         "01_x.ipynb cell 1 reads 'play': a stub defines it (calling it raises)"
     ]
-    assert not conftest.runs_only_solution_cells(path)  # the stub cell runs: nbval executes it
+    assert not notebook_cells.runs_only_solution_cells(path)  # the stub cell runs: nbval executes it
 
 
-def test_a_notebook_whose_differing_cells_are_all_skipped_runs_only_solution_cells(tmp_path, monkeypatch):
+def test_a_notebook_whose_differing_cells_are_all_skipped_runs_only_solution_cells(tmp_path):
     _notebook(tmp_path, "solutions", [("import ray", []), ("x = 1", ["check"]), ("ray.shutdown()", [])])
     path = _notebook(tmp_path, "notebooks", [("import ray", []), ("raise NotImplementedError", ["nbval-skip"]),
                                              ("ray.shutdown()", [])])
-    monkeypatch.setattr(conftest, "ROOT", tmp_path)
-    assert conftest.runs_only_solution_cells(path)
-    assert not conftest.same_as_solution(path)
+    assert notebook_cells.runs_only_solution_cells(path)
+    assert not notebook_cells.same_as_solution(path)
+
+
+def test_only_notebooks_in_a_notebooks_folder_with_a_solution_have_one(tmp_path):
+    path = _notebook(tmp_path, "notebooks", [("x = 1", [])])
+    assert notebook_cells.solution_of(path) is None  # no solutions/01_x.ipynb beside it
+    solution = _notebook(tmp_path, "solutions", [("x = 1", [])])
+    assert notebook_cells.solution_of(path) == solution
+    assert notebook_cells.solution_of(solution) is None and notebook_cells.solution_of(tmp_path / "lesson.py") is None
+    assert notebook_cells.same_as_solution(path) and notebook_cells.runs_only_solution_cells(path)
+
+
+def test_a_cell_binds_imports_functions_and_assignments_and_reads_the_rest():
+    bound, loaded = notebook_cells.bound_and_loaded(
+        "import numpy as np\nfrom a.b import c\ndef f(x, k=default):\n    y = x + g\n    return y\nz = f(w)\nprint(z)"
+    )
+    assert bound == {"np", "c", "f", "z"}
+    assert loaded == {"default", "g", "w", "print"}
+
+
+def test_the_repository_conftest_leaves_out_exactly_the_notebooks_the_site_covers():
+    import importlib.util
+
+    # By path: "import conftest" could find another conftest pytest already imported.
+    spec = importlib.util.spec_from_file_location("repo_conftest", ROOT / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    left_out = [p.name[:2] for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+                if conftest.pytest_ignore_collect(p, None)]
+    assert left_out == ["01", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
