@@ -98,6 +98,7 @@ class BulkCountEnvRunner(MultiAgentEnvRunner):
 def iteration_breakdown(iterations: int = 12, seed: int = 0) -> dict:
     """Medians of RLlib's timers over ``iterations`` (the first two skipped)."""
     from handson_rl.training.config import arena_ppo_config
+    from handson_rl.training.results import LEARN_TIMER, SAMPLE_TIMER, timer
 
     algo = arena_ppo_config(seed=seed).build_algo()
     rows = []
@@ -107,8 +108,7 @@ def iteration_breakdown(iterations: int = 12, seed: int = 0) -> dict:
             result = algo.train()
             wall = time.perf_counter() - start
             if i >= 2:
-                timers = result["timers"]
-                sampling, learning = timers["env_runner_sampling_timer"], timers["learner_update_timer"]
+                sampling, learning = timer(result, SAMPLE_TIMER), timer(result, LEARN_TIMER)
                 rows.append({"wall": wall, "sampling": sampling, "learning": learning,
                              "rest": wall - sampling - learning})
     finally:

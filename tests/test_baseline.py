@@ -10,10 +10,16 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from handson_rl.arena.baseline import KEY_ALIASES, baseline_for, random_play  # noqa: E402
+from handson_rl.arena.baseline import random_play  # noqa: E402
 from handson_rl.arena.rollout import mean_returns, random_policies  # noqa: E402
 from handson_rl.training.metrics import plot_metrics  # noqa: E402
-from handson_rl.training.plotting import BASELINE_GID, add_random_baseline, plot_returns  # noqa: E402
+from handson_rl.training.plotting import (  # noqa: E402
+    BASELINE_GID,
+    KEY_ALIASES,
+    add_random_baseline,
+    baseline_for,
+    plot_returns,
+)
 from handson_rl.training.results import AGENT1_RETURN, COMBINED_RETURN  # noqa: E402
 from handson_rl.training.tuning import plot_trials  # noqa: E402
 

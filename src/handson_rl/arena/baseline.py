@@ -76,32 +76,3 @@ def random_play(episodes: int | None = None, seed: int = 0, policy_seed: int = 7
     items = tuple(sorted((env_config or {}).items()))
     result = _random_play(episodes, seed, policy_seed, items)
     return {key: (dict(value) if isinstance(value, dict) else value) for key, value in result.items()}
-
-
-#: Which baseline a curve's key is compared with: the per-agent returns, the
-#: combined return (Tune's ``env_runners/episode_return_mean``, the sum of both
-#: agents' returns per episode) and chapter 8's metrics.
-KEY_ALIASES = {
-    "agent1": "agent1",
-    "agent2": "agent2",
-    "return": "combined",
-    "combined": "combined",
-    "episode_return_mean": "combined",
-    "env_runners/episode_return_mean": "combined",
-    "env_runners/agent_episode_returns_mean/agent1": "agent1",
-    "env_runners/agent_episode_returns_mean/agent2": "agent2",
-    "agent1_last100": "agent1",
-    "agent2_last100": "agent2",
-    "agent1_new_fields": "agent1_new_fields",
-    "env_runners/agent1_new_fields": "agent1_new_fields",
-    "collisions": "collisions",
-    "env_runners/collisions": "collisions",
-}
-
-
-def baseline_for(key: str, episodes: int | None = None) -> float | None:
-    """Random play's mean for a curve of ``key`` (None if random play has no such value)."""
-    stat = KEY_ALIASES.get(key)
-    if stat is None:
-        return None
-    return random_play(episodes)[stat]["mean"]

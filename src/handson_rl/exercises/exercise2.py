@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 from handson_rl.exercises.common import checker, fail
-from handson_rl.training.results import COMBINED_RETURN, ITERATION
+from handson_rl.training.results import COMBINED_RETURN, ENV_STEPS, ITERATION, OLD_API_KEYS
 from handson_rl.training.tuning import config_value
 
 #: Exercise 2's sweep (chapter 7): the two batch sizes and the envs per runner.
@@ -16,13 +16,9 @@ EXERCISE2_ENVS_PER_RUNNER = 5
 #: Where chapter 12 looks for Exercise 2's trials (relative to the notebooks' folder).
 EXERCISE2_DIR = Path("outputs/tune/exercise2")
 #: Old (2021) result keys learners bring along, and what replaced them.
-_OLD_RESULT_KEYS = {
-    "episode_reward_mean": "env_runners/episode_return_mean",
-    "episode_return_mean": "env_runners/episode_return_mean",
-    "sampler_results/episode_reward_mean": "env_runners/episode_return_mean",
-}
+_OLD_RESULT_KEYS = {old: new for old, new in OLD_API_KEYS.items() if new == COMBINED_RETURN}
 #: 2021 stop keys that count something else than iterations, and today's name.
-_OLD_STEP_KEYS = {"timesteps_total": "env_runners/num_env_steps_sampled_lifetime"}
+_OLD_STEP_KEYS = {old: new for old, new in OLD_API_KEYS.items() if new == ENV_STEPS}
 
 
 def _trial_batch(config) -> int | None:

@@ -16,8 +16,8 @@ from handson_rl.arena.env import AGENTS
 from handson_rl.exercises.common import ExerciseError, checker, fail, learner_traceback
 from handson_rl.training.config import agent_to_module, arena_ppo_config
 from handson_rl.training.loop import iterate
+from handson_rl.training.results import custom_runner_metrics, runner_metrics
 from handson_rl.training.session import ray_session
-
 
 #: The episode hooks a metric callback may override, in the order RLlib calls them.
 _EPISODE_HOOKS = ("on_episode_created", "on_episode_start", "on_episode_step", "on_episode_end")
@@ -429,12 +429,9 @@ def _ex3_train(callback_class, metric_name, iterations):
             ).callbacks(callback_class)
             algo = config.build_algo()
             for step in iterate(algo, iterations):
-                runners = step.result.get("env_runners", {})
+                runners = runner_metrics(step.result)
                 if metric_name not in runners:
-                    custom = sorted(
-                        k for k in runners
-                        if not k.startswith(("num_", "episode_", "agent_", "module_", "timers", "sample"))
-                    )
+                    custom = custom_runner_metrics(step.result)
                     fail(
                         f"After training iteration {step.row['iteration']} the result "
                         f"has no result['env_runners'][{metric_name!r}] (its other custom "

@@ -410,7 +410,9 @@ def _check_trained(results: list, before: dict, after: dict, iterations: int) ->
     """Finite losses and weights, and weights that changed: PPO trained the module."""
     import torch
 
-    stats = results[-1]["learners"]["p1"]
+    from handson_rl.training.results import env_steps, learner_stats
+
+    stats = learner_stats(results[-1], "p1")
     for key in ("policy_loss", "vf_loss"):
         if not np.isfinite(stats.get(key, np.nan)):
             fail(f"agent1's {key} is {_number(stats.get(key))} after training: something in your module gives NaN.")
@@ -425,7 +427,7 @@ def _check_trained(results: list, before: dict, after: dict, iterations: int) ->
         "iterations": iterations,
         "policy_loss": float(stats["policy_loss"]),
         "vf_loss": float(stats["vf_loss"]),
-        "env_steps": int(results[-1]["env_runners"]["num_env_steps_sampled_lifetime"]),
+        "env_steps": env_steps(results[-1]),
     }
 
 

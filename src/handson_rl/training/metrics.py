@@ -30,8 +30,16 @@ from collections.abc import Iterable, Mapping
 
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
-from handson_rl.arena.env import AGENT1
+from handson_rl.arena.env import AGENT1, AGENT2
 from handson_rl.training.plotting import add_random_baseline, smooth
+from handson_rl.training.results import (
+    ENV_STEPS,
+    ITERATION,
+    agent_return_column,
+    get,
+    runner_column,
+    runner_metric,
+)
 
 #: Result key: new cells agent1 discovered per episode (mean over the iteration's episodes).
 NEW_FIELDS = "agent1_new_fields"
@@ -84,13 +92,12 @@ def metric_history(results: Iterable[Mapping], keys: Iterable[str] = METRIC_KEYS
     keys = list(keys)
     rows = []
     for result in results:
-        runners = result.get("env_runners", {}) or {}
         row = {
-            "iteration": result.get("training_iteration"),
-            "env_steps": runners.get("num_env_steps_sampled_lifetime"),
+            "iteration": get(result, ITERATION, None),
+            "env_steps": get(result, ENV_STEPS, None),
         }
         for key in keys:
-            value = runners.get(key)
+            value = runner_metric(result, key)
             row[key] = float("nan") if value is None else float(value)
         rows.append(row)
     return rows
@@ -107,11 +114,11 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
     def column(name):
         return list(df[name]) if name in df.columns else [float("nan")] * len(df)
 
-    steps = column("env_runners/num_env_steps_sampled_lifetime")
-    columns = {key: column(f"env_runners/{key}") for key in keys}
-    returns = {a: column(f"env_runners/agent_episode_returns_mean/{a}") for a in ("agent1", "agent2")}
+    steps = column(ENV_STEPS)
+    columns = {key: column(runner_column(key)) for key in keys}
+    returns = {a: column(agent_return_column(a)) for a in (AGENT1, AGENT2)}
     rows = []
-    for i, iteration in enumerate(df["training_iteration"]):
+    for i, iteration in enumerate(df[ITERATION]):
         row = {"iteration": int(iteration), "env_steps": float(steps[i])}
         for key, values in {**columns, **returns}.items():
             row[key] = float(values[i])
@@ -136,14 +143,14 @@ def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: s
         _, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.3), squeeze=False)
         axes = axes[0]
     titles = {NEW_FIELDS: "new cells agent1 found per episode", COLLISIONS: "collisions per episode"}
-    for ax, key in zip(axes, keys):
+    for ax, key in zip(axes, keys, strict=False):
         pts = [
             (row["env_steps"], row[key])
             for row in history
             if row.get(key) is not None and not math.isnan(row[key])
         ]
         if pts:
-            xs, ys = (np.asarray(v, dtype=float) for v in zip(*pts))
+            xs, ys = (np.asarray(v, dtype=float) for v in zip(*pts, strict=True))
             line = ax.plot(xs, ys, alpha=0.25, linewidth=1)[0]
             ax.plot(xs, smooth(ys, window), color=line.get_color(), linewidth=2,
                     label=label or f"{window}-iteration average")

@@ -12,7 +12,13 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from handson_rl.training.results import is_missing
+from handson_rl.training.results import (
+    AGENT1_RETURN,
+    AGENT2_RETURN,
+    COMBINED_RETURN,
+    is_missing,
+    runner_column,
+)
 
 AGENT_COLOURS = {"agent1": "#1f61b4", "agent2": "#d64d27", "return": "#555555"}
 
@@ -37,6 +43,37 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
 
 BASELINE_GID = "random-baseline"
 
+#: Which random-play statistic (:func:`handson_rl.arena.baseline.random_play`) a
+#: curve's key is compared with: the per-agent returns, the combined return (the
+#: sum of both agents' returns per episode, Tune's ``COMBINED_RETURN`` column) and
+#: chapter 8's metrics.
+KEY_ALIASES = {
+    "agent1": "agent1",
+    "agent2": "agent2",
+    "return": "combined",
+    "combined": "combined",
+    COMBINED_RETURN.rsplit("/", 1)[-1]: "combined",
+    COMBINED_RETURN: "combined",
+    AGENT1_RETURN: "agent1",
+    AGENT2_RETURN: "agent2",
+    "agent1_last100": "agent1",
+    "agent2_last100": "agent2",
+    "agent1_new_fields": "agent1_new_fields",
+    runner_column("agent1_new_fields"): "agent1_new_fields",
+    "collisions": "collisions",
+    runner_column("collisions"): "collisions",
+}
+
+
+def baseline_for(key: str, episodes: int | None = None) -> float | None:
+    """Random play's mean for a curve of ``key`` (None if random play has no such value)."""
+    from handson_rl.arena.baseline import random_play
+
+    stat = KEY_ALIASES.get(key)
+    if stat is None:
+        return None
+    return random_play(episodes)[stat]["mean"]
+
 
 def add_random_baseline(ax, key: str, colour: str | None = None, episodes: int | None = None):
     """A dashed horizontal line at random play's mean for ``key``; returns the value.
@@ -48,7 +85,7 @@ def add_random_baseline(ax, key: str, colour: str | None = None, episodes: int |
     Drawn once per key and Axes, however often it is asked for; a key random
     play has no value for draws nothing and returns None.
     """
-    from handson_rl.arena.baseline import KEY_ALIASES, random_play
+    from handson_rl.arena.baseline import random_play
 
     stat = KEY_ALIASES.get(key)
     if stat is None:

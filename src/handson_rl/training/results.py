@@ -17,12 +17,34 @@ import numpy as np
 
 from handson_rl.arena.env import AGENT1, AGENT2
 
+#: The section of the result dict the env runners fill (sampling, episodes,
+#: custom metrics logged in callbacks): ``result[RUNNERS]``.
+RUNNERS = "env_runners"
 #: Tune's flat names for the nested result keys the course reads.
-COMBINED_RETURN = "env_runners/episode_return_mean"
-AGENT1_RETURN = "env_runners/agent_episode_returns_mean/agent1"
-AGENT2_RETURN = "env_runners/agent_episode_returns_mean/agent2"
+COMBINED_RETURN = f"{RUNNERS}/episode_return_mean"
+AGENT_RETURNS = f"{RUNNERS}/agent_episode_returns_mean"
+AGENT1_RETURN = f"{AGENT_RETURNS}/{AGENT1}"
+AGENT2_RETURN = f"{AGENT_RETURNS}/{AGENT2}"
 ITERATION = "training_iteration"
-ENV_STEPS = "env_runners/num_env_steps_sampled_lifetime"
+ENV_STEPS = f"{RUNNERS}/num_env_steps_sampled_lifetime"
+EPISODES = f"{RUNNERS}/num_episodes"
+ITERATION_TIME = "time_this_iter_s"
+#: Top-level copy of the env-step counter (there even when no env runner was healthy).
+TOTAL_ENV_STEPS = "num_env_steps_sampled_lifetime"
+#: Seconds spent sampling / updating the learner in the iteration.
+SAMPLE_TIMER = "timers/env_runner_sampling_timer"
+LEARN_TIMER = "timers/learner_update_timer"
+RESTARTS = "fault_tolerance/num_remote_worker_restarts"
+HEALTHY_RUNNERS = "fault_tolerance/num_healthy_workers"
+#: A module's learner statistics: ``result[LEARNERS][module_id]``.
+LEARNERS = "learners"
+#: The 2021 API's result keys learners bring along, and where the value is now.
+OLD_API_KEYS = {
+    "episode_reward_mean": COMBINED_RETURN,
+    "episode_return_mean": COMBINED_RETURN,
+    "sampler_results/episode_reward_mean": COMBINED_RETURN,
+    "timesteps_total": ENV_STEPS,
+}
 
 
 def get(result: Mapping, key: str, default: Any = float("nan")) -> Any:
@@ -88,21 +110,63 @@ def summarize(result: Mapping) -> dict[str, Any]:
     episode returns over those episodes (NaN when no episode finished), and the
     iteration's time.
     """
-    runners = result.get("env_runners", {})
-    per_agent = runners.get("agent_episode_returns_mean", {}) or {}
     nan = float("nan")
-    steps = runners.get("num_env_steps_sampled_lifetime")
-    seconds = result.get("time_this_iter_s")
+    steps = get(result, ENV_STEPS, None)
+    seconds = get(result, ITERATION_TIME, None)
     return {
-        "iteration": result.get("training_iteration"),
+        "iteration": get(result, ITERATION, None),
         "env_steps": None if steps is None else int(steps),
-        "episodes": _count(runners.get("num_episodes")),
+        "episodes": _count(get(result, EPISODES, None)),
         # Plain floats (RLlib reports numpy ones), so they print readably.
-        "return": float(runners.get("episode_return_mean", nan)),
-        "agent1": float(per_agent.get(AGENT1, nan)),
-        "agent2": float(per_agent.get(AGENT2, nan)),
+        "return": float(get(result, COMBINED_RETURN, nan)),
+        "agent1": float(get(result, AGENT1_RETURN, nan)),
+        "agent2": float(get(result, AGENT2_RETURN, nan)),
         "time_s": None if seconds is None else round(float(seconds), 2),
     }
+
+
+def runner_metric(result: Mapping, name: str, default: Any = None) -> Any:
+    """``result["env_runners"][name]``: a metric the env runners report, such as a
+    custom metric a callback logs with ``metrics_logger.log_value(name, ...)``."""
+    return get(result, f"{RUNNERS}/{name}", default)
+
+
+def runner_metrics(result: Mapping) -> Mapping:
+    """The whole ``result["env_runners"]`` section ({} when no env runner reported)."""
+    return result.get(RUNNERS) or {}
+
+
+#: Name prefixes of the metrics RLlib's env runners report themselves.
+_BUILTIN_RUNNER_PREFIXES = ("num_", "episode_", "agent_", "module_", "timers", "sample")
+
+
+def custom_runner_metrics(result: Mapping) -> list[str]:
+    """The names in ``result["env_runners"]`` that RLlib does not report itself:
+    the metrics callbacks logged (sorted)."""
+    return sorted(k for k in runner_metrics(result) if not k.startswith(_BUILTIN_RUNNER_PREFIXES))
+
+
+def runner_column(name: str) -> str:
+    """Tune's flat column name of a runner metric (``env_runners/<name>``)."""
+    return f"{RUNNERS}/{name}"
+
+
+def agent_return_column(agent: str) -> str:
+    """Tune's flat column name of an agent's mean episode return."""
+    return f"{AGENT_RETURNS}/{agent}"
+
+
+def learner_stats(result: Mapping, module_id: str) -> Mapping:
+    """``result["learners"][module_id]``: the losses and statistics of one module's update."""
+    stats = get(result, f"{LEARNERS}/{module_id}", None)
+    if stats is None:
+        raise KeyError(f"The result has no learner statistics for module {module_id!r}.")
+    return stats
+
+
+def timer(result: Mapping, key: str) -> float:
+    """Seconds from one of the result's timers (:data:`SAMPLE_TIMER`, :data:`LEARN_TIMER`); NaN if absent."""
+    return float(get(result, key, float("nan")))
 
 
 def _count(value) -> int:
@@ -142,10 +206,9 @@ class ReturnWindow:
         episodes but no per-episode returns: ``strict`` raises a KeyError that
         says how to add it; otherwise the window just stays empty (NaN).
         """
-        runners = result.get("env_runners", {}) or {}
-        per_episode = runners.get(EPISODE_RETURNS_KEY)
+        per_episode = runner_metric(result, EPISODE_RETURNS_KEY)
         if per_episode is None:
-            if strict and _count(runners.get("num_episodes")):
+            if strict and _count(get(result, EPISODES, None)):
                 raise KeyError(
                     f"The result has episodes but no per-episode returns under "
                     f"result['env_runners'][{EPISODE_RETURNS_KEY!r}]. Build the config "
@@ -173,17 +236,29 @@ class ReturnWindow:
 
 def restarts(result: Mapping) -> int:
     """How many times the env runners have been restarted so far (from a result dict)."""
-    return int((result.get("fault_tolerance") or {}).get("num_remote_worker_restarts", 0))
+    return int(get(result, RESTARTS, 0) or 0)
 
 
 def healthy_runners(result: Mapping) -> int:
     """How many remote env runners were healthy at the end of the iteration."""
-    return int((result.get("fault_tolerance") or {}).get("num_healthy_workers", 0))
+    return int(get(result, HEALTHY_RUNNERS, 0) or 0)
 
 
 def env_steps(result: Mapping) -> int:
     """Env steps sampled so far. (An iteration in which no env runner was healthy
     has no ``env_runners`` section; the top-level counter is always there.)"""
-    runners = result.get("env_runners") or {}
-    value = runners.get("num_env_steps_sampled_lifetime", result.get("num_env_steps_sampled_lifetime", 0))
+    value = get(result, ENV_STEPS, None)
+    if value is None:
+        value = get(result, TOTAL_ENV_STEPS, 0)
     return int(value or 0)
+
+
+def env_steps_this_iteration(result: Mapping) -> int:
+    """Env steps the env runners sampled in this one iteration."""
+    return int(get(result, "env_runners/num_env_steps_sampled", 0) or 0)
+
+
+def rows_trained(result: Mapping, module_id: str) -> int:
+    """Rows of ``module_id``'s batch the learner trained on in this iteration, over
+    all epochs and minibatches (``minibatch_size`` rows per gradient step)."""
+    return int(get(result, f"learners/{module_id}/num_module_steps_trained", 0) or 0)

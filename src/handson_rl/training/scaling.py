@@ -16,6 +16,7 @@ import numpy as np
 
 from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.loop import iterate
+from handson_rl.training.results import LEARN_TIMER, SAMPLE_TIMER, timer
 
 
 def measure(
@@ -52,13 +53,12 @@ def measure(
         for step in iterate(algo, iterations):
             result = step.result
             steps = int(step.row["env_steps"] or 0)
-            timers = result.get("timers", {})
             rows.append(
                 {
                     "steps": steps - previous,
                     "iteration_s": float(step.row["time_s"]),
-                    "sample_s": float(timers.get("env_runner_sampling_timer", np.nan)),
-                    "learn_s": float(timers.get("learner_update_timer", np.nan)),
+                    "sample_s": timer(result, SAMPLE_TIMER),
+                    "learn_s": timer(result, LEARN_TIMER),
                 }
             )
             previous = steps
