@@ -22,6 +22,7 @@ for a fact that does not depend on the run, a registry entry. No Ray is started.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 import tomllib
@@ -44,6 +45,7 @@ NUMBER = re.compile(
     r"(?P<body>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<exp>e[+\-]?\d+)?"
     r"(?P<pct>%)?"
+    r"(?:st|nd|rd|th)?"  # ordinals: "the 214th step" states 214
     r"(?![\w]|\.\d)"
 )
 PLACEHOLDER = re.compile(r"\{\{seeds:(?P<key>[A-Za-z0-9_.\-]+)(?::[^}]*)?\}\}")
@@ -57,11 +59,13 @@ STRUCTURAL = re.compile(
     r"Ray|RLlib|Python|torch|PyTorch|gymnasium|Gymnasium|versions?|v)\s*\d+(?:\.\d+)*"
     r"(?:\s*(?:,|and|or|to|-|\u2013)\s*\d+(?:\.\d+)*)*"
     r"|\b\d+\s+(?:CPU\s+)?cores?\b"
-    r"|^\s*(?:#+\s+[\d.]+|\d+[.)])\s"
+    r"|^\s*#+\s+[\d.]+\s"
     r"|(?<![\w.+\-])(?:19|20)\d\d(?![\w.])"
     r"|^\s*Time: about \d+ minutes",  # the chapter's planned length, not a measurement
     re.IGNORECASE,
 )
+
+LIST_MARKER = re.compile(r"^\s*\d+[.)]\s")
 
 
 @dataclass(frozen=True)
@@ -106,11 +110,23 @@ def _blank(pattern: re.Pattern, text: str) -> str:
     return pattern.sub(lambda m: " " * len(m.group()), text)
 
 
+def _table_row(text: str, chapter_column: int | None) -> tuple[str, int | None]:
+    """In a table whose header names a column "Chapter(s)", that column holds
+    chapter numbers (structural): blank it."""
+    columns = text.split("|")
+    if chapter_column is None:
+        header = [c.strip().lower() for c in columns]
+        return text, next((i for i, c in enumerate(header) if c in ("chapter", "chapters")), None)
+    if chapter_column < len(columns):
+        columns[chapter_column] = " " * len(columns[chapter_column])
+    return "|".join(columns), chapter_column
+
+
 def numbers_in(lesson: str, first_line: int, lines: list[str]) -> list[Number]:
     """The non-structural numbers of a markdown cell. Fenced diagrams and fenced
     example code (```python, ```bash: numbers set by that code) are skipped; plain
     fences (shown output) are checked like prose."""
-    found, fence = [], None
+    found, fence, chapter_column = [], None, None
     for offset, line in enumerate(lines):
         if line.lstrip().startswith("```"):
             fence = None if fence is not None else line.strip().lstrip("`")
@@ -118,6 +134,13 @@ def numbers_in(lesson: str, first_line: int, lines: list[str]) -> list[Number]:
         if fence in CODE_FENCES:
             continue
         text = _blank(STRUCTURAL, _blank(PLACEHOLDER, _blank(LINK, line)))
+        previous = lines[offset - 1] if offset else ""
+        if not previous.strip() or previous[:1].isspace() or LIST_MARKER.match(previous):
+            text = _blank(LIST_MARKER, text)  # a list item's number, not one inside a paragraph
+        if line.lstrip().startswith("|"):
+            text, chapter_column = _table_row(text, chapter_column)
+        else:
+            chapter_column = None
         for match in NUMBER.finditer(text):
             found.append(Number(lesson, first_line + offset, match.group(), _value(match, text), line))
     return found
@@ -178,7 +201,21 @@ def course_constants() -> set[float]:
     values |= {float(width - 1), float(height - 1)}  # the corners' coordinates
     values |= {float(2 * width * height)}  # the one-hot observation's size
     values |= {float(v) for v in model["hidden_sizes"]}
+    values |= {float(_default("training/loop.py", "train_until", "target"))}  # time to target
     return values
+
+
+def _default(relative: str, function: str, argument: str):
+    """The default value of ``function``'s keyword ``argument`` in a source file."""
+    tree = ast.parse((ROOT / "src" / "handson_rl" / relative).read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            arguments = node.args.args[len(node.args.args) - len(node.args.defaults):] + node.args.kwonlyargs
+            defaults = list(node.args.defaults) + list(node.args.kw_defaults)
+            for arg, default in zip(arguments, defaults):
+                if arg.arg == argument:
+                    return ast.literal_eval(default)
+    raise LookupError(f"{relative}: no {function}({argument}=...) any more: update course_constants().")
 
 
 def seed_keys() -> set[str]:
@@ -194,14 +231,15 @@ class Entry:
     """(e): one registry row of ``docs/prose_numbers.toml``."""
 
     lesson: str  # the lesson's two-digit prefix, "07"
-    number: str  # as written in the prose, "+0.9"
+    number: str | list  # as written in the prose, "+0.9", or several on one line
     line: str  # a piece of the source line that holds it
     kind: str  # "arithmetic", "ray default", "fact" or "example"
     reason: str
     check: str = ""  # tests/file.py::test_name, for arithmetic and Ray defaults
 
     def matches(self, number: Number) -> bool:
-        return number.lesson.startswith(self.lesson) and number.text == self.number and self.line in number.context
+        texts = self.number if isinstance(self.number, list) else [self.number]
+        return number.lesson.startswith(self.lesson) and number.text in texts and self.line in number.context
 
 
 KINDS = ("arithmetic", "ray default", "fact", "example")
@@ -214,6 +252,9 @@ def registry(path: Path = REGISTRY) -> list[Entry]:
         missing = {"lesson", "number", "line", "kind", "reason"} - set(row)
         if missing:
             raise ValueError(f"{path.name}: entry {row} lacks {sorted(missing)}.")
+        unknown = set(row) - {f.name for f in dataclasses.fields(Entry)}
+        if unknown:
+            raise ValueError(f"{path.name}: entry {row} has unknown fields {sorted(unknown)}.")
         entry = Entry(**row)
         if entry.kind not in KINDS:
             raise ValueError(f"{path.name}: entry {row}: kind must be one of {KINDS}.")
@@ -221,6 +262,19 @@ def registry(path: Path = REGISTRY) -> list[Entry]:
             raise ValueError(f"{path.name}: entry {row}: a {entry.kind} needs `check`, the test that keeps it true.")
         entries.append(entry)
     return entries
+
+
+def _neighbouring_code(lesson_cells: list, index: int) -> list:
+    """The code cells right before and right after markdown cell ``index``: the run of
+    code cells up to the markdown cell on each side (a concept question between the
+    prose and its code cell does not separate them)."""
+    near = []
+    for step in (-1, 1):
+        position = index + step
+        while 0 <= position < len(lesson_cells) and lesson_cells[position][0] == "code":
+            near.append(lesson_cells[position])
+            position += step
+    return near
 
 
 def unbacked(path: Path, constants: set[float]) -> list[Number]:
@@ -231,12 +285,9 @@ def unbacked(path: Path, constants: set[float]) -> list[Number]:
     for index, (kind, first_line, lines) in enumerate(lesson_cells):
         if kind != "markdown":
             continue
-        before = next((c for c in reversed(lesson_cells[:index]) if c[0] == "code"), None)
-        after = next((c for c in lesson_cells[index + 1 :] if c[0] == "code"), None)
         nearby = set(constants)
-        for cell in (before, after):
-            if cell is not None:
-                nearby |= code_literals(cell[2])
+        for cell in _neighbouring_code(lesson_cells, index):
+            nearby |= code_literals(cell[2])
         for number in numbers_in(path.stem, first_line, lines):
             if not _close(number.value, nearby) and not (
                 number.text.endswith("%") and _close(number.value / 100, nearby)
@@ -332,6 +383,47 @@ def test_a_placeholder_needs_a_measured_key(tmp_path, backing):
     path = _lesson(tmp_path, "agent1 ended {{seeds:ch99.no.such.key:+.1f}} over many seeds.")
     found = problems(path, constants, entries, keys)
     assert len(found) == 1 and "ch99.no.such.key" in found[0], found
+
+
+def test_arithmetic_the_prose_states():
+    """The registry's arithmetic, recomputed from the arena's rules (docs/prose_numbers.toml)."""
+    env = _module_constants(
+        "arena/env.py", ("R1_COLLISION", "R1_NEW_FIELD", "R1_OTHERWISE", "R2_OTHERWISE", "DEFAULT_CONFIG")
+    )
+    new, other, hit, chaser = env["R1_NEW_FIELD"], env["R1_OTHERWISE"], env["R1_COLLISION"], env["R2_OTHERWISE"]
+    width, steps = env["DEFAULT_CONFIG"]["width"], env["DEFAULT_CONFIG"]["timestep_limit"]
+    # Chapter 1: rewards [1, 1, 1, -5] discounted with gamma 0.5.
+    assert 0.5**3 == 0.125 and -5 * 0.125 == -0.625 and 1 + 0.5 + 0.25 == 1.75 and 1.75 - 0.625 == 1.125
+    # Chapter 2: cell [3, 7] is index 3 * width + 7.
+    assert 3 * width + 7 == 37
+    # Chapter 8: agent1's return over an episode, counting each step once.
+    def return_1(cells, collisions, both=0):
+        rest = steps - cells - collisions + both
+        return new * (cells - both) + hit * collisions + other * rest
+
+    assert new - other == 1.5 and hit - other == -0.5 and -other * steps == 50 and return_1(0, 0) == -50
+    assert return_1(10, 3, both=2) == 1.5 * 10 - 0.5 * 3 - 50 - 1.5 * 2
+    assert return_1(40, 10) == 5 == return_1(37, 1)
+    # Chapter 7: one step's combined reward (agent1 + agent2).
+    assert new + chaser == 0.9 and other + chaser == -0.6
+    # Chapter 11: crash_prob 0.0005 is one crash in 2,000 steps; 16 iterations x 200 steps.
+    assert round(1 / 0.0005) == 2000 and 16 * 200 == 3200
+    # Chapter 5: the env runner's copy of the default module, and the learner's.
+    hidden = _module_constants("training/models.py", ("DEFAULT_MODEL_CONFIG",))["DEFAULT_MODEL_CONFIG"]["hidden_sizes"]
+    sizes = [2 * width * env["DEFAULT_CONFIG"]["height"], *hidden]
+    encoder = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    actor = encoder + hidden[-1] * 4 + 4
+    assert actor == 17284 and actor + encoder + hidden[-1] + 1 == 34373
+
+
+def test_ray_defaults_the_prose_states():
+    """Ray defaults the prose quotes, read from the installed Ray without starting it:
+    the discount (chapter 1), the default ports (chapter 10)."""
+    from ray._private import ray_constants
+    from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
+
+    assert AlgorithmConfig().gamma == 0.99
+    assert ray_constants.DEFAULT_PORT == 6379 and ray_constants.DEFAULT_DASHBOARD_PORT == 8265
 
 
 if __name__ == "__main__":  # list every unbacked number: python tests/test_prose_numbers.py
