@@ -68,7 +68,9 @@ def test_module_policy_memoizes_only_inside_its_block():
     first = policy.probabilities(obs)
     policy.probabilities(obs)
     assert module.forward_passes == 2  # outside the block: a forward pass per call
+    assert not policy.memoizing
     with policy.memoized():
+        assert policy.memoizing
         with policy.memoized():  # nested: the outer memory serves
             inside = [policy.probabilities(np.array([3, 97])) for _ in range(5)]
         policy.probabilities(np.array([3, 97]))  # still remembered after the inner block
@@ -83,7 +85,7 @@ def test_module_policy_memoizes_only_inside_its_block():
             policy.act(np.array([3, 100]))
     policy.probabilities(obs)
     assert module.forward_passes == 5  # the memory ended with the block
-    assert policy._memo is None
+    assert not policy.memoizing
 
 
 def test_mean_returns_memoizes_module_policies_with_the_same_results():

@@ -82,6 +82,35 @@ def agent_to_module(agent_id, episode=None, **kwargs) -> str:
         ) from None
 
 
+def one_hot_offsets(sizes) -> tuple[np.ndarray, int]:
+    """Where each component's block starts in the one-hot vector, and its length."""
+    sizes = np.asarray(sizes, dtype=np.int64).ravel()
+    return np.concatenate([[0], np.cumsum(sizes)[:-1]]), int(sizes.sum())
+
+
+def encode_one_hot(values, offsets: np.ndarray, length: int) -> np.ndarray:
+    """The course's one encoder: a one at ``offsets[i] + values[i]`` for each component
+    of a MultiDiscrete value, zeros elsewhere (no checks: the connector's inner loop)."""
+    vec = np.zeros(length, np.float32)
+    vec[offsets + values] = 1.0
+    return vec
+
+
+def one_hot(observation, sizes) -> np.ndarray:
+    """One MultiDiscrete value with component sizes ``sizes`` (the space's ``nvec``),
+    checked and one-hot encoded exactly as :class:`OneHotObservations` encodes it."""
+    obs = np.asarray(observation)
+    sizes = np.asarray(sizes).ravel()
+    if obs.shape != sizes.shape or obs.dtype.kind not in "iu":
+        raise ValueError(
+            f"Expected {len(sizes)} integer components (sizes {sizes.tolist()}); got {observation!r}."
+        )
+    if not ((0 <= obs) & (obs < sizes)).all():
+        ranges = ", ".join(f"0..{int(n) - 1}" for n in sizes)
+        raise ValueError(f"The components must be in {ranges}; got {obs.tolist()}.")
+    return encode_one_hot(obs, *one_hot_offsets(sizes))
+
+
 class OneHotObservations(ConnectorV2):
     """Env-to-module connector: one-hot encode each agent's MultiDiscrete observation.
 
@@ -103,10 +132,8 @@ class OneHotObservations(ConnectorV2):
                     f"OneHotObservations encodes MultiDiscrete observations; agent "
                     f"{agent_id!r} has {space}. Use RLlib's FlattenObservations instead."
                 )
-            sizes = np.asarray(space.nvec).ravel()
-            # Where each component's block starts in the one-hot vector.
-            self._offsets[agent_id] = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-            spaces[agent_id] = gym.spaces.Box(0.0, 1.0, (int(sizes.sum()),), np.float32)
+            self._offsets[agent_id], length = one_hot_offsets(space.nvec)
+            spaces[agent_id] = gym.spaces.Box(0.0, 1.0, (length,), np.float32)
         return gym.spaces.Dict(spaces)
 
     def __call__(self, *, rl_module, batch, episodes, explore=None, shared_data=None, **kwargs):
@@ -115,9 +142,10 @@ class OneHotObservations(ConnectorV2):
         ):
             agent_id = sa_episode.agent_id
             space = self.observation_space[agent_id]
-            one_hot = np.zeros(space.shape, np.float32)
-            one_hot[self._offsets[agent_id] + sa_episode.get_observations(-1)] = 1.0
-            sa_episode.set_observations(at_indices=-1, new_data=one_hot)
+            encoded = encode_one_hot(
+                sa_episode.get_observations(-1), self._offsets[agent_id], space.shape[0]
+            )
+            sa_episode.set_observations(at_indices=-1, new_data=encoded)
             sa_episode.observation_space = space
         return batch
 

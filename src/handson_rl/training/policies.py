@@ -14,30 +14,31 @@ import numpy as np
 import torch
 from ray.rllib.core.columns import Columns
 
-from handson_rl.arena.env import AGENTS
+from handson_rl.arena.env import AGENTS, DEFAULT_CONFIG
 from handson_rl.training.config import MODULE_OF_AGENT
+from handson_rl.training.config import one_hot as _encode
+
+#: Cells of the default board (10 x 10): the size of each half of the network input.
+N_CELLS = DEFAULT_CONFIG["width"] * DEFAULT_CONFIG["height"]
 
 
-def one_hot(observation, n_cells: int = 100) -> np.ndarray:
+def one_hot(observation, n_cells: int = N_CELLS) -> np.ndarray:
     """The network input for an arena observation ``[own cell, other cell]``.
 
-    The same encoding as RLlib's ``FlattenObservations`` connector: a one-hot vector
-    of length ``n_cells`` per component, concatenated (length ``2 * n_cells``).
+    The encoding the course's config trains with (its connector
+    :class:`handson_rl.training.config.OneHotObservations`, the same vectors as
+    RLlib's ``FlattenObservations``): a one-hot vector of length ``n_cells`` per
+    component, concatenated (length ``2 * n_cells``).
     """
     obs = np.asarray(observation)
     if obs.shape != (2,) or obs.dtype.kind not in "iu":
         raise ValueError(
             f"An arena observation is two cell indices [own, other]; got {observation!r}."
         )
-    if not ((0 <= obs) & (obs < n_cells)).all():
-        raise ValueError(f"Cell indices must be in 0..{n_cells - 1}; got {obs.tolist()}.")
-    vec = np.zeros(2 * n_cells, dtype=np.float32)
-    vec[obs[0]] = 1.0
-    vec[n_cells + obs[1]] = 1.0
-    return vec
+    return _encode(observation, (n_cells, n_cells))
 
 
-def action_logits(module, observation, n_cells: int = 100) -> torch.Tensor:
+def action_logits(module, observation, n_cells: int = N_CELLS) -> torch.Tensor:
     """The module's action logits (one per action) for one observation."""
     batch = {Columns.OBS: torch.from_numpy(one_hot(observation, n_cells))[None]}
     with torch.no_grad():
@@ -45,7 +46,7 @@ def action_logits(module, observation, n_cells: int = 100) -> torch.Tensor:
     return out[Columns.ACTION_DIST_INPUTS][0]
 
 
-def action_probabilities(module, observation, n_cells: int = 100) -> np.ndarray:
+def action_probabilities(module, observation, n_cells: int = N_CELLS) -> np.ndarray:
     """Softmax of :func:`action_logits`: the policy's probability for each action."""
     return torch.softmax(action_logits(module, observation, n_cells), dim=-1).numpy()
 
@@ -64,7 +65,7 @@ class ModulePolicy:
     it). The module must not change inside the block; outside it nothing is kept.
     """
 
-    def __init__(self, module, n_cells: int = 100, explore: bool = True, seed: int | None = None):
+    def __init__(self, module, n_cells: int = N_CELLS, explore: bool = True, seed: int | None = None):
         self.module = module
         self.n_cells = n_cells
         self.explore = explore
@@ -83,6 +84,11 @@ class ModulePolicy:
             probs.flags.writeable = False
             self._memo[key] = probs
         return probs
+
+    @property
+    def memoizing(self) -> bool:
+        """True inside a :meth:`memoized` block (probabilities are being remembered)."""
+        return self._memo is not None
 
     @contextlib.contextmanager
     def memoized(self) -> Iterator[ModulePolicy]:
