@@ -430,6 +430,147 @@ _QUESTIONS = [
                  "the ± is the uncertainty of the *mean*, which shrinks like 1/sqrt(N).",
         },
     ),
+    # ------------------------------------------- chapters 7, 10, 11 (issue 24, part B)
+    Question(
+        id="ch7-trial-cpus",
+        chapter=7,
+        title="how many CPUs one trial reserves",
+        prompt=(
+            "The course config has **2 remote env runners** (one CPU each) and the default "
+            "`num_learners=0`. How many CPUs does Tune reserve for **one trial** of it?"
+        ),
+        choices={
+            "a": "2: one per env runner",
+            "b": "3: the trial's own process and its two env runners",
+            "c": "1: a trial is one process",
+            "d": "none: Tune starts a trial at once and lets the processes share the cores",
+        },
+        answer="b",
+        why={
+            "a": "The env runners are not all: the trial's main process runs the Algorithm and, "
+                 "with `num_learners=0`, the learner too, and Tune reserves a CPU for it as "
+                 "well: 1 + 2 = 3.",
+            "b": "One CPU for the trial's main process (the Algorithm, with the learner in it) "
+                 "plus one per remote env runner: 3. On a 2-CPU laptop such a trial never "
+                 "starts; with `num_env_runners=0` a trial needs 1 and two run side by side.",
+            "c": "A trial with remote env runners is several processes (Ray actors), and Tune "
+                 "reserves CPUs for all of them before it starts it: 1 + 2 = 3.",
+            "d": "Tune starts a trial only when all the CPUs it asks for are free; that is why "
+                 "a trial that asks for more than the machine has never starts.",
+        },
+    ),
+    Question(
+        id="ch10-sgd-steps",
+        chapter=10,
+        title="SGD steps in one iteration",
+        prompt=(
+            "PPO with `train_batch_size_per_learner=2000`, `minibatch_size=500` and "
+            "`num_epochs=10`, one Learner, two modules (p1 and p2). How many minibatch "
+            "updates does the Learner make in one training iteration?"
+        ),
+        choices={
+            "a": "10: one per epoch",
+            "b": "40: 2000 / 500 = 4 minibatches per epoch, 10 epochs",
+            "c": "4: one pass over the batch in minibatches of 500",
+            "d": "80: 40 for each of the two modules, one after the other",
+        },
+        answer="b",
+        why={
+            "a": "One update per epoch would be a minibatch as large as the batch "
+                 "(`minibatch_size=2000`, what the course uses). With 500, each epoch is cut "
+                 "into 2000 / 500 = 4 minibatches: 40 updates.",
+            "b": "`num_epochs` passes over the batch, each in `2000 / 500 = 4` minibatches: "
+                 "10 x 4 = 40 updates. Smaller minibatches mean more, noisier updates for the "
+                 "same samples.",
+            "c": "That is one epoch; `num_epochs=10` repeats the pass ten times (with the "
+                 "batch reshuffled), so 40 updates.",
+            "d": "A multi-agent minibatch holds up to 500 rows of *each* module, and one "
+                 "update steps every module at once: 40 in all, not 40 per module in turn.",
+        },
+    ),
+    Question(
+        id="ch10-third-runner",
+        chapter=10,
+        title="a third actor on two CPUs",
+        prompt=(
+            "`ray.init(num_cpus=2)`, and an algorithm with 2 remote env runners (1 CPU each) "
+            "is built and alive. Now something asks Ray for one more actor with 1 CPU (an "
+            "evaluation env runner, say). What does Ray do?"
+        ),
+        choices={
+            "a": "starts it anyway: the operating system shares the two cores among three processes",
+            "b": "raises an error at once: not enough CPUs",
+            "c": "waits until a CPU is free, without an error, for ever if none is released",
+            "d": "stops one of the two env runners to make room",
+        },
+        answer="c",
+        why={
+            "a": "Ray's CPUs are reservations, not measurements: it starts an actor only when "
+                 "the CPUs it asks for are free in its books, whatever the cores are doing.",
+            "b": "Ray does not refuse: the request stays pending, without an error. (The "
+                 "course's `make_room` turns that into an error for the course's own configs; "
+                 "plain RLlib does not.)",
+            "c": "The actor stays pending until a CPU is released; if nothing ends, it waits "
+                 "for ever. That is why a second build while the first algorithm is alive can "
+                 "hang, and why you stop one (`algo.stop()`) before building the next.",
+            "d": "Ray never stops a running actor to make room for another; it only schedules "
+                 "new ones onto free resources.",
+        },
+    ),
+    Question(
+        id="ch11-same-process",
+        chapter=11,
+        title="where the env runs with 0 env runners",
+        prompt=(
+            "With `num_env_runners=0` (and the default `num_learners=0`), in which process "
+            "does your env's `step()` run during training?"
+        ),
+        choices={
+            "a": "in one remote env runner: 0 means the minimum, one",
+            "b": "in the notebook's own process",
+            "c": "in the learner's process, a separate Ray actor",
+            "d": "in a new process for each episode",
+        },
+        answer="b",
+        why={
+            "a": "0 means no *remote* env runner: the Algorithm samples with its local "
+                 "EnvRunner, which lives in the driver, the notebook's process.",
+            "b": "No remote env runners: the Algorithm's local EnvRunner steps the env in the "
+                 "driver, and with `num_learners=0` the Learner is there too. So `pdb`, "
+                 "`%debug` and `print` all work inside your env.",
+            "c": "With `num_learners=0` the Learner is not an actor either; it also lives in "
+                 "the driver. And sampling is done by an EnvRunner, not the Learner.",
+            "d": "RLlib keeps its envs for the whole run and resets them between episodes; "
+                 "with no remote env runners they are in the driver's process.",
+        },
+    ),
+    Question(
+        id="ch11-first-step",
+        chapter=11,
+        title="which call steps the env first",
+        prompt=(
+            "With `num_env_runners=0`, which of these calls makes your env's **first** "
+            "`step()`?"
+        ),
+        choices={
+            "a": "the first `algo.train()`, when sampling starts",
+            "b": "`config.build_algo()`: RLlib's env checker steps the env once",
+            "c": "`config.environment(...)`, when the env is registered",
+            "d": "none of them: RLlib only calls `reset()` before training",
+        },
+        answer="b",
+        why={
+            "a": "Before any training, building the algorithm creates the local EnvRunner, "
+                 "which runs RLlib's env checker on the env: a reset and one random step.",
+            "b": "`build_algo()` creates the EnvRunner, whose `make_env` runs "
+                 "`check_multiagent_environments`: it resets the env and takes one random "
+                 "step. A bug in `step()` can therefore fail the *build*.",
+            "c": "`.environment(...)` only records the env's name and config in the "
+                 "AlgorithmConfig; no env exists yet.",
+            "d": "RLlib's env checker takes one random step while the algorithm is built, "
+                 "to check what `step()` returns.",
+        },
+    ),
 ]
 
 #: Every concept check, by id.
