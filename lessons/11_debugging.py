@@ -80,6 +80,14 @@ class WhereAmIArena(MultiAgentArena):
 
 register_env("WhereAmIArena", lambda config: WhereAmIArena(config))
 
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch11-same-process")
+
+# %% tags=["concept"]
+ask("ch11-first-step")
+
 # %% [markdown]
 # Train one small iteration in one process. (Set `"break": True` in `env_config`
 # to stop in the debugger at the first step; it is off here so that the notebook
@@ -340,6 +348,60 @@ pd.DataFrame(rows).set_index("env")
 # %% [markdown]
 # A few seconds of checks, against minutes of training and a confusing traceback:
 # run both on every new env before you train on it.
+
+# %% [markdown]
+# ## Task: a bug hunt
+#
+# A colleague rewrote the arena's `step()` so that it reads more easily:
+# `MysteryArena` (in `handson_rl.arena.mystery`) moves each agent through
+# `_move(row, col, action)` and asks `_is_new_field(cell)` whenever agent1
+# enters a cell. It builds, it steps without an error, RLlib's checker passes it.
+# It has **two bugs**. Find them with this chapter's tools:
+#
+# - `episode_problems(MysteryArena())` and `rllib_check(MysteryArena())`;
+# - play a few steps by hand next to the real arena: `reset(options={"agent1_pos":
+#   [row, col], "agent2_pos": [row, col], "move_order": "agent1_first"})` puts the
+#   agents where you want them, and `infos` says whether a step was a new field;
+# - read the code, `print(inspect.getsource(MysteryArena))`, and stop inside it:
+#   a subclass whose method calls `pdb.set_trace()` and then `super()`, as
+#   `WhereAmIArena` did;
+# - compare a random agent1's return with chapter 2's baseline (about -0.7).
+#
+# The next cell is a start; add your own cells.
+
+# %%
+from handson_rl.arena.mystery import MysteryArena
+from handson_rl.arena.rollout import play_episode, random_policies
+
+print("RLlib's checker:", rllib_check(MysteryArena()) or "ok")
+print("episode_problems:", episode_problems(MysteryArena()) or "ok")
+returns, _ = play_episode(MysteryArena(), random_policies(), seed=0)
+print("one random episode in MysteryArena:", returns)
+
+# %% [markdown]
+# Fix both bugs in a subclass that overrides only the two broken methods (a
+# method of yours can call `super()._move(...)` and correct what it returns). The
+# check plays random episodes with your class and with the real arena side by
+# side, on the 10 x 10 board and on a 4 x 6 one, and names the first difference.
+
+# %% tags=["needs-solution"]
+class FixedArena(MysteryArena):
+    # BEGIN SOLUTION: Task: override the two methods of MysteryArena that have a bug (find them first), so that FixedArena plays exactly like MultiAgentArena
+    def _move(self, row, col, action):
+        row, col = super()._move(row, col, action)  # the bug: it clipped the row to self.height
+        return min(row, self.height - 1), col
+
+    def _is_new_field(self, cell):
+        new = cell not in self._visited  # the bug: it asked after adding the cell
+        self._visited.add(cell)
+        return new
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch11_bug_hunt import check_bug_hunt
+
+check_bug_hunt(FixedArena)
 
 # %% [markdown]
 # ## When the env crashes for real: fault tolerance
