@@ -23,8 +23,8 @@
 # ## Why Tune?
 #
 # In chapters 3-6 we called `algo.train()` in a loop. That is fine for one run.
-# Real work means many runs: "is lr 3e-3 better than 1e-3? does a bigger batch
-# help? is it the seed?" **Ray Tune** runs such experiments for you:
+# Real work means many runs: "is this learning rate better than a smaller one?
+# does a bigger batch help? is it the seed?" **Ray Tune** runs such experiments for you:
 #
 # - it runs **trials** (one training run each) in parallel, as far as the CPUs
 #   allow, and queues the rest;
@@ -57,6 +57,11 @@ ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 # of their CPUs before it starts a trial. The course config from chapter 3 uses 2
 # remote env runners:
 
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch7-trial-cpus")
+
 # %%
 from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.tuning import trial_cpus
@@ -73,7 +78,7 @@ print("0 env runners (sample in the main process):", trial_cpus(arena_ppo_config
 # On a bigger machine (or a cluster, chapter 10) you would give each trial more
 # env runners and run more trials at once; the code stays the same.
 #
-# We compensate with more envs per runner (16 boards stepped together, one batched
+# We compensate with more envs per runner (many boards stepped together, one batched
 # forward pass for all of them), which is where the speed came from in chapter 3
 # anyway.
 
@@ -167,16 +172,17 @@ plt.show()
 # With lr 0.5 each update throws the network far away from where it was: the
 # policy collapses onto a single action per situation (a wall-hugging agent1, or
 # worse) and never recovers; there is no gradual learning curve to speak of. With
-# 3e-3 both agents improve steadily. Learning rates are the first thing to sweep
-# on a new problem, on a log scale (1e-4, 3e-4, 1e-3, 3e-3, ...).
+# the course's learning rate both agents improve. Learning rates are the first
+# thing to sweep on a new problem, on a log scale (each value about three times
+# the one before).
 
 # %% [markdown]
 # ## Random search, and stopping bad trials early (ASHA)
 #
 # A grid tries exactly the values you list. When you do not know where the good
 # values are, **sample** them instead: `tune.loguniform(1e-4, 3e-2)` draws a
-# learning rate uniformly on a log scale (as many between 1e-4 and 1e-3 as between
-# 1e-3 and 1e-2), and `tune.TuneConfig(num_samples=N)` makes N trials, each with
+# learning rate uniformly on a log scale (every factor of ten in the range is
+# equally likely), and `tune.TuneConfig(num_samples=N)` makes N trials, each with
 # its own draw. (A `grid_search` in the same `param_space` would be crossed with
 # every sample.)
 #
@@ -260,19 +266,22 @@ asha_table.sort_values("lr")
 print(f"{int(asha_table['iterations'].sum())} training iterations in all, "
       f"instead of {ASHA_SAMPLES} x {ASHA_MAX_T} = {ASHA_SAMPLES * ASHA_MAX_T} without ASHA")
 print("best learning rate found:", f"{asha_results.get_best_result().config['lr']:.2g}")
+for iterations, trials in asha_table.sort_values("lr").groupby("iterations"):
+    what = f"ran all {iterations} iterations" if iterations == ASHA_MAX_T else f"stopped after {iterations}"
+    print(f"{what}: lr " + ", ".join(f"{lr:.2g}" for lr in trials["lr"]))
 plot_trials(sorted(asha_results, key=lambda r: r.config["lr"]), COMBINED_RETURN,
             title="random search with ASHA: combined return")
 plt.show()
 
 # %% [markdown]
-# Read the table from the top (it is sorted by learning rate). The smallest
-# learning rates, which had barely moved from the random policy, were stopped at
-# the first rung. The trials that went on have learning rates of a few 1e-3 and
-# more, and the sweep ran far fewer iterations than 8 x 16 (the line above the
-# plot says how many). Exactly which trial stops at which rung changes from run to
-# run (in one full run, three trials stopped after 2
-# iterations, two after 4, two after 8, and one ran all 16: 46 iterations instead
-# of 128). Two caveats, both visible in such a table:
+# Read the table from the top (it is sorted by learning rate), with the lines
+# above the plot: how many iterations the sweep ran instead of `ASHA_SAMPLES` x
+# `ASHA_MAX_T`, and which learning rates ASHA stopped at which rung. Were the
+# smallest learning rates, which barely move away from the random policy, the
+# ones stopped first? Did the trials that ran to the end all have the largest
+# ones? Exactly which trial stops at which rung changes from run to run, with the
+# order in which trials reach a rung and with one iteration's noise. Two caveats,
+# both visible in such a table:
 #
 # - ASHA is *asynchronous*: a trial is compared only with the trials that reached
 #   the same rung before it. The first trials to get somewhere have nothing to be
@@ -321,13 +330,13 @@ print("its last combined return:", round(best.metrics["env_runners"]["episode_re
 print("best checkpoint:", best_checkpoint.path)
 
 # %% [markdown]
-# `results` is the grid search's `ResultGrid`, 3e-3 against 0.5, so `BEST_LR` is
-# one of those two (the cell prints which; with 0.5 diverging it should be 3e-3,
-# the course's learning rate), not the ASHA sweep's winner printed further up.
-# Exercise 2 below keeps it on purpose: ASHA picked its winner from
-# at most 16 iterations of one seed, on early progress (its caveats above), while
-# Exercise 2 trains for up to 100 iterations, and its target was measured with
-# 3e-3 over three seeds (`bench/exercise2_target.py`). To try the ASHA winner
+# `results` is the grid search's `ResultGrid`, the course's learning rate against
+# 0.5, so `BEST_LR` is one of those two (the cell prints which; with 0.5
+# diverging it should be the course's), not the ASHA sweep's winner printed
+# further up. Exercise 2 below keeps it on purpose: ASHA picked its winner from
+# at most `ASHA_MAX_T` iterations of one seed, on early progress (its caveats
+# above), while Exercise 2 trains for up to `MAX_ITERATIONS`, and its target was
+# measured with the course's learning rate (`bench/exercise2_target.py`). To try the ASHA winner
 # instead, pass `lr=asha_results.get_best_result().config["lr"]` and compare.
 #
 # A Tune checkpoint of an RLlib trial is an ordinary algorithm checkpoint
@@ -451,17 +460,12 @@ for trial, checkpoints in after.items():
 # needs about 63 new cells per episode, 40 about 67.
 #
 # We ran this exact sweep for the full 100 iterations with three seeds
-# (`bench/exercise2_target.py`; table and plot in `bench/README.md`). All six
-# trials passed 35, first at iterations 44 to 69 (in a later full run of this
-# notebook, iteration 71), and then levelled off: averaged
-# over their last 5 iterations, 35.4-37.3 with batch 3000 and 36.4-40.2 with
-# batch 4000, which (worked out from the two agents' returns) is agent1 covering
-# about 60-63 new cells per episode. Only one trial (seed 0, batch 4000) reached
-# 40, at iteration 75; the other five never did (their best single iterations:
-# 38.0-39.9). So the target here is **35**, which every trial reached within 100
-# iterations. On a 2-core machine with nothing else running (load average about
-# 2: the two trials), the slower trial of a sweep reached 35 after 104 to 176 s of
-# training (the three bench sweeps, and one full run of this notebook).
+# (`bench/exercise2_target.py`; the table and plot in `bench/README.md` show when
+# each trial first passed 35 and where it levelled off). In that bench all six
+# trials passed 35 and only one ever reached 40, so the target here is **35**.
+# Three seeds are too few for a range this text could promise your run; your
+# sweep's own table and plot say when your trials got there, and `TuneProgress`
+# prints how long it took on your machine.
 
 # %%
 TARGET = pick(full=35.0, smoke=0.0)

@@ -345,7 +345,12 @@ def final_table(names, baseline="ours"):
             continue
         print(compare(table.loc[name, seed_columns], table.loc[base, seed_columns],
                       names=(name, base), what="agent1, last 100 episodes"))
-    return table.round(1)
+    return table.map(one_decimal)
+
+
+def one_decimal(value):
+    """Round like the printed lines (Python's round, as f"{value:.1f}"), not numpy's."""
+    return round(float(value), 1)
 
 
 plot_setups(["RLlib default", "ours"], "Our module with RLlib's defaults vs RLlib's module")
@@ -353,14 +358,14 @@ plt.show()
 final_table(["RLlib default", "ours"])
 
 # %% [markdown]
-# Compare the plot and the table with the two runs we made while writing this
-# chapter. In both, the two mean curves lay on top of each other for most of the
-# run, and agent1 ended at a mean of about 14 to 16 with either module, the two
-# means a couple of points apart. Which one ended ahead changed: our module led
-# in one run, RLlib's in the other. And in both, the seeds of a single set-up
-# spread further than the gap between the means: within seed noise, the two
-# learn the same. That is what we want: the same layers, the same initialisation,
-# the same learning. From here on, `ours` is the baseline.
+# Read the verdict line above the table. The two modules have the same layers
+# and the same initialisation, so they should learn the same: the seeds of one
+# set-up spread further than the gap between the two means, and the verdict says
+# *within the noise*, whichever mean happens to be higher. That is what the runs
+# we made while writing this chapter showed, with the higher mean changing from
+# run to run. (With 2 standard errors, two set-ups that really are the same are
+# still called different about one time in twenty; if yours is, look at the seeds in
+# the table.) From here on, `ours` is the baseline.
 #
 # ## One change at a time
 #
@@ -379,10 +384,10 @@ plt.show()
 final_table(["ours", "shared encoder"])
 
 # %% [markdown]
-# With a shared encoder agent1 ends at about half the return of `ours` (a mean
-# under 9, against about 14 to 16, in both runs we compared), with every seed
-# below every seed of `ours`; the curves part after about 20,000 env steps. This
-# change hurts, clearly beyond seed noise.
+# In the runs we made while writing this chapter, the shared encoder ended far
+# below `ours`, beyond seed noise, every seed below every seed of `ours`, the
+# curves parting only in the second half of the run. Your verdict line and table
+# say whether your run shows the same.
 #
 # Why? The learner minimises one sum, the policy loss plus `vf_loss_coeff`
 # (1.0) times the value loss. With separate encoders each network gets only its
@@ -393,8 +398,8 @@ final_table(["ours", "shared encoder"])
 # advantages that RLlib standardises in every batch (mean 0, standard deviation
 # 1), so its size says little about its gradient's. What makes the value loss's
 # pull plausible is its scale: agent1's returns range over tens of points (even
-# a random agent1's episode returns have a standard deviation of about 12,
-# chapter 2) and the course does not clip the value loss (`vf_clip_param=inf`,
+# a random agent1's episode returns spread over tens of points, chapter 2) and
+# the course does not clip the value loss (`vf_clip_param=inf`,
 # chapter 3). The next change tests the idea directly.
 #
 # ### Change 2: shared encoder, value loss weighted down
@@ -413,13 +418,14 @@ plt.show()
 final_table(["ours", "shared encoder", "shared, vf_loss_coeff=0.01"])
 
 # %% [markdown]
-# With the value loss weighted down, the shared encoder wins back most of what it
-# lost: in both runs we compared, every seed ended above every seed of the shared
-# encoder at full weight. Against `ours` the two runs disagree: in one it ended
-# level with `ours`, in the other about 2 points behind. Both gaps are within the
-# spread of `ours`' seeds, so three seeds of 15 iterations cannot tell whether it
-# catches up completely. So the shared encoder itself was not the main problem;
-# the balance of the two losses in its features was.
+# Two verdict lines matter here. Against the shared encoder at full weight: in
+# the runs we made, weighting the value loss down won back most of what the
+# shared encoder lost, beyond seed noise. Against `ours`: within the noise in
+# our runs, which with three seeds of `ITERATIONS` iterations does not mean it
+# caught up completely, only that the data cannot tell. (Compare the two with
+# `compare(...)` yourself: the table's seed columns are the values.) If your
+# verdicts agree, the shared encoder itself was not the main problem; the
+# balance of the two losses in its features was.
 #
 # ### Change 3: ReLU instead of tanh
 #
@@ -432,12 +438,10 @@ plt.show()
 final_table(["ours", "ReLU"])
 
 # %% [markdown]
-# The two runs we compared disagree about ReLU. In one, agent1 ended within about
-# a point of tanh, well inside the spread of `ours`' seeds; in the other it ended
-# almost 5 points behind (about 11.5 against 16), with every ReLU seed below
-# every seed of `ours`. So ReLU may cost agent1 some return on this game and
-# budget, and three seeds are too few to say how much; tanh, RLlib's default,
-# is the safer choice here. Compare with your table.
+# The runs we made disagree about ReLU: within the noise of tanh in one, behind
+# it beyond the noise in the other. So ReLU may cost agent1 some return on this
+# game and budget, and three seeds are too few to say how much; tanh, RLlib's
+# default, is the safer choice here. What does your verdict say?
 #
 # ### Change 4: the size
 #
@@ -457,10 +461,10 @@ plt.show()
 final_table(["ours", "[16, 16]"])
 
 # %% [markdown]
-# With hidden layers of 16 (7,061 weights instead of 34,373) agent1 is behind
-# from the first iterations on, and it ends a third to a half below `ours` (a
-# mean of about 9, against about 14 to 16, in both runs we compared): within this
-# budget it learns clearly slower. Whether it would catch up with more
+# With hidden layers of 16 (about a fifth of the weights; the cell prints both
+# counts), agent1 was behind from the first iterations on in our runs and ended
+# below `ours`, beyond seed noise: within this budget it learns slower. Your
+# verdict line says whether your run agrees. Whether it would catch up with more
 # iterations, these runs do not say.
 #
 # ### All of them
@@ -474,24 +478,22 @@ HALFWAY = max(1, ITERATIONS // 2)
 summary = final_table(list(runs))
 summary.insert(
     0, f"after {HALFWAY} (mean)",
-    everything.query("iteration == @HALFWAY").groupby("setup")["agent1_last100"].mean().round(1),
+    everything.query("iteration == @HALFWAY").groupby("setup")["agent1_last100"].mean().map(one_decimal),
 )
 summary
 
 # %% [markdown]
-# What the runs show: matching RLlib's network gave the same learning (a gap of
-# about 2 between the means, within seed noise, with the order changing between
-# runs); a shared encoder cost agent1 about half its return, and weighting the
-# value loss down won most or all of it back; ReLU was level with tanh in one run
-# and clearly behind in the other; layers of 16 cost a third to a half. Halfway
-# (after 7 iterations) the set-ups were between about -1 and 5, the lowest being
-# layers of 16 (behind from the first iterations on) or ReLU, depending on the
-# run; the shared encoder's gap opened only in the second half. Your numbers
-# will differ from ours (another machine or library version is enough), so read
-# your own table. In both runs we compared, the two clear effects (shared encoder
-# at full weight, layers of 16) ended lowest; matching RLlib's network and the
-# shared encoder with its value loss weighted down ended within seed noise of
-# `ours`, and ReLU did in one run but not the other.
+# The lines above the table give each set-up's verdict against `ours`; the
+# table adds where each stood halfway (after `HALFWAY` iterations). Which
+# changes are beyond the noise in your run, and which gaps opened only in the
+# second half? In the runs we made while writing this chapter, the two clear
+# effects were the shared encoder at full weight and the small network (both ended
+# lowest, beyond seed noise, the small network behind from the start, the shared
+# encoder only in the second half); matching RLlib's network and the shared
+# encoder with its value loss weighted down ended within seed noise of `ours`,
+# and ReLU did in one run but not in the other. Your numbers will differ from
+# ours (another machine or library version is enough), so read your own
+# verdicts.
 #
 # **What this says about writing a module.** Start from a module that matches a
 # network known to work (here: RLlib's default), check it learns as well, and

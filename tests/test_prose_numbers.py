@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -198,6 +199,7 @@ def course_constants() -> set[float]:
     width, height = config["width"], config["height"]
     values |= {float(width * height), float(len(env["ACTION_NAMES"])), float(len(env["AGENTS"]))}
     values |= {float(i) for i in range(len(env["ACTION_NAMES"]))}  # action indices 0-3
+    values |= {1 / len(env["ACTION_NAMES"])}  # a uniform policy's probability
     values |= {float(width - 1), float(height - 1)}  # the corners' coordinates
     values |= {float(2 * width * height)}  # the one-hot observation's size
     values |= {float(v) for v in model["hidden_sizes"]}
@@ -405,7 +407,10 @@ def test_arithmetic_the_prose_states():
     assert return_1(10, 3, both=2) == 1.5 * 10 - 0.5 * 3 - 50 - 1.5 * 2
     assert return_1(40, 10) == 5 == return_1(37, 1)
     # Chapter 7: one step's combined reward (agent1 + agent2).
-    assert new + chaser == 0.9 and other + chaser == -0.6
+    assert math.isclose(new + chaser, 0.9) and math.isclose(other + chaser, -0.6)
+    # ... so over an episode: 0.9 new + 0 catches - 0.6 (steps - new - catches).
+    assert math.isclose(0.9 + 0.6, 1.5) and math.isclose(0.6 * steps, 60)
+    assert round((35 + 60) / 1.5) == 63 and round((40 + 60) / 1.5) == 67
     # Chapter 11: crash_prob 0.0005 is one crash in 2,000 steps; 16 iterations x 200 steps.
     assert round(1 / 0.0005) == 2000 and 16 * 200 == 3200
     # Chapter 5: the env runner's copy of the default module, and the learner's.
@@ -416,13 +421,31 @@ def test_arithmetic_the_prose_states():
     assert actor == 17284 and actor + encoder + hidden[-1] + 1 == 34373
 
 
+def test_exercise2_bench_backs_chapter_7s_target():
+    """Chapter 7: in bench/exercise2_target.py's sweeps (3 seeds x 2 batches, 100
+    iterations) every trial passed 35 and only one ever reached 40."""
+    import csv
+
+    best: dict[tuple, float] = {}
+    for path in sorted(SEED_RESULTS.glob("exercise2_seed*.csv")):
+        for row in csv.DictReader(path.open()):
+            trial = (row["seed"], row["train_batch_size"])
+            best[trial] = max(best.get(trial, float("-inf")), float(row["combined_return"]))
+    assert len(best) == 6, sorted(best)
+    assert all(value >= 35 for value in best.values()) and sum(value >= 40 for value in best.values()) == 1, best
+
+
 def test_ray_defaults_the_prose_states():
     """Ray defaults the prose quotes, read from the installed Ray without starting it:
-    the discount (chapter 1), the default ports (chapter 10)."""
+    the discount (chapter 1; its cell also sets 0.99), the default network size (chapter 9), the default
+    ports (chapter 10)."""
     from ray._private import ray_constants
     from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
 
+    from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
+
     assert AlgorithmConfig().gamma == 0.99
+    assert DefaultModelConfig().fcnet_hiddens == [256, 256]  # chapter 9
     assert ray_constants.DEFAULT_PORT == 6379 and ray_constants.DEFAULT_DASHBOARD_PORT == 8265
 
 
