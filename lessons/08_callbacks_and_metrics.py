@@ -87,6 +87,17 @@ print(inspect.getsource(count_step_events))
 print(inspect.getsource(ArenaMetrics))
 
 # %% [markdown]
+# Before reading on, two questions about it:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch8-custom-data")
+
+# %% tags=["concept"]
+ask("ch8-reduce-mean")
+
+# %% [markdown]
 # Three choices in it are worth a closer look:
 #
 # 1. **Where the count lives.** RLlib creates *one* callback object per env runner
@@ -201,15 +212,28 @@ plot_metrics(history, axes=axes[1:])
 fig.tight_layout()
 plt.show()
 
+from handson_rl.training.verdicts import compare
+
+quarter = len(history) // 4  # per-iteration means: the first quarter against the last
+if quarter < 2:
+    print(f"{len(history)} iterations: too few to compare the first and the last quarter")
+else:
+    for key, what in ((NEW_FIELDS, "new cells per episode"), (COLLISIONS, "collisions per episode"),
+                      ("agent1", "agent1's return")):
+        values = [row[key] for row in history]
+        print(compare(values[-quarter:], values[:quarter], names=("last quarter", "first quarter"), what=what))
+
 # %% [markdown]
-# Read the three panels together. The return curves say that *both* agents do
-# better as training goes on; the other two panels say how. In the run we did
-# while writing this chapter (seed 0), the count of new cells per episode climbed
-# steadily: agent1 learned to explore. And the collisions climbed too, to several
-# per episode by the end: agent2 learned to chase.
-# agent1's return kept rising *despite* a better hunter, because exploring pays
-# more than the extra collisions cost. Neither story is visible in agent1's
-# return alone.
+# Read the three panels together with the lines under them, which compare the
+# last quarter of the iterations with the first through the course's rule
+# (beyond or within the noise). The return curves say whether the agents do
+# better as training goes on; the other two panels say how. If the new cells
+# rose beyond the noise, agent1 learned to explore; if the collisions rose too,
+# agent2 learned to chase, and a return of agent1 that rose all the same did so
+# *despite* a better hunter, because exploring paid more than the extra
+# collisions cost. (That is what the runs we made while writing this chapter
+# showed.) Which story does your run tell? Neither is visible in agent1's return
+# alone.
 
 # %% [markdown]
 # ## The same metrics in TensorBoard
