@@ -571,6 +571,201 @@ _QUESTIONS = [
                  "to check what `step()` returns.",
         },
     ),
+    # ------------------------------------------- chapters 1, 3, 4, 8, 9 (issue 24, part A)
+    Question(
+        id="ch1-cartpole-return",
+        chapter=1,
+        title="CartPole's return and its length",
+        prompt=(
+            "CartPole gives a reward of **+1 for every step**, the last one included. The next "
+            "cell plays one episode at random and prints its length and its (undiscounted) "
+            "return. How do the two numbers compare?"
+        ),
+        choices={
+            "a": "the return equals the number of steps",
+            "b": "the return is one less: the step on which the pole falls earns nothing",
+            "c": "the return is a little smaller: returns are discounted by 0.99",
+            "d": "they are unrelated: the return depends on how well the pole was balanced",
+        },
+        answer="a",
+        why={
+            "a": "+1 per step for every step, the falling one too, adds up to the episode's "
+                 "length. In CartPole a longer episode *is* a better one, which is why its return "
+                 "is the usual yardstick.",
+            "b": "Gymnasium's CartPole pays +1 on the terminating step as well (only a step "
+                 "*after* the end would earn 0, with a warning). So the sum is the length.",
+            "c": "The loop adds the rewards as they come, `episode_return += reward`: a plain "
+                 "sum. Discounting is a training target's business; the course reports "
+                 "undiscounted returns.",
+            "d": "Every step earns the same +1 whatever the pole's angle, so only the number "
+                 "of steps counts: the return is the length.",
+        },
+    ),
+    Question(
+        id="ch3-batch-per-learner",
+        chapter=3,
+        title="how many steps two learners train on",
+        prompt=(
+            "The course's config says `train_batch_size_per_learner=2000`. Give it two "
+            "learners, `.learners(num_learners=2)`. How many env steps does one iteration "
+            "then collect in all?"
+        ),
+        choices={
+            "a": "2,000: the batch size is the batch size",
+            "b": "4,000: each learner gets its own 2,000",
+            "c": "1,000: the 2,000 are split between the two learners",
+            "d": "none: building fails, two learners need a GPU",
+        },
+        answer="b",
+        why={
+            "a": "That is what `train_batch_size` (the older, total figure) would give. The "
+                 "course sets the *per-learner* figure: every learner trains on its own "
+                 "2,000, so the total is 2,000 x 2.",
+            "b": "`total_train_batch_size` = `train_batch_size_per_learner` x the number of "
+                 "learners = 2,000 x 2. Adding learners adds data per iteration, unless you "
+                 "shrink the per-learner batch.",
+            "c": "Splitting is what happens to `train_batch_size` when it is the only figure "
+                 "given (2,000 total, 1,000 per learner). The per-learner figure is not split.",
+            "d": "Learners run on CPUs too (`num_gpus_per_learner=0` by default); each is a "
+                 "process that needs a CPU, which is why a 2-core laptop keeps `num_learners=0`.",
+        },
+    ),
+    Question(
+        id="ch4-frozen",
+        chapter=4,
+        title="which weights a frozen module keeps",
+        prompt=(
+            "The config below lists only `p1` in `policies_to_train`; `p2` still plays agent2 "
+            "in every episode. After a few iterations, whose weights (as the learner holds "
+            "them) have changed?"
+        ),
+        choices={
+            "a": "p1's only; p2's are exactly as they were built",
+            "b": "both: p2 plays, so its experience trains it too",
+            "c": "p1's a lot, p2's a little: a frozen module learns slowly",
+            "d": "neither: one frozen module stops the whole update",
+        },
+        answer="a",
+        why={
+            "a": "The learner updates a module only if it is in `policies_to_train` "
+                 "(`Learner.should_module_be_updated`). p2 still acts and its episodes are "
+                 "collected, but no gradient step touches it: its weights stay bit for bit.",
+            "b": "Playing is not learning. p2's experience is sampled, but the learner skips "
+                 "modules that are not in `policies_to_train`: no loss, no gradient step.",
+            "c": "There is no 'slow' for a frozen module: it is left out of the update "
+                 "entirely. A smaller learning rate for one module is a different tool "
+                 "(the per-module `lr` above).",
+            "d": "The other modules train as usual; `policies_to_train` only picks which "
+                 "ones. That is what makes a fixed opponent possible.",
+        },
+    ),
+    Question(
+        id="ch8-custom-data",
+        chapter=8,
+        title="where a callback keeps an episode's count",
+        prompt=(
+            "`ArenaMetrics` counts new cells in `episode.custom_data`, not in an attribute "
+            "of the callback (`self.count`). Why?"
+        ),
+        choices={
+            "a": "RLlib makes one callback object per env runner and uses it for all the "
+                 "episodes that runner plays, several at once",
+            "b": "RLlib resets the callback's attributes after every step",
+            "c": "`custom_data` is sent to the learner with the batch, `self` is not",
+            "d": "no reason but style: `self.count` would work the same",
+        },
+        answer="a",
+        why={
+            "a": "One object, many episodes: with 16 boards per env runner, 16 episodes run "
+                 "side by side through the same callback. A count on `self` would add them "
+                 "all up; `episode.custom_data` belongs to one episode.",
+            "b": "RLlib does not touch the callback's attributes; they live as long as the env "
+                 "runner. That is exactly the trouble: they are shared by every episode it plays.",
+            "c": "`custom_data` stays with the episode on the env runner; the metric reaches "
+                 "the results through `metrics_logger`, not the training batch.",
+            "d": "It would not: the callback object serves all the episodes of its env runner "
+                 "at once, so `self.count` mixes the episodes up.",
+        },
+    ),
+    Question(
+        id="ch8-reduce-mean",
+        chapter=8,
+        title="what a metric logged with reduce='mean' shows",
+        prompt=(
+            "In one iteration three episodes finish, with 30, 40 and 50 new cells; "
+            "`on_episode_end` logs each with `metrics_logger.log_value(NEW_FIELDS, n, "
+            "reduce=\"mean\")`. What does that iteration's result show under "
+            "`result[\"env_runners\"][NEW_FIELDS]` (one env runner)?"
+        ),
+        choices={
+            "a": "40: the mean of the iteration's episodes",
+            "b": "120: the sum of the iteration's episodes",
+            "c": "50: the last value logged",
+            "d": "the mean of every episode since training began",
+        },
+        answer="a",
+        why={
+            "a": "`reduce=\"mean\"` averages the values logged during the iteration, then "
+                 "starts afresh: (30 + 40 + 50) / 3 = 40, a per-episode number.",
+            "b": "That would be `reduce=\"sum\"`. The mean keeps the metric per episode, "
+                 "whatever the number of episodes in an iteration.",
+            "c": "RLlib keeps every value of the iteration and reduces them; none is dropped.",
+            "d": "The values are cleared after each iteration's reduction. Old episodes "
+                 "linger only without `reduce=`: then RLlib keeps an exponential moving "
+                 "average, which mostly reflects the episodes of earlier iterations.",
+        },
+    ),
+    Question(
+        id="ch9-parameters",
+        chapter=9,
+        title="how many weights a bigger policy network has",
+        prompt=(
+            "The next cell resizes the network to three hidden layers of 128 units "
+            "(`fcnet_hiddens=[128, 128, 128]`, 200 inputs, 4 actions) and prints the weights "
+            "of the env runner's copy of agent1's module. About how many?"
+        ),
+        choices={
+            "a": "about 59,000",
+            "b": "about 118,000",
+            "c": "about 49,000",
+            "d": "about 17,000",
+        },
+        answer="a",
+        why={
+            "a": "200 x 128 + 128, then twice 128 x 128 + 128, then the head 128 x 4 + 4: "
+                 "25,728 + 33,024 + 516 = 59,268. The first layer is the biggest: 200 inputs.",
+            "b": "That counts the value network too (its encoder is as big again). The env "
+                 "runner's copy acts only, so it has no value network: about 59,000.",
+            "c": "3 x 128 x 128 = 49,152 forgets that the first layer has 200 inputs, not 128, "
+                 "and the biases and the head: 25,728 + 33,024 + 516 = 59,268.",
+            "d": "About 17,000 (17,284) is the course's [64, 64] network. Doubling the width "
+                 "roughly quadruples the middle layers, and there is a third one.",
+        },
+    ),
+    Question(
+        id="ch9-untrained",
+        chapter=9,
+        title="what an untrained module wants to do",
+        prompt=(
+            "The next cell feeds three observations to the freshly built, **untrained** "
+            "module and prints its action probabilities. What do they look like?"
+        ),
+        choices={
+            "a": "all near 0.25: the untrained agent moves almost at random",
+            "b": "exactly 0.25 everywhere: the weights start at zero",
+            "c": "one action near 1 in each row: random weights make strong, arbitrary choices",
+        },
+        answer="a",
+        why={
+            "a": "PyTorch's default initialisation keeps the logits small, so the softmax of "
+                 "four small numbers is close to 0.25 each, but not exactly: every cell gets "
+                 "its own slight preferences, which training then grows.",
+            "b": "The weights start random, not at zero (zero weights could never learn "
+                 "different features). The probabilities are close to 0.25, not equal.",
+            "c": "The initial weights are small, so the logits are small and the softmax "
+                 "nearly flat. Strong preferences are what training builds.",
+        },
+    ),
 ]
 
 #: Every concept check, by id.

@@ -255,10 +255,10 @@ def env_steps(result: Mapping) -> int:
 
 def env_steps_this_iteration(result: Mapping) -> int:
     """Env steps the env runners sampled in this one iteration."""
-    return int(get(result, "env_runners/num_env_steps_sampled", 0) or 0)
+    return int(get(result, f"{RUNNERS}/num_env_steps_sampled", 0) or 0)
 
 
 def rows_trained(result: Mapping, module_id: str) -> int:
     """Rows of ``module_id``'s batch the learner trained on in this iteration, over
     all epochs and minibatches (``minibatch_size`` rows per gradient step)."""
-    return int(get(result, f"learners/{module_id}/num_module_steps_trained", 0) or 0)
+    return int(get(result, f"{LEARNERS}/{module_id}/num_module_steps_trained", 0) or 0)
