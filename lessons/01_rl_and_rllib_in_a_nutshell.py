@@ -48,7 +48,19 @@
 # [Gymnasium](https://gymnasium.farama.org) is the standard Python interface for RL
 # environments, and RLlib speaks it. Here is the whole loop for a classic
 # single-agent task, *CartPole* (keep a pole balanced on a cart by pushing the
-# cart left or right), with an agent that acts at random:
+# cart left or right), with an agent that acts at random. CartPole pays +1 for
+# every step the pole is still up.
+#
+# **Predict, then run.** Every chapter asks a few questions like the next one,
+# right before the cell that shows the answer. Answer first: click a choice and
+# "Check my answer" (or, where no buttons show, type one line such as
+# `check("ch1-cartpole-return", "a")` with your letter). The feedback explains
+# every choice, and a right answer is kept in your progress file.
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch1-cartpole-return")
 
 # %%
 import gymnasium as gym
@@ -96,16 +108,8 @@ print(f"The episode lasted {steps} steps; return = {episode_return}")
 #
 # Discounting makes "sooner" worth a bit more than "later", and keeps the sum finite
 # for very long episodes. A small example: three rewards of +1 followed by a -5.
-#
-# **Predict, then run.** Every chapter asks a few questions like the next one,
-# right before the cell that shows the answer. Answer first: click a choice and
-# "Check my answer" (or, where no buttons show, type one line such as
-# `check("ch1-discount", "a")` with your letter). The feedback explains every
-# choice, and a right answer is kept in your progress file.
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
-
 ask("ch1-discount")
 
 # %%

@@ -252,7 +252,10 @@ print(inspect.getsource(arena_ppo_config))
 #   develop an env you want to see its bugs.
 #
 # The two batch-size names side by side (`total_train_batch_size` is what one
-# iteration collects in all):
+# iteration collects in all). Before you run it:
+
+# %% tags=["concept"]
+ask("ch3-batch-per-learner")
 
 # %%
 for learners in (0, 2):
@@ -466,6 +469,64 @@ print(f"after {int(history[-1]['env_steps']):,} env steps")
 # return stays below zero, because it pays -0.1 on every one of the other 90-odd
 # steps. The two learn against each
 # other: each catch agent2 learns is -1.0 for agent1.
+
+# %% [markdown]
+# ## Your turn: predict, then change one setting
+#
+# You want each iteration to train on twice as much experience: 4,000 env steps
+# instead of 2,000, with everything else as in `arena_ppo_config(seed=0)`. Before
+# you run anything:
+#
+# 1. write `task_config`: the course's config with **one** setting changed;
+# 2. predict `predicted_env_steps`: how many env steps one iteration will sample;
+# 3. predict `predicted_gradient_steps`: about how many gradient steps (updates,
+#    one per minibatch) each module's learner will make in one iteration. The
+#    minibatch stays at 2,000, and PPO makes `num_epochs` passes over the batch.
+#
+# The check reads your config and your two numbers; nothing trains yet.
+
+# %%
+# BEGIN SOLUTION: your turn: task_config = arena_ppo_config(seed=0, ...) with one setting changed; predicted_env_steps = ...; predicted_gradient_steps = ...
+task_config = arena_ppo_config(seed=0, train_batch_size=4000)
+predicted_env_steps = 4000
+predicted_gradient_steps = 20  # 10 epochs x (4,000 / 2,000) minibatches
+# END SOLUTION
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch03_one_setting import check_one_setting
+
+check_one_setting(task_config, predicted_env_steps, predicted_gradient_steps)
+
+# %% [markdown]
+# Now run one iteration with your config and compare with the course's (the
+# `result` of the extra iteration above). The learner reports how many rows of a
+# module's batch it trained on, over all epochs; divided by the minibatch size,
+# that is the number of gradient steps.
+
+# %% tags=["needs-solution"]
+from handson_rl.training.results import env_steps_this_iteration, rows_trained
+
+# Sampling in this process (num_env_runners=0) starts faster for one iteration and
+# leaves the CPUs to `algo`; the batch and the minibatches are those of your config.
+task_algo = task_config.copy().env_runners(num_env_runners=0).build_algo()
+task_result = task_algo.train()
+task_algo.stop()
+for label, cfg, res in (("course config", config, result), ("your config", task_config, task_result)):
+    steps = env_steps_this_iteration(res)
+    grads = rows_trained(res, "p1") / cfg.minibatch_size
+    print(f"{label:>13}: {steps:,} env steps sampled, {grads:g} gradient steps for p1")
+print(f"{'you predicted':>13}: {predicted_env_steps:,} env steps, {predicted_gradient_steps} gradient steps")
+
+# %% [markdown]
+# The env steps come out exactly: RLlib sizes the env runners' pieces so that
+# they add up to the batch. The gradient steps come out a little above epochs
+# times minibatches (21 rather than 20, 11 rather than 10): before learning, PPO's learner adds one masked row at the end of
+# every episode piece in the batch (to bootstrap the value at a cut-off, as in
+# chapter 2), so a module's batch holds a few more rows than env steps, and the
+# minibatch loop goes on until every row has been used `num_epochs` times. So
+# doubling the batch with the minibatch unchanged doubles the number of updates
+# per iteration, each the same size: twice the data *and* twice the learner's
+# work. Whether that learns faster per second is a measurement, not a guess.
 
 # %% [markdown]
 # ## How fast?

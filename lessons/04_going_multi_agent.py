@@ -151,7 +151,10 @@ algo.stop()
 # initialised network. That is not the same as a random agent: in each cell the
 # untrained network has its own arbitrary preferences, the same every time it
 # comes back there (chapter 6 measures how differently an untrained agent and a
-# random one score). We check that p2's weights really stay put:
+# random one score). Before we check:
+
+# %% tags=["concept"]
+ask("ch4-frozen")
 
 # %%
 import torch
@@ -182,6 +185,59 @@ frozen_algo.stop()
 # env runners hold inference copies that RLlib overwrites with the learner's
 # weights after every iteration, so an env runner's copy is not the place to
 # check whether a module trains.)
+
+# %% [markdown]
+# ## Your turn: a mapping function for a small league
+#
+# Self-play setups often keep frozen earlier versions of a player around, so that
+# the learning one does not forget how to beat them. Write the mapping function
+# for this layout of three modules:
+#
+# - agent1 always plays with the module `"explorer"`;
+# - agent2 plays with `"chaser"` (the one that trains) in about half of the
+#   episodes, and with `"chaser_old"` (a frozen copy) in the other half;
+# - which chaser agent2 gets is decided by the **episode**, so that it keeps one
+#   module for a whole episode. Every episode RLlib passes in has a unique id
+#   string, `episode.id_`; `hash(episode.id_) % 2` splits episodes into two halves.
+#
+# RLlib calls it as `map_agent(agent_id, episode)`; give it a `**kwargs` too, as
+# RLlib's own examples do, for arguments later versions may add.
+
+# %%
+def map_agent(agent_id, episode, **kwargs):
+    """The module for `agent_id` in `episode`: explorer, chaser or chaser_old."""
+    # BEGIN SOLUTION: your turn: return "explorer" for agent1; "chaser" or "chaser_old" for agent2, chosen from episode.id_
+    if agent_id == "agent1":
+        return "explorer"
+    return "chaser" if hash(episode.id_) % 2 == 0 else "chaser_old"
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch04_mapping import check_mapping
+
+check_mapping(map_agent)
+
+# %% [markdown]
+# The config for this league declares the three modules, trains two of them and
+# plugs in your function. Nothing needs training to see the mapping at work:
+# RLlib's episode objects call the mapping function themselves, once per agent,
+# when they first need an agent's module (`module_for`), and keep the answer for
+# the rest of the episode:
+
+# %% tags=["needs-solution"]
+from collections import Counter
+
+from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
+
+league_config = arena_ppo_config(seed=0).multi_agent(
+    policies=["explorer", "chaser", "chaser_old"],
+    policy_mapping_fn=map_agent,
+    policies_to_train=["explorer", "chaser"],  # chaser_old stays frozen
+)
+episodes = [MultiAgentEpisode(agent_to_module_mapping_fn=league_config.policy_mapping_fn) for _ in range(1000)]
+for agent in ("agent1", "agent2"):
+    print(agent, dict(Counter(episode.module_for(agent) for episode in episodes)))
 
 # %% [markdown]
 # ## Both agents learning: 10 + 10 iterations
@@ -383,8 +439,10 @@ ray.shutdown()
 #   others act with fixed weights.
 # - Calling `train()` again continues training where it stopped.
 #
-# **Try next:** freeze `p1` instead and watch agent2 learn to chase an agent1
-# that never learns (chapter 6 shows how an untrained agent1 plays); give `p2` a
+# **Try next:** train `league_config` for a few iterations and compare the
+# returns of `chaser` and `chaser_old` (`module_episode_returns_mean`); freeze
+# `p1` instead and watch agent2 learn to chase an agent1 that never learns
+# (chapter 6 shows how an untrained agent1 plays); give `p2` a
 # larger learning rate than `p1`; run the shared-vs-separate comparison with
 # other seeds (`arena_ppo_config(seed=1)`, ...) and see how much the returns move.
 

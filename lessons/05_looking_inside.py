@@ -172,6 +172,43 @@ print("most likely:", ACTION_NAMES[int(probs.argmax())], "| sampled:", ACTION_NA
 print("RLlib's distribution agrees:", torch.allclose(dist.to_deterministic().sample()[0], probs.argmax()))
 
 # %% [markdown]
+# ### Your turn: a probability by hand
+#
+# Write `action_probability(logits, action)`: `logits` is a torch tensor of four
+# numbers in the arena's action order (`ACTION_NAMES`: up, right, down, left), as
+# `forward_inference` returns them for one observation; `action` is an action's
+# name, such as `"down"`. Return that action's probability under the softmax, one
+# number, without calling `torch.softmax`: exp() of each logit, divided by the
+# sum of the four. It must also work for large logits, such as an overconfident
+# network's `[1000, 995, 990, 0]`, where exp() overflows. Hint: subtracting the
+# same number from every logit does not change the softmax.
+
+# %%
+def action_probability(logits, action):
+    """The softmax probability of the action named `action` (up, right, down or left)."""
+    # BEGIN SOLUTION: your turn: exp() of the logits (largest first subtracted), divided by their sum, at the action's index
+    shifted = logits - logits.max()
+    exps = torch.exp(shifted)
+    return float(exps[ACTION_NAMES.index(action)] / exps.sum())
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch05_probability import check_action_probability
+
+check_action_probability(action_probability)
+
+# %% [markdown]
+# Your function against RLlib's own action distribution, on the module's logits
+# from above (`logp()` is the log of the probability):
+
+# %% tags=["needs-solution"]
+for index, name in enumerate(ACTION_NAMES):
+    rllib_p = float(dist.logp(torch.tensor([index])).exp()[0])
+    yours = action_probability(logits, name)
+    print(f"{name:>5}: yours {yours:.4f}, RLlib's {rllib_p:.4f}, agree: {abs(yours - rllib_p) < 1e-5}")
+
+# %% [markdown]
 # What would you expect? In the top-left corner, "up" and "left" walk into a wall
 # (no new cell, -0.5), so a trained agent1 should prefer "right" or "down". Here
 # are its preferences on three boards, drawn as arrows whose length is the

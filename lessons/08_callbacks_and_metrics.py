@@ -98,6 +98,17 @@ ask("ch8-custom-data")
 ask("ch8-reduce-mean")
 
 # %% [markdown]
+# Before reading on, two questions about it:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch8-custom-data")
+
+# %% tags=["concept"]
+ask("ch8-reduce-mean")
+
+# %% [markdown]
 # Three choices in it are worth a closer look:
 #
 # 1. **Where the count lives.** RLlib creates *one* callback object per env runner

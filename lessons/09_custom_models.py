@@ -60,7 +60,12 @@ algo.stop()
 # only when the field is left out of a plain dict. A `DefaultModelConfig` always
 # carries the field, so without `vf_share_layers=False` the resized network
 # would silently share its encoder, the change this chapter shows costing
-# agent1 much of its return (Change 1, below). So we say it:
+# agent1 much of its return (Change 1, below). So we say it. Before you run it:
+
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch9-parameters")
 
 # %%
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
@@ -186,7 +191,10 @@ print(f"ours: {count_parameters(ours):,} weights, RLlib's default: {count_parame
 #
 # A module is an ordinary PyTorch module: feed it a batch, look at the shapes.
 # Doing this before training turns a confusing error deep inside RLlib into a
-# two-line test.
+# two-line test. First a guess:
+
+# %% tags=["concept"]
+ask("ch9-untrained")
 
 # %%
 import torch
