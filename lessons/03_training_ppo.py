@@ -485,12 +485,14 @@ print(f"after {int(history[-1]['env_steps']):,} env steps")
 #
 # The check reads your config and your two numbers; nothing trains yet.
 
-# %%
-# BEGIN SOLUTION: your turn: task_config = arena_ppo_config(seed=0, ...) with one setting changed; predicted_env_steps = ...; predicted_gradient_steps = ...
+# %% tags=["solution"]
+# Your turn: fill in the three lines, then run the check below.
+# task_config = arena_ppo_config(seed=0, ...)  # the course's config, one setting changed
+# predicted_env_steps = ...  # env steps one iteration samples
+# predicted_gradient_steps = ...  # gradient steps per module and iteration, about
 task_config = arena_ppo_config(seed=0, train_batch_size=4000)
 predicted_env_steps = 4000
 predicted_gradient_steps = 20  # 10 epochs x (4,000 / 2,000) minibatches
-# END SOLUTION
 
 # %% tags=["check"]
 from handson_rl.exercises.tasks.ch03_one_setting import check_one_setting
