@@ -14,7 +14,7 @@
 # action probabilities, sample an action, and check that this is exactly what the
 # algorithm does when it plays.
 #
-# Time: about 15 minutes, of which about 11 seconds are training.
+# Time: about 15 minutes, of which well under a minute is training.
 
 # %%
 # How much this notebook trains: the full course for you, a short run in CI.
@@ -238,18 +238,23 @@ for ax, (own, other) in zip(axes, [((0, 0), (9, 9)), ((4, 4), (9, 9)), ((4, 4), 
 fig.suptitle("agent1's action probabilities (arrow length)")
 plt.tight_layout()
 
+far, near = (action_probabilities(module, [44, other]) for other in (99, 54))
+down, up = ACTION_NAMES.index("down"), ACTION_NAMES.index("up")
+print(f'"down" (into agent2 on the third board): {far[down]:.2f} with agent2 far away, '
+      f"{near[down]:.2f} with agent2 right below ({near[down] - far[down]:+.2f}); "
+      f'"up": {far[up]:.2f} -> {near[up]:.2f}')
+print("most likely move on the third board:", ACTION_NAMES[int(np.argmax(near))])
+
 # %% [markdown]
 # Look at the third board: agent2 stands right below agent1, so "down" would be a
 # collision (-1 for agent1) and "up", "left" or "right" would be better. Does your
-# agent1 see that? Compare with the middle board, same cell, agent2 far away. In
-# our run "down" went from 0.24 to 0.19 and "up" from 0.47 to 0.53: a small
-# shift away from agent2, but "up" was already the most likely move with agent2
-# far away, and "down", straight into agent2, still gets almost one chance in
-# five. That is not a clear "avoid". After only 15 iterations that is typical:
-# the first thing a policy learns is the big, frequent reward (new cells, away
-# from the walls); a rare situation like this one, where the *other* agent's
-# cell matters, comes much later. Chapter 12's agents, trained for 80
-# iterations, have had more chances to learn it.
+# agent1 see that? Compare with the middle board, same cell, agent2 far away: the
+# last two lines above print how "down" and "up" changed. Is the shift big enough
+# to call it "avoid", and how much chance does "down", straight into agent2, keep?
+# After a short training run like this one, expect little: the first thing a
+# policy learns is the big, frequent reward (new cells, away from the walls); a
+# rare situation like this one, where the *other* agent's cell matters, comes much
+# later. Chapter 12's agents, trained for longer, have had more chances to learn it.
 
 # %% [markdown]
 # ## A policy that sees positions draws a route
@@ -300,9 +305,11 @@ ax.set_title("agent1's most likely move per cell (agent2 at [9, 9])", fontsize=9
 plt.tight_layout()
 
 # %% [markdown]
-# In our run the line reaches 19 different cells from `[0, 0]`, then comes back
-# to `[5, 2]` and would go round the same loop of 10 cells forever (with agent2
-# parked in its corner), at -0.5 a step. The policy cannot know it has been there
+# The line printed above the picture says how many different cells the route
+# reaches from `[0, 0]` before it comes back to a cell it has passed, and the loop
+# it would then go round forever (with agent2 parked in its corner), at -0.5 a
+# step (if your route ends at a wall instead, it loops on the spot). The policy
+# cannot know it has been there
 # before. What gets agent1 out in practice is that the arrows are probabilities:
 # acting by **sampling**, it sometimes takes another branch and leaves the loop.
 # That is one reason why always taking the top arrow (greedy play) can score far
