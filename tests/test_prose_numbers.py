@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 import json
 import math
 import re
@@ -143,7 +144,9 @@ def numbers_in(lesson: str, first_line: int, lines: list[str]) -> list[Number]:
         else:
             chapter_column = None
         for match in NUMBER.finditer(text):
-            found.append(Number(lesson, first_line + offset, match.group(), _value(match, text), line))
+            found.append(
+                Number(lesson, first_line + offset, match.group(), _value(match, text), line)
+            )
     return found
 
 
@@ -173,15 +176,23 @@ def _module_constants(relative: str, names: tuple[str, ...]) -> dict:
     for node in tree.body:
         if isinstance(node, ast.Assign):
             targets = node.targets[0]
-            names_here = [t.id for t in targets.elts] if isinstance(targets, ast.Tuple) else [targets.id]
+            names_here = (
+                [t.id for t in targets.elts] if isinstance(targets, ast.Tuple) else [targets.id]
+            )
             values = node.value.elts if isinstance(targets, ast.Tuple) else [node.value]
-            for name, value in zip(names_here, values):
+            for name, value in zip(names_here, values, strict=True):
                 if name in names:  # a tuple of names (AGENTS) counts by its length
-                    found[name] = value.elts if isinstance(value, ast.Tuple) and not all(
-                        isinstance(e, ast.Constant) for e in value.elts) else ast.literal_eval(value)
+                    found[name] = (
+                        value.elts
+                        if isinstance(value, ast.Tuple)
+                        and not all(isinstance(e, ast.Constant) for e in value.elts)
+                        else ast.literal_eval(value)
+                    )
     missing = set(names) - set(found)
     if missing:
-        raise LookupError(f"{relative} no longer defines {sorted(missing)}: update course_constants().")
+        raise LookupError(
+            f"{relative} no longer defines {sorted(missing)}: update course_constants()."
+        )
     return found
 
 
@@ -189,10 +200,20 @@ def course_constants() -> set[float]:
     """(a): the constants of the game and the course's defaults, read from the code."""
     env = _module_constants(
         "arena/env.py",
-        ("R1_COLLISION", "R1_NEW_FIELD", "R1_OTHERWISE", "R2_COLLISION", "R2_OTHERWISE",
-         "DEFAULT_CONFIG", "ACTION_NAMES", "AGENTS"),
+        (
+            "R1_COLLISION",
+            "R1_NEW_FIELD",
+            "R1_OTHERWISE",
+            "R2_COLLISION",
+            "R2_OTHERWISE",
+            "DEFAULT_CONFIG",
+            "ACTION_NAMES",
+            "AGENTS",
+        ),
     )
-    model = _module_constants("training/models.py", ("DEFAULT_MODEL_CONFIG",))["DEFAULT_MODEL_CONFIG"]
+    model = _module_constants("training/models.py", ("DEFAULT_MODEL_CONFIG",))[
+        "DEFAULT_MODEL_CONFIG"
+    ]
     values = {abs(float(v)) for k, v in env.items() if k.startswith(("R1_", "R2_"))}
     config = env["DEFAULT_CONFIG"]
     values |= {float(v) for v in config.values() if isinstance(v, int)}
@@ -212,12 +233,17 @@ def _default(relative: str, function: str, argument: str):
     tree = ast.parse((ROOT / "src" / "handson_rl" / relative).read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and node.name == function:
-            arguments = node.args.args[len(node.args.args) - len(node.args.defaults):] + node.args.kwonlyargs
+            arguments = (
+                node.args.args[len(node.args.args) - len(node.args.defaults) :]
+                + node.args.kwonlyargs
+            )
             defaults = list(node.args.defaults) + list(node.args.kw_defaults)
-            for arg, default in zip(arguments, defaults):
+            for arg, default in zip(arguments, defaults, strict=True):
                 if arg.arg == argument:
                     return ast.literal_eval(default)
-    raise LookupError(f"{relative}: no {function}({argument}=...) any more: update course_constants().")
+    raise LookupError(
+        f"{relative}: no {function}({argument}=...) any more: update course_constants()."
+    )
 
 
 def seed_keys() -> set[str]:
@@ -241,7 +267,11 @@ class Entry:
 
     def matches(self, number: Number) -> bool:
         texts = self.number if isinstance(self.number, list) else [self.number]
-        return number.lesson.startswith(self.lesson) and number.text in texts and self.line in number.context
+        return (
+            number.lesson.startswith(self.lesson)
+            and number.text in texts
+            and self.line in number.context
+        )
 
 
 KINDS = ("arithmetic", "ray default", "fact", "example")
@@ -261,7 +291,9 @@ def registry(path: Path = REGISTRY) -> list[Entry]:
         if entry.kind not in KINDS:
             raise ValueError(f"{path.name}: entry {row}: kind must be one of {KINDS}.")
         if entry.kind in ("arithmetic", "ray default") and not entry.check:
-            raise ValueError(f"{path.name}: entry {row}: a {entry.kind} needs `check`, the test that keeps it true.")
+            raise ValueError(
+                f"{path.name}: entry {row}: a {entry.kind} needs `check`, the test that keeps it true."
+            )
         entries.append(entry)
     return entries
 
@@ -372,11 +404,20 @@ def test_an_invented_number_is_flagged_and_backed_ones_are_not(tmp_path, backing
 
 
 def test_numbers_are_read_the_ways_prose_writes_them(tmp_path):
-    path = _lesson(tmp_path, "between 3 to 6, -1.5, 25%, 1e-3, 4.66e-4, 59,268, 7-8 and agent1 p2 CartPole-v1")
+    path = _lesson(
+        tmp_path, "between 3 to 6, -1.5, 25%, 1e-3, 4.66e-4, 59,268, 7-8 and agent1 p2 CartPole-v1"
+    )
     texts = [(n.text, n.value) for n in unbacked(path, set())]
     assert texts == [
-        ("3", 3), ("6", 6), ("-1.5", -1.5), ("25%", 25), ("1e-3", 1e-3),
-        ("4.66e-4", 4.66e-4), ("59,268", 59268), ("7", 7), ("8", 8),
+        ("3", 3),
+        ("6", 6),
+        ("-1.5", -1.5),
+        ("25%", 25),
+        ("1e-3", 1e-3),
+        ("4.66e-4", 4.66e-4),
+        ("59,268", 59268),
+        ("7", 7),
+        ("8", 8),
     ], texts
 
 
@@ -390,20 +431,37 @@ def test_a_placeholder_needs_a_measured_key(tmp_path, backing):
 def test_arithmetic_the_prose_states():
     """The registry's arithmetic, recomputed from the arena's rules (docs/prose_numbers.toml)."""
     env = _module_constants(
-        "arena/env.py", ("R1_COLLISION", "R1_NEW_FIELD", "R1_OTHERWISE", "R2_OTHERWISE", "DEFAULT_CONFIG")
+        "arena/env.py",
+        ("R1_COLLISION", "R1_NEW_FIELD", "R1_OTHERWISE", "R2_OTHERWISE", "DEFAULT_CONFIG"),
     )
-    new, other, hit, chaser = env["R1_NEW_FIELD"], env["R1_OTHERWISE"], env["R1_COLLISION"], env["R2_OTHERWISE"]
+    new, other, hit, chaser = (
+        env["R1_NEW_FIELD"],
+        env["R1_OTHERWISE"],
+        env["R1_COLLISION"],
+        env["R2_OTHERWISE"],
+    )
     width, steps = env["DEFAULT_CONFIG"]["width"], env["DEFAULT_CONFIG"]["timestep_limit"]
     # Chapter 1: rewards [1, 1, 1, -5] discounted with gamma 0.5.
-    assert 0.5**3 == 0.125 and -5 * 0.125 == -0.625 and 1 + 0.5 + 0.25 == 1.75 and 1.75 - 0.625 == 1.125
+    assert (
+        0.5**3 == 0.125
+        and -5 * 0.125 == -0.625
+        and 1 + 0.5 + 0.25 == 1.75
+        and 1.75 - 0.625 == 1.125
+    )
     # Chapter 2: cell [3, 7] is index 3 * width + 7.
     assert 3 * width + 7 == 37
+
     # Chapter 8: agent1's return over an episode, counting each step once.
     def return_1(cells, collisions, both=0):
         rest = steps - cells - collisions + both
         return new * (cells - both) + hit * collisions + other * rest
 
-    assert new - other == 1.5 and hit - other == -0.5 and -other * steps == 50 and return_1(0, 0) == -50
+    assert (
+        new - other == 1.5
+        and hit - other == -0.5
+        and -other * steps == 50
+        and return_1(0, 0) == -50
+    )
     assert return_1(10, 3, both=2) == 1.5 * 10 - 0.5 * 3 - 50 - 1.5 * 2
     assert return_1(40, 10) == 5 == return_1(37, 1)
     # Chapter 7: one step's combined reward (agent1 + agent2).
@@ -414,9 +472,11 @@ def test_arithmetic_the_prose_states():
     # Chapter 11: crash_prob 0.0005 is one crash in 2,000 steps; 16 iterations x 200 steps.
     assert round(1 / 0.0005) == 2000 and 16 * 200 == 3200
     # Chapter 5: the env runner's copy of the default module, and the learner's.
-    hidden = _module_constants("training/models.py", ("DEFAULT_MODEL_CONFIG",))["DEFAULT_MODEL_CONFIG"]["hidden_sizes"]
+    hidden = _module_constants("training/models.py", ("DEFAULT_MODEL_CONFIG",))[
+        "DEFAULT_MODEL_CONFIG"
+    ]["hidden_sizes"]
     sizes = [2 * width * env["DEFAULT_CONFIG"]["height"], *hidden]
-    encoder = sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    encoder = sum(a * b + b for a, b in itertools.pairwise(sizes))
     actor = encoder + hidden[-1] * 4 + 4
     assert actor == 17284 and actor + encoder + hidden[-1] + 1 == 34373
 
@@ -432,7 +492,10 @@ def test_exercise2_bench_backs_chapter_7s_target():
             trial = (row["seed"], row["train_batch_size"])
             best[trial] = max(best.get(trial, float("-inf")), float(row["combined_return"]))
     assert len(best) == 6, sorted(best)
-    assert all(value >= 35 for value in best.values()) and sum(value >= 40 for value in best.values()) == 1, best
+    assert (
+        all(value >= 35 for value in best.values())
+        and sum(value >= 40 for value in best.values()) == 1
+    ), best
 
 
 def test_ray_defaults_the_prose_states():
@@ -441,7 +504,6 @@ def test_ray_defaults_the_prose_states():
     ports (chapter 10)."""
     from ray._private import ray_constants
     from ray.rllib.algorithms.algorithm_config import AlgorithmConfig
-
     from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
     assert AlgorithmConfig().gamma == 0.99
