@@ -38,3 +38,29 @@ def is_smoke() -> bool:
 def pick(full: T, smoke: T) -> T:
     """``full`` for learners, ``smoke`` under ``COURSE_BUDGET=smoke``."""
     return smoke if is_smoke() else full
+
+
+SEED_VAR = "COURSE_SEED"
+
+
+def seed() -> int:
+    """The course-wide seed for training and evaluation: ``COURSE_SEED``, default 0.
+
+    Every chapter seeds its training with it (``arena_ppo_config(seed=seed())``),
+    so ``COURSE_SEED=1 jupyter lab`` (or ``bench/run_notebooks.py --seed 1``) runs
+    the whole course under another seed. Seeds that are part of a lesson's point
+    (a seeded episode a chapter talks about) stay fixed in the lesson.
+    """
+    raw = os.environ.get(SEED_VAR, "").strip()
+    if not raw:
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"{SEED_VAR}={raw!r} is not a whole number; set it to a seed such as 0, 1 or 2 "
+            f"(or unset it for the default, 0)."
+        ) from None
+    if value < 0:
+        raise ValueError(f"{SEED_VAR}={value} is negative; seeds are whole numbers from 0 up.")
+    return value

@@ -109,31 +109,29 @@ MATCHUPS = {
 }
 
 
-def learning_verdicts(means: Mapping[str, Mapping[str, float]], margin: float = 5.0) -> list[tuple[str, bool, str]]:
-    """Chapter 12's "did it learn?" claims, each as ``(claim, held, evidence)``.
+def learning_verdicts(stats: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[tuple[str, bool, object]]:
+    """Chapter 12's "did it learn?" claims, each as ``(claim, held, verdict)``.
 
-    ``means[matchup][agent]`` is the agent's mean return in that match-up (the keys
-    of :data:`MATCHUPS`). agent1 learned to explore if it beats a random agent1 by
-    ``margin`` against the same opponent (both the trained and the random agent2);
-    agent2 learned to chase if, against the trained agent1, it beats a random agent2.
+    ``stats[matchup][agent]`` is ``{"mean": ..., "sem": ...}`` for the agent in that
+    match-up (what :func:`mean_returns` returns; the keys of :data:`MATCHUPS`). Each
+    claim compares the trained agent with a random one in its place, against the
+    same opponent, through the course's one rule
+    (:func:`handson_rl.training.verdicts.compare`): it holds when the trained side
+    is higher *beyond the noise* of the two means. ``verdict`` prints the numbers.
     """
-    a1 = {name: m["agent1"] for name, m in means.items()}
-    a2 = {name: m["agent2"] for name, m in means.items()}
+    from handson_rl.training.verdicts import compare
+
     checks = [
-        (
-            "agent1 explores better than a random agent1 (against the trained agent2)",
-            a1["trained vs trained"], a1["random agent1 vs trained agent2"], margin,
-        ),
-        (
-            "agent1 explores better than a random agent1 (against a random agent2)",
-            a1["trained agent1 vs random agent2"], a1["random vs random"], margin,
-        ),
-        (
-            "agent2 catches the trained agent1 more often than a random agent2 does",
-            a2["trained vs trained"], a2["trained agent1 vs random agent2"], 0.0,
-        ),
+        ("agent1 explores better than a random agent1 (against the trained agent2)", "agent1",
+         "trained vs trained", "random agent1 vs trained agent2"),
+        ("agent1 explores better than a random agent1 (against a random agent2)", "agent1",
+         "trained agent1 vs random agent2", "random vs random"),
+        ("agent2 catches the trained agent1 more often than a random agent2 does", "agent2",
+         "trained vs trained", "trained agent1 vs random agent2"),
     ]
-    return [
-        (claim, trained > baseline + need, f"{trained:+.1f} vs {baseline:+.1f}")
-        for claim, trained, baseline, need in checks
-    ]
+    out = []
+    for claim, agent, trained, baseline in checks:
+        verdict = compare(stats[trained][agent], stats[baseline][agent], names=(trained, baseline),
+                          what=f"{agent}'s mean return")
+        out.append((claim, verdict.higher == trained, verdict))
+    return out
