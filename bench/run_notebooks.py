@@ -1,13 +1,16 @@
 """Time every solution notebook at the full budget, one after another, as a learner runs them.
 
-    python bench/run_notebooks.py [--only 03,07] [--budget full|smoke] [--out DIR]
+    python bench/run_notebooks.py [--only 03,07] [--budget full|smoke] [--seed N] [--out DIR]
                                   [--cells N] [--no-run]
 
 Each notebook runs in a fresh kernel (nbclient, the engine behind ``jupyter
 nbconvert --execute``), from the repository root's ``solutions/`` folder, one at a
 time. The table gives each chapter's wall time (kernel start included), whether it
-ran without an error, and the CPU seconds the rest of the machine used meanwhile
-(see ``_load.py``): the README's chapter times are only honest from an idle run.
+ran without an error, how many cores it kept busy (its kernel's and Ray's CPU
+seconds over its wall time, see ``core_use.py``: 2.0 is both cores throughout) and
+the whole machine's busy share, and the CPU seconds the rest of the machine used
+meanwhile (see ``_load.py``): the README's chapter times are only honest from an
+idle run.
 Executed copies go to ``--out`` (default ``outputs/bench_notebooks/``) so that
 their outputs can be read afterwards. After the table come each chapter's ``--cells``
 slowest cells (from the execution times nbclient records in each cell's metadata);
@@ -25,6 +28,7 @@ from pathlib import Path
 import nbclient
 import nbformat
 from _load import OtherLoad
+from core_use import CoreUse
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +39,7 @@ def run(path: Path, out_dir: Path, timeout: int) -> dict:
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     error = None
-    with OtherLoad() as load:
+    with OtherLoad() as load, CoreUse() as use:
         start = time.perf_counter()
         try:
             client.execute()
@@ -44,7 +48,8 @@ def run(path: Path, out_dir: Path, timeout: int) -> dict:
         seconds = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
-    return {"notebook": path.stem, "seconds": seconds, "error": error, "other_cpu": load.seconds}
+    return {"notebook": path.stem, "seconds": seconds, "error": error, "other_cpu": load.seconds,
+            "core_seconds": use.core_seconds, "cores": use.cores, "machine_busy": use.machine_busy}
 
 
 def slowest_cells(path: Path, count: int) -> list[tuple[float, int, str]]:
@@ -77,29 +82,40 @@ def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated chapter numbers, e.g. 03,07")
     parser.add_argument("--budget", choices=("full", "smoke"), default="full")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the course's seed for every chapter (sets COURSE_SEED; default: leave it, i.e. 0)")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench_notebooks")
     parser.add_argument("--timeout", type=int, default=1800, help="per cell, seconds")
     parser.add_argument("--cells", type=int, default=3, help="slowest cells to list per chapter")
     parser.add_argument("--no-run", action="store_true", help="only list the slowest cells of --out's copies")
     args = parser.parse_args(argv)
     os.environ["COURSE_BUDGET"] = args.budget
+    if args.seed is not None:
+        os.environ["COURSE_SEED"] = str(args.seed)  # every kernel inherits it (handson_rl.budget.seed)
+    from handson_rl.budget import seed
+
+    print(f"COURSE_BUDGET={args.budget}, COURSE_SEED={seed()}", flush=True)
     wanted = {p.strip() for p in args.only.split(",") if p.strip()}
     paths = sorted(p for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")
                    if not wanted or p.name[:2] in wanted)
+    if not paths:
+        raise SystemExit(f"no solution notebook matches --only {args.only}")
     if args.no_run:
         print_slowest_cells(paths, args.out, args.cells)
         return []
     load_before = os.getloadavg()
     rows = []
-    print(f"{'notebook':40} {'wall':>8} {'other CPU':>10}  status", flush=True)
+    print(f"{'notebook':40} {'wall':>8} {'core-s':>8} {'cores':>6} {'machine':>8} {'other CPU':>10}  status",
+          flush=True)
     for path in paths:
         row = run(path, args.out, args.timeout)
         rows.append(row)
-        print(f"{row['notebook']:40} {row['seconds']:7.0f}s {row['other_cpu']:9.0f}s  "
-              f"{row['error'] or 'ok'}", flush=True)
+        print(f"{row['notebook']:40} {row['seconds']:7.0f}s {row['core_seconds']:7.0f}s {row['cores']:6.2f} "
+              f"{row['machine_busy']:7.0f}% {row['other_cpu']:9.0f}s  {row['error'] or 'ok'}", flush=True)
     total = sum(r["seconds"] for r in rows)
-    print(f"{'total':40} {total:7.0f}s ({total / 60:.1f} min); load average before "
-          f"{load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
+    core_s = sum(r["core_seconds"] for r in rows)
+    print(f"{'total':40} {total:7.0f}s {core_s:7.0f}s {core_s / total:6.2f}  ({total / 60:.1f} min; "
+          f"{os.cpu_count()} cores); load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     if args.cells:
         print_slowest_cells(paths, args.out, args.cells)
     return rows

@@ -3,6 +3,7 @@ pieces that can be checked without a long measurement."""
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,22 @@ def test_time_to_target_variants_are_course_settings():
         ttt.parse_variant("minibatch_size=1000")
     assert ttt.label("mb1000") == "course, mb1000"
     assert ttt.label("course") == "course (arena_ppo_config)"
+
+
+def test_time_to_target_runs_each_variant_after_its_base_setup():
+    ttt = _bench_module("time_to_target")
+    args = ttt.parse_args(["--seeds", "5,6", "--only", "course,appo,sb3,sb3_1thread",
+                           "--variant", "mb:minibatch_size=1000", "--appo-variant", "fast:lr=0.003"])
+    assert args.seeds == [5, 6]
+    assert args.setups == ["course", "mb", "appo", "fast", "sb3", "sb3_1thread"]
+    assert args.variants == {"mb": ("course", {"minibatch_size": 1000}), "fast": ("appo", {"lr": 0.003})}
+    assert ttt.label("fast", args.variants) == "APPO, fast"
+    with pytest.raises(ValueError, match="not one of the appo settings"):
+        ttt.parse_variant("x:minibatch_size=1000", "appo")  # a PPO setting, not APPO's
+    # The APPO config fits 2 CPUs: one env runner and one learner actor.
+    config = ttt.appo_config(seed=0)
+    assert (config.num_env_runners, config.num_learners, config.train_batch_size_per_learner) == (1, 1, 500)
+    assert config.min_time_s_per_iteration == 0.5
 
 
 def _sampled_counts(env_runner) -> dict:
@@ -126,3 +143,21 @@ def test_run_notebooks_lists_the_slowest_cells(tmp_path, capsys):
     assert module.slowest_cells(path, 2) == [(37.5, 2, "train(algo, 30)"), (2.5, 1, "# setup")]
     module.print_slowest_cells([path], tmp_path, 1)
     assert "    38s  cell   2  train(algo, 30)" in capsys.readouterr().out
+
+
+def test_core_use_counts_a_child_process_cpu():
+    # bench/run_notebooks.py reports each chapter's cores from CoreUse: the CPU time
+    # of this process and its descendants (the kernel, Ray's processes) over the wall
+    # time. A child that spins for 1 s of CPU while this process sleeps must show up.
+    import subprocess
+
+    core_use = _bench_module("core_use")
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass"
+    with core_use.CoreUse(interval=0.1) as use:
+        subprocess.run([sys.executable, "-c", spin], check=True)
+        time.sleep(0.3)
+    assert 0.8 <= use.core_seconds <= use.wall * 2 + 0.5, (use.core_seconds, use.wall)
+    assert use.cores == pytest.approx(use.core_seconds / use.wall)
+    assert 0 <= use.machine_busy <= 100
+    with pytest.raises(ValueError, match="interval"):
+        core_use.CoreUse(interval=0)
