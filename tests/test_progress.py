@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -113,7 +114,7 @@ def test_the_command_runs_as_a_module(path):
     record("exercise4")
     out = subprocess.run([sys.executable, "-m", "handson_rl.progress"], capture_output=True, text=True,
                          check=True, timeout=120).stdout
-    assert "chapter 9: 1 of 1 passed" in out and "[x] Exercise 4: a deeper module" in out
+    assert re.search(r"chapter 9: 1 of \d+ passed", out) and "[x] Exercise 4: a deeper module" in out
 
 
 def test_course_sh_has_a_progress_command():
