@@ -64,7 +64,7 @@ def runs_only_solution_cells(path: Path) -> bool:
         return False
     return all(
         (kind, source) == (s_kind, s_source)
-        for (kind, source, tags), (s_kind, s_source, _) in zip(ours, theirs)
+        for (kind, source, tags), (s_kind, s_source, _) in zip(ours, theirs, strict=True)
         if kind == "code" and SKIP not in tags
     )
 

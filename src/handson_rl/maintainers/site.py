@@ -456,8 +456,12 @@ def _tree_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def build(budget: str = "full", cache: bool = True, out: Path | None = None) -> Path:
-    """Stage, build and check the site; return the HTML folder."""
+def build(budget: str = "full", cache: bool = True, out: Path | None = None, jobs: int = 1) -> Path:
+    """Stage, build and check the site; return the HTML folder.
+
+    ``jobs`` > 1 executes that many chapters at once before Sphinx reads them
+    (:mod:`handson_rl.maintainers.site_execute`).
+    """
     if budget not in BUDGETS:
         raise SiteError(f"budget {budget!r}: use one of {list(BUDGETS)}")
     base = out or BUILD_DIR / f"site-{budget}"
@@ -471,6 +475,12 @@ def build(budget: str = "full", cache: bool = True, out: Path | None = None) -> 
     env = dict(os.environ, COURSE_BUDGET=budget, HANDSON_SITE_CACHE=str(jcache), HANDSON_SITE_SRC=str(src),
                HANDSON_SITE_VERSIONS=versions(),
                HANDSON_SITE_DATE=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    if jobs > 1 and env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
+        from handson_rl.maintainers.site_execute import execute_chapters
+
+        failed = [row for row in execute_chapters(src / "chapters", jcache, env, jobs=jobs) if row["error"]]
+        if failed:
+            raise SiteError("".join(f"\n{row['name']} failed:\n{row['error']}" for row in failed))
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(CONF_DIR), "-d", str(base / "doctrees"),
            "-W", "--keep-going", "-q", str(src), str(html_dir)]
     print(f"building the {budget}-budget site: {' '.join(cmd[2:])}", flush=True)
@@ -510,10 +520,12 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", choices=BUDGETS, default=os.environ.get("COURSE_BUDGET", "full") or "full")
     parser.add_argument("--no-cache", action="store_true", help="execute every chapter again")
     parser.add_argument("--out", type=Path, help="build folder (default _build/site-<budget>)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="chapters executed at once (default 1; each starts its own Ray)")
     args = parser.parse_args(argv)
     try:
         # Resolved: Sphinx runs in the staging folder, where a relative --out means something else.
-        build(args.budget, cache=not args.no_cache, out=args.out.resolve() if args.out else None)
+        build(args.budget, cache=not args.no_cache, out=args.out.resolve() if args.out else None, jobs=args.jobs)
     except SiteError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
