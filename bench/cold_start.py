@@ -1,7 +1,7 @@
 """Cold start: from a fresh Python process to a trained agent1, phase by phase.
 
-    python bench/cold_start.py [--seeds 5,6,7,8,9] [--variants course,local]
-                               [--target 18] [--max-seconds 120]
+    python bench/cold_start.py [--seeds 5,6,7,8,9] [--variants course,local,appo]
+                               [--target 18] [--max-seconds 120] [--json FILE]
 
 A learner's first training run pays more than the training: a new kernel imports
 Ray and RLlib, starts Ray, builds the algorithm (and its env-runner actors), and
@@ -20,6 +20,12 @@ Variants (the levers measured, not guessed):
 - ``course``: the course's settings as they are (2 env runners x 16 envs).
 - ``local``: 0 env runners x 32 envs: sampling in the main process, no env-runner
   actors to start.
+- ``appo``: APPO (asynchronous sampling) as ``bench/time_to_target.py`` sets it up
+  (one env runner, one learner actor): the lever that would change the algorithm.
+
+The summary gives each phase's median over the seeds (5 by default, one fresh
+process each) and the load average before and after; ``--json`` also writes every
+run to a file (e.g. ``bench/results/cold_start.json``).
 
 Runs go one after another; "other CPU" is what the rest of the machine used during
 each run (see ``_load.py``): figures are only meaningful on an idle machine.
@@ -40,6 +46,7 @@ from _load import OtherLoad
 VARIANTS = {
     "course": {},
     "local": {"num_env_runners": 0, "num_envs_per_env_runner": 32},
+    "appo": None,  # time_to_target.appo_config()
 }
 PHASES = ("start", "imports", "ray.init", "build", "train", "total")
 
@@ -57,7 +64,13 @@ def child(seed: int, variant: str, target: float, max_seconds: float) -> None:
     marks["imported"] = time.time()
     ray.init(num_cpus=2, include_dashboard=False)
     marks["ray_up"] = time.time()
-    algo = arena_ppo_config(seed=seed, **VARIANTS[variant]).build_algo()
+    if VARIANTS[variant] is None:
+        from time_to_target import appo_config
+
+        config = appo_config(seed=seed)
+    else:
+        config = arena_ppo_config(seed=seed, **VARIANTS[variant])
+    algo = config.build_algo()
     marks["built"] = time.time()
     out = train_until(algo, target, max_seconds)
     marks["trained"] = time.time()
@@ -88,28 +101,46 @@ def run_one(seed: int, variant: str, target: float, max_seconds: float) -> dict:
     }
 
 
-def main(argv=None) -> list[dict]:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="5,6,7,8,9")
-    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--variants", default="course,local")
     parser.add_argument("--target", type=float, default=18.0)
     parser.add_argument("--max-seconds", type=float, default=120.0)
+    parser.add_argument("--json", help="also write every run, the medians and the load to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    seeds = [int(s) for s in args.seeds.split(",")]
-    variants = args.variants.split(",")
-    unknown = set(variants) - set(VARIANTS)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.seeds = [int(s) for s in args.seeds.split(",")]
+    args.variants = args.variants.split(",")
+    unknown = set(args.variants) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variant(s) {sorted(unknown)}; choose from {sorted(VARIANTS)}")
+    return args
+
+
+def medians(rows: list[dict], variant: str) -> dict[str, float]:
+    """Each phase's median over ``variant``'s runs (a run that missed the target counts as infinite in total)."""
+    mine = [r for r in rows if r["variant"] == variant]
+    return {
+        p: statistics.median(r[p] if (p != "total" or r["reached"]) else float("inf") for r in mine)
+        for p in PHASES
+    }
+
+
+def main(argv=None) -> list[dict]:
+    import os
+
+    args = parse_args(argv)
     if args.child:
-        child(seeds[0], variants[0], args.target, args.max_seconds)
+        child(args.seeds[0], args.variants[0], args.target, args.max_seconds)
         return []
+    load_before = os.getloadavg()[0]
     rows = []
     print(f"Cold start to agent1 last-100 mean >= {args.target} (fresh process per run)\n")
-    header = f"{'variant':8} {'seed':>4} " + " ".join(f"{p:>9}" for p in PHASES) + f" {'env steps':>10} {'other CPU':>10}"
-    print(header)
-    for variant in variants:
-        for seed in seeds:
+    print(f"{'variant':8} {'seed':>4} " + " ".join(f"{p:>9}" for p in PHASES) + f" {'env steps':>10} {'other CPU':>10}")
+    for variant in args.variants:
+        for seed in args.seeds:
             row = run_one(seed, variant, args.target, args.max_seconds)
             rows.append(row)
             total = f"{row['total']:8.1f}s" if row["reached"] else "  not rchd"
@@ -119,15 +150,32 @@ def main(argv=None) -> list[dict]:
                 + f" {total} {row['env_steps']:>10,} {row['other_cpu']:9.1f}s",
                 flush=True,
             )
+    load_after = os.getloadavg()[0]
     print(f"\n{'variant':8} " + " ".join(f"{'median ' + p:>14}" for p in PHASES))
-    for variant in variants:
-        mine = [r for r in rows if r["variant"] == variant]
-        medians = []
-        for p in PHASES:
-            values = [r[p] if (p != "total" or r["reached"]) else float("inf") for r in mine]
-            medians.append(statistics.median(values))
-        print(f"{variant:8} " + " ".join(f"{m:13.1f}s" for m in medians))
+    summary = {variant: medians(rows, variant) for variant in args.variants}
+    for variant, med in summary.items():
+        print(f"{variant:8} " + " ".join(f"{med[p]:13.1f}s" for p in PHASES))
+    print(f"medians of {len(args.seeds)} fresh processes per variant; load average (1 min) "
+          f"before {load_before:.2f}, after {load_after:.2f}; {os.cpu_count()} cores")
+    if args.json:
+        write_json(args, rows, summary, (load_before, load_after))
     return rows
+
+
+def write_json(args, rows: list[dict], summary: dict, load: tuple[float, float]) -> None:
+    import os
+    from datetime import datetime, timezone
+
+    data = {
+        "command": " ".join(["python bench/cold_start.py", *args.argv]),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(), "load_before": round(load[0], 2), "load_after": round(load[1], 2),
+        "target": args.target, "medians": summary, "runs": rows,
+    }
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, default=str) + "\n")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

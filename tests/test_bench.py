@@ -161,3 +161,15 @@ def test_core_use_counts_a_child_process_cpu():
     assert 0 <= use.machine_busy <= 100
     with pytest.raises(ValueError, match="interval"):
         core_use.CoreUse(interval=0)
+
+
+def test_cold_start_medians_count_a_missed_target_as_infinitely_slow():
+    cold_start = _bench_module("cold_start")
+    assert cold_start.parse_args(["--variants", "course,appo"]).variants == ["course", "appo"]
+    with pytest.raises(SystemExit):
+        cold_start.parse_args(["--variants", "warp"])
+    rows = [{"variant": "course", "reached": reached, **dict.fromkeys(cold_start.PHASES, seconds)}
+            for reached, seconds in ((True, 10.0), (False, 30.0), (True, 20.0), (False, 5.0), (True, 15.0))]
+    med = cold_start.medians(rows, "course")
+    assert med["train"] == 15.0  # a phase: the plain median of the five
+    assert med["total"] == 20.0  # the total: the two misses count as infinite
