@@ -186,7 +186,7 @@ print("RLlib's distribution agrees:", torch.allclose(dist.to_deterministic().sam
 # %%
 def action_probability(logits, action):
     """The softmax probability of the action named `action` (up, right, down or left)."""
-    # BEGIN SOLUTION: your turn: exp() of the logits (largest first subtracted), divided by their sum, at the action's index
+    # BEGIN SOLUTION: your turn: exp(logits - logits.max()), divided by its sum, taken at the action's index in ACTION_NAMES
     shifted = logits - logits.max()
     exps = torch.exp(shifted)
     return float(exps[ACTION_NAMES.index(action)] / exps.sum())
