@@ -277,9 +277,10 @@ while True:
     if cell in route:
         break
     route.append(cell)
-loop_start = route.index(cell)
+loop = len(route) - route.index(cell)
 print(f"from [0, 0] the most likely moves reach {len(route)} different cells, then return to "
-      f"{list(cell)} and go round a loop of {len(route) - loop_start} cells forever")
+      f"{list(cell)} and go round a loop of {loop} cell{'s' if loop != 1 else ''} forever"
+      + (" (the top move there walks into a wall: agent1 stays put)" if loop == 1 else ""))
 
 # %%
 fig, ax = plt.subplots(figsize=(4.8, 4.8))
