@@ -285,6 +285,50 @@ show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 # a total of -6.7. Both agents sample, so every seed plays a different episode;
 # one episode says little, the 200-episode means above say more.
 
+# %% [markdown]
+# ## Task: evaluate a checkpoint both ways, from disk
+#
+# The algorithm `restored` went on training. Will its next checkpoint still lose
+# most of agent1's return when played greedily? Write a function that answers
+# that for **any** checkpoint: `evaluate_both_ways(checkpoint_dir, episodes,
+# seed)` restores the modules `p1` (agent1) and `p2` (agent2) **from the
+# checkpoint on disk** and returns `{"sampled": ..., "greedy": ...}`, each what
+# `mean_returns(policies, episodes, seed=seed)` returns for that way of acting.
+# Everything you need is in the cells above (`load_module`, `ModulePolicy`,
+# `mean_returns`).
+#
+# The check calls your function on a checkpoint of its own, with changed
+# modules, so only a function that restores from the path it is given gets its
+# figures right; the greedy ones must be exact.
+
+# %% tags=["needs-solution"]
+def evaluate_both_ways(checkpoint_dir, episodes, seed):
+    # BEGIN SOLUTION: Task: restore p1 and p2 with load_module(checkpoint_dir, ...), then return {"sampled": mean_returns(...), "greedy": mean_returns(...)} with ModulePolicy(module, seed=...) and ModulePolicy(module, explore=False)
+    p1, p2 = load_module(checkpoint_dir, "p1"), load_module(checkpoint_dir, "p2")
+    sampled = {"agent1": ModulePolicy(p1, seed=seed), "agent2": ModulePolicy(p2, seed=seed + 1)}
+    greedy = {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, explore=False)}
+    return {
+        "sampled": mean_returns(sampled, episodes, seed=seed),
+        "greedy": mean_returns(greedy, episodes, seed=seed),
+    }
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch06_both_ways import check_both_ways
+
+check_both_ways(evaluate_both_ways, checkpoint_dir)
+
+# %% [markdown]
+# Now use it: save the algorithm that went on training to a new checkpoint and
+# evaluate that one both ways.
+
+# %% tags=["needs-solution"]
+later_dir = restored.save_to_path(str(Path("outputs/06_checkpoint_later").absolute()))
+for way, means in evaluate_both_ways(later_dir, COMPARE_EPISODES, 1000).items():
+    print(f"{way:>8}:", {agent: round(float(m["mean"] if isinstance(m, dict) else m), 2)
+                         for agent, m in means.items()})
+
 # %%
 restored.stop()  # here rather than in the cell above, so that cell can be run again
 ray.shutdown()

@@ -55,6 +55,14 @@
 # with `num_learners=0` (the default) the Learner also lives in the driver
 # process. That is what this course has done so far, apart from the sampling.
 
+# %% tags=["concept"]
+from handson_rl.exercises.concepts import ask, check
+
+ask("ch10-sgd-steps")
+
+# %% tags=["concept"]
+ask("ch10-third-runner")
+
 # %% [markdown]
 # ## Where each setting acts
 #
@@ -295,6 +303,43 @@ placement
 # %%
 algo.stop()
 ray.shutdown()  # disconnect this notebook; the cluster keeps running
+
+# %% [markdown]
+# ### Task: fill a cluster you are given
+#
+# Your lab gives you a cluster, and `ray status` lists its nodes: a head node with
+# 4 CPUs and two worker nodes with 7 CPUs each. Your env is a simulator that
+# needs **2 CPUs** per env runner. Write `fit_cluster(config, nodes,
+# cpus_per_runner)`, which returns `config` with as many env runners as Ray can
+# place **at once**, each reserving `cpus_per_runner` CPUs. `nodes` maps each
+# node's name to its CPUs, e.g. `{"head": 4, "worker1": 7, "worker2": 7}`. Two
+# things to keep in mind:
+#
+# - Ray places an actor on **one** node: CPUs left over on two nodes do not add
+#   up to a place for a runner.
+# - The driver (this notebook's process, with the Learner in it:
+#   `num_learners=0`) runs on the head node, and Ray reserves no CPU for it:
+#   leave one CPU of the head free for it.
+#
+# Compute the count from `nodes` and `cpus_per_runner` (the check tries other
+# clusters too). It builds nothing: it reads what your config asks Ray for with
+# `remote_cpus` from `handson_rl.training.cpus`, the check the course's config
+# runs before every build.
+
+# %% tags=["needs-solution"]
+def fit_cluster(config, nodes, cpus_per_runner):
+    # BEGIN SOLUTION: Task: count the env runners that fit on each node (one head CPU kept for the driver), then return config.env_runners(num_env_runners=..., num_cpus_per_env_runner=...)
+    runners = sum(
+        (cpus - 1 if name == "head" else cpus) // cpus_per_runner for name, cpus in nodes.items()
+    )
+    return config.env_runners(num_env_runners=runners, num_cpus_per_env_runner=cpus_per_runner)
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch10_fit import check_fit_cluster
+
+check_fit_cluster(fit_cluster)
 
 # %% [markdown]
 # ### Submitting the training as a Ray Job

@@ -217,6 +217,66 @@ play("agent1", opponent="trained", modules=modules, seed=5)
 play("agent2", opponent="trained", modules=modules, seed=5)
 
 # %% [markdown]
+# ## Capstone: a chaser of your own
+#
+# A random agent2 is an easy yardstick. A harder one is a chaser you write by
+# hand. Write `chase(observation, width)`: `observation` is agent2's, `[own
+# cell, agent1's cell]`, with `cell = row * width + col` (chapter 2), and the
+# function returns the action (0 up, 1 right, 2 down, 3 left) that takes agent2
+# one step closer to agent1. Row 0 is the top of the board.
+#
+# The check asks it about every pair of cells, on this board and on a narrower
+# one (so use `width`, not 10). Then the next cell plays your chaser against the
+# trained agent1 and compares it with the trained agent2 through the course's
+# verdict rule: did training beat a few lines of code?
+
+# %% tags=["needs-solution"]
+def chase(observation, width=10):
+    # BEGIN SOLUTION: Task: turn both cells into (row, col), then return the action (0 up, 1 right, 2 down, 3 left) that brings agent2 closer to agent1
+    row, col = divmod(int(observation[0]), width)
+    row1, col1 = divmod(int(observation[1]), width)
+    if row1 != row:
+        return 0 if row1 < row else 2
+    return 3 if col1 < col else 1
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch12_capstone import check_chase
+
+check_chase(chase)
+
+# %% tags=["needs-solution"]
+from handson_rl.training.verdicts import compare
+
+
+class HandChaser:
+    """Your chase() as a policy for Exercise 1's loop."""
+
+    def act(self, observation):
+        return chase(observation, 10)
+
+
+trained = trained_policies(modules, seed=100)  # as in the table, over the same episodes
+rows = {
+    "trained vs trained": mean_returns(trained, episodes=EPISODES, seed=10_000),
+    "trained agent1 vs your chaser": mean_returns({"agent1": trained["agent1"], "agent2": HandChaser()},
+                                                  episodes=EPISODES, seed=10_000),
+}
+for name, row in rows.items():
+    print(f"{name:>30}: " + ", ".join(f"{a} {m['mean']:+.1f} ± {m['sem']:.1f}" for a, m in row.items()))
+print(compare(rows["trained vs trained"]["agent2"], rows["trained agent1 vs your chaser"]["agent2"],
+              names=("trained agent2", "your chaser"), what="agent2's mean return against the trained agent1"))
+
+# %% [markdown]
+# If your chaser comes out higher, look at agent1's return in its line as well. The trained agent1 met only the trained agent2 in training; a chaser
+# that heads straight for it every step shows situations it never learned to
+# handle. That is the co-adaptation of the table above, seen from the other
+# side, and the remedy is the same: train against a mix of opponents, in which a
+# hand-written chaser like yours would be a good member. Try to escape it
+# yourself: `play("agent1", opponent=HandChaser(), seed=5)`.
+
+# %% [markdown]
 # ## Recap, and where to go from here
 #
 # - "Did it learn?" needs a comparison: the same agent against different
