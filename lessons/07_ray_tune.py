@@ -62,11 +62,6 @@ from handson_rl.exercises.concepts import ask, check
 
 ask("ch7-trial-cpus")
 
-# %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
-
-ask("ch7-trial-cpus")
-
 # %%
 from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.tuning import trial_cpus
