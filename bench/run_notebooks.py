@@ -1,7 +1,7 @@
 """Time every solution notebook at the full budget, one after another, as a learner runs them.
 
     python bench/run_notebooks.py [--only 03,07] [--budget full|smoke] [--seed N] [--out DIR]
-                                  [--cells N] [--no-run]
+                                  [--cells N] [--no-run] [--json FILE]
 
 Each notebook runs in a fresh kernel (nbclient, the engine behind ``jupyter
 nbconvert --execute``), from the repository root's ``solutions/`` folder, one at a
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -88,7 +89,10 @@ def main(argv=None) -> list[dict]:
     parser.add_argument("--timeout", type=int, default=1800, help="per cell, seconds")
     parser.add_argument("--cells", type=int, default=3, help="slowest cells to list per chapter")
     parser.add_argument("--no-run", action="store_true", help="only list the slowest cells of --out's copies")
+    parser.add_argument("--json", type=Path, help="also write each chapter's row and the load to this file "
+                        "(e.g. bench/results/run_notebooks.json)")
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     os.environ["COURSE_BUDGET"] = args.budget
     if args.seed is not None:
         os.environ["COURSE_SEED"] = str(args.seed)  # every kernel inherits it (handson_rl.budget.seed)
@@ -103,22 +107,49 @@ def main(argv=None) -> list[dict]:
     if args.no_run:
         print_slowest_cells(paths, args.out, args.cells)
         return []
-    load_before = os.getloadavg()
+    rows, load = run_all(paths, args.out, args.timeout)
+    if args.json:
+        write_json(args.json, rows, load, args)
+    if args.cells:
+        print_slowest_cells(paths, args.out, args.cells)
+    return rows
+
+
+def run_all(paths: list[Path], out_dir: Path, timeout: int) -> tuple[list[dict], tuple[float, float]]:
+    """Run each notebook in turn, printing its row; returns the rows and the load average before/after."""
+    load_before = os.getloadavg()[0]
     rows = []
     print(f"{'notebook':40} {'wall':>8} {'core-s':>8} {'cores':>6} {'machine':>8} {'other CPU':>10}  status",
           flush=True)
     for path in paths:
-        row = run(path, args.out, args.timeout)
+        row = run(path, out_dir, timeout)
         rows.append(row)
         print(f"{row['notebook']:40} {row['seconds']:7.0f}s {row['core_seconds']:7.0f}s {row['cores']:6.2f} "
               f"{row['machine_busy']:7.0f}% {row['other_cpu']:9.0f}s  {row['error'] or 'ok'}", flush=True)
+    load_after = os.getloadavg()[0]
     total = sum(r["seconds"] for r in rows)
     core_s = sum(r["core_seconds"] for r in rows)
     print(f"{'total':40} {total:7.0f}s {core_s:7.0f}s {core_s / total:6.2f}  ({total / 60:.1f} min; "
-          f"{os.cpu_count()} cores); load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
-    if args.cells:
-        print_slowest_cells(paths, args.out, args.cells)
-    return rows
+          f"{os.cpu_count()} cores); load average before {load_before:.2f}, after {load_after:.2f}")
+    return rows, (load_before, load_after)
+
+
+def write_json(path: Path, rows: list[dict], load: tuple[float, float], args) -> None:
+    import json
+    import platform
+
+    from handson_rl.budget import seed
+
+    data = {
+        "command": "python bench/run_notebooks.py " + " ".join(args.argv),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores", "budget": args.budget, "seed": seed(),
+        "load_before": round(load[0], 2), "load_after": round(load[1], 2),
+        "total_seconds": round(sum(r["seconds"] for r in rows), 1), "chapters": rows,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
