@@ -84,7 +84,7 @@ def test_tiny_run_prints_progress_and_a_checkpoint_that_restores(ray_session, tm
     ])
     assert code == 0
     out = capsys.readouterr().out
-    lines = [line for line in out.splitlines() if line.startswith("iter ")]
+    lines = [line for line in out.splitlines() if line.startswith("iteration ")]
     assert len(lines) == 2, out
     for line in lines:
         for part in (" s  env steps ", "agent1 ", "agent2 ", "agent1 last-100 "):
@@ -102,3 +102,48 @@ def test_tiny_run_prints_progress_and_a_checkpoint_that_restores(ray_session, tm
         assert set(restored.config.policies) == {"p1", "p2"}
     finally:
         restored.stop()
+
+
+class _FakeAlgo:
+    """Canned results (no Ray): agent1 and agent2 finish 50 episodes per iteration."""
+
+    class config:  # noqa: N801 - stands in for the AlgorithmConfig attribute
+        num_env_runners = 0
+
+    def __init__(self, agent1_returns, agent2_return=-5.0):
+        self.queue = list(agent1_returns)
+        self.calls = 0
+
+        self.agent2_return = agent2_return
+
+    def train(self):
+        from handson_rl.training.results import EPISODE_RETURNS_KEY
+
+        self.calls += 1
+        value = self.queue.pop(0)
+        per_episode = {"agent1": [value] * 50, "agent2": [self.agent2_return] * 50}
+        return {
+            "training_iteration": self.calls,
+            "time_this_iter_s": 0.1,
+            "env_runners": {
+                "num_episodes": 50,
+                "num_env_steps_sampled_lifetime": 1000 * self.calls,
+                EPISODE_RETURNS_KEY: per_episode,
+            },
+        }
+
+
+@pytest.mark.parametrize(
+    ("stop_on", "stop_return", "iterations", "reached"),
+    [("agent1", 18.0, 2, True), ("combined", 18.0, 4, True), ("agent1", None, 4, False)],
+)
+def test_train_algo_stops_through_train_until(capsys, stop_on, stop_return, iterations, reached):
+    """The command's stop rule is train_until's: a full 100-episode window at the target
+    (agent1's, or agent1's plus agent2's with --stop-on combined)."""
+    args = cli.build_parser().parse_args(["--max-iterations", "4", "--stop-on", stop_on]
+                                         + ([] if stop_return is None else ["--stop-return", "18"]))
+    summary = cli.train_algo(_FakeAlgo([30.0, 10.0, 26.0, 30.0]), args, sys.stdout)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("iteration ")]
+    assert len(lines) == iterations and "agent1 last-100" in lines[-1]
+    assert summary["iterations"] == iterations and summary["reached"] is reached
+    assert summary["episodes"] == 50 * iterations and summary["env_steps"] == 1000 * iterations

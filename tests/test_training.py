@@ -232,6 +232,16 @@ def test_train_until_gives_up_at_the_iteration_cap():
     assert out.window_mean == pytest.approx(5.0)
 
 
+def test_train_until_without_a_target_runs_to_its_limit_and_checks_its_arguments():
+    algo = FakeAlgo([[50.0] * 100] * 5)
+    out = train_until(algo, target=None, max_seconds=None, max_iterations=3)
+    assert not out.reached and out.iterations == 3 and out.episodes == 300
+    with pytest.raises(ValueError, match="needs a target"):
+        train_until(FakeAlgo([]), target=None, max_seconds=None)
+    with pytest.raises(ValueError, match="agent must be one of"):
+        train_until(FakeAlgo([[1.0]]), agent="agent3", max_iterations=1)
+
+
 def test_iterate_yields_one_row_and_the_windows_per_train_call():
     algo = FakeAlgo([[10.0, 20.0], [], [30.0] * 3])
     steps = list(iterate(algo, 3, window=4))
@@ -241,8 +251,10 @@ def test_iterate_yields_one_row_and_the_windows_per_train_call():
     assert [row["env_steps"] for row in rows] == [1000, 2000, 3000]
     assert [row["episodes"] for row in rows] == [2, 0, 3]
     # The window keeps the last 4 episodes of agent1 (20, 30, 30, 30).
-    assert [row["agent1_last100"] for row in rows] == pytest.approx([15.0, 15.0, 27.5])
-    assert math.isnan(rows[0]["agent2_last100"])  # FakeAlgo reports no agent2 returns
+    # The row keys name the window (window_key): agent1_last4 for window=4.
+    assert [row["agent1_last4"] for row in rows] == pytest.approx([15.0, 15.0, 27.5])
+    assert math.isnan(rows[0]["agent2_last4"])  # FakeAlgo reports no agent2 returns
+    assert "agent1_last100" not in rows[0]
     assert all(row["wall_s"] >= 0 for row in rows)
     assert [r["wall_s"] for r in rows] == sorted(r["wall_s"] for r in rows)
     # Each step carries RLlib's result dict and the same windows object.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from handson_rl.exercises.common import checker, fail
 from handson_rl.training.results import COMBINED_RETURN, ENV_STEPS, ITERATION, OLD_API_KEYS
-from handson_rl.training.tuning import config_value
+from handson_rl.training.tuning import trial_batch
 
 #: Exercise 2's sweep (chapter 7): the two batch sizes and the envs per runner.
 
@@ -19,11 +19,6 @@ EXERCISE2_DIR = Path("outputs/tune/exercise2")
 _OLD_RESULT_KEYS = {old: new for old, new in OLD_API_KEYS.items() if new == COMBINED_RETURN}
 #: 2021 stop keys that count something else than iterations, and today's name.
 _OLD_STEP_KEYS = {old: new for old, new in OLD_API_KEYS.items() if new == ENV_STEPS}
-
-
-def _trial_batch(config) -> int | None:
-    value = config_value(config, "train_batch_size_per_learner")
-    return None if value is None else int(value)
 
 
 @checker
@@ -152,7 +147,7 @@ def _trials(results) -> list:
                 f"A trial failed with {type(result.error).__name__}: {str(result.error)[:300]}. "
                 "Read the full traceback in result.error and fix the config."
             )
-    batches = sorted(_trial_batch(r.config or {}) or 0 for r in trials)
+    batches = sorted(trial_batch(r.config or {}) or 0 for r in trials)
     if tuple(batches) != EXERCISE2_BATCH_SIZES:
         fail(
             f"The trials used train batch sizes {batches}; the exercise asks for "
@@ -165,7 +160,7 @@ def _trials(results) -> list:
 def _check_trial(result, lr: float) -> None:
     """One trial's settings, and its checkpoint where chapter 12 looks for it."""
     config = result.config or {}
-    batch = _trial_batch(config)
+    batch = trial_batch(config)
     envs = config.get("num_envs_per_env_runner")
     if envs != EXERCISE2_ENVS_PER_RUNNER:
         fail(
@@ -215,8 +210,8 @@ def _check_checkpoint(result, batch: int) -> None:
 def _how_trials_ended(trials: list, target: float, max_iterations: int):
     reached: dict[int, int | None] = {}
     lines = []
-    for result in sorted(trials, key=lambda r: _trial_batch(r.config)):
-        batch = _trial_batch(result.config)
+    for result in sorted(trials, key=lambda r: trial_batch(r.config)):
+        batch = trial_batch(result.config)
         df = result.metrics_dataframe
         iterations = int(result.metrics.get(ITERATION, 0))
         hits = df[df[COMBINED_RETURN] >= target] if df is not None and COMBINED_RETURN in df else []

@@ -55,17 +55,16 @@ import argparse
 import ast
 import base64
 import html
-import os
 import re
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handson_rl import budget
 from handson_rl.paths import LESSONS_DIR, ROOT
 
 BUILD_DIR = ROOT / "_build"
-BUDGETS = ("full", "smoke")
 
 # reveal.js from the npm registry: version, sha256 of the tarball (whose sha512
 # matches the registry's published integrity), and the files the decks use.
@@ -369,7 +368,12 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
     """The lesson's cells, each code cell with its outputs from the executed site page."""
     import jupytext
 
-    from handson_rl.maintainers.build import SITE_STAMP, _stub_for_solution_cell, _strip_regions, fill_seed_ranges
+    from handson_rl.maintainers.build import (
+        SITE_STAMP,
+        _strip_regions,
+        _stub_for_solution_cell,
+        fill_seed_ranges,
+    )
 
     nb = jupytext.read(lesson, fmt="py:percent")
     ran = [c for c in executed.cells if c.cell_type == "code" and not c.source.startswith(SITE_STAMP)]
@@ -673,7 +677,13 @@ def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path
     from jupyter_cache import get_cache
 
     from handson_rl.maintainers.build import SITE_STAMP
-    from handson_rl.maintainers.site import NPM_ASSETS, _write, chapter_title, npm_files, package_hash
+    from handson_rl.maintainers.site import (
+        NPM_ASSETS,
+        _write,
+        chapter_title,
+        npm_files,
+        package_hash,
+    )
 
     if not (Path(jupyter_cache) / "global.db").exists():
         raise SlidesError(
@@ -736,7 +746,7 @@ def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Build the chapter slide decks (see the module docstring).")
-    parser.add_argument("--budget", choices=BUDGETS, default=os.environ.get("COURSE_BUDGET", "full") or "full",
+    parser.add_argument("--budget", choices=budget.LEVELS, default=budget.level(),
                         help="whose website build's outputs to show (default: full, or COURSE_BUDGET)")
     parser.add_argument("--site", type=Path, help="the website build folder (default _build/site-<budget>)")
     parser.add_argument("--out", type=Path, help="where to write the decks (default _build/slides-<budget>)")

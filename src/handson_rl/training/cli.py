@@ -163,17 +163,8 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
         )
 
 
-def run(args: argparse.Namespace, out=None) -> dict:
-    """Train as ``args`` say; print progress to ``out``; return the summary dict."""
-    # Imported here, not at the top, so that `--help` and argument errors answer
-    # at once instead of after loading Ray and RLlib (several seconds).
-    from handson_rl.arena.env import AGENT1, AGENT2
-    from handson_rl.training.config import COURSE_SETTINGS, arena_ppo_config
-    from handson_rl.training.loop import iterate
-    from handson_rl.training.results import fmt, rounded
-    from handson_rl.training.session import ray_session
-
-    out = out or sys.stdout
+def _overrides(args: argparse.Namespace, course_settings: dict) -> dict:
+    """The config settings the command line changes from the course's."""
     overrides = {}
     if args.num_env_runners is not None:
         overrides["num_env_runners"] = args.num_env_runners
@@ -181,64 +172,78 @@ def run(args: argparse.Namespace, out=None) -> dict:
         overrides["num_envs_per_env_runner"] = args.num_envs_per_env_runner
     if args.train_batch_size is not None:
         overrides["train_batch_size"] = args.train_batch_size
-        overrides["minibatch_size"] = min(args.train_batch_size, COURSE_SETTINGS["minibatch_size"])
+        overrides["minibatch_size"] = min(args.train_batch_size, course_settings["minibatch_size"])
+    return overrides
+
+
+def run(args: argparse.Namespace, out=None) -> dict:
+    """Train as ``args`` say; print progress to ``out``; return the summary dict."""
+    # Imported here, not at the top, so that `--help` and argument errors answer
+    # at once instead of after loading Ray and RLlib (several seconds).
+    from handson_rl.training.config import COURSE_SETTINGS, arena_ppo_config
+    from handson_rl.training.session import ray_session
+
+    out = out or sys.stdout
+    overrides = _overrides(args, COURSE_SETTINGS)
     runners = overrides.get("num_env_runners", COURSE_SETTINGS["num_env_runners"])
     # Inside a Ray Job, Ray sets RAY_ADDRESS to the cluster the job runs on.
     address = args.address or os.environ.get("RAY_ADDRESS")
-
-    summary: dict = {}
     with ray_session(
         num_cpus=args.num_cpus or max(2, runners), address=address, log_to_driver=False
     ):
         algo = arena_ppo_config(seed=args.seed, **overrides).build_algo()
         try:
-            print(
-                f"Training PPO on MultiAgentArena: up to {args.max_iterations} iterations"
-                + (f", stop at {args.stop_on} last-100 mean >= {args.stop_return}" if args.stop_return is not None else "")
-                + f", {runners} env runner(s), seed {args.seed}.",
-                file=out, flush=True,
-            )
-            reached = False
-            row: dict = {}
-            for step in iterate(algo, args.max_iterations, max_seconds=args.max_seconds, strict_windows=True):
-                row = step.row
-                last100 = row[f"{AGENT1}_last100"]
-                print(
-                    f"iter {row['iteration']:>4}  {row['wall_s']:7.1f} s  env steps "
-                    f"{int(row['env_steps'] or 0):>8,}  agent1 {fmt(row['agent1'], '+6.1f', '   n/a')}  "
-                    f"agent2 {fmt(row['agent2'], '+6.1f', '   n/a')}  "
-                    f"agent1 last-100 {fmt(last100, '+6.1f', '   n/a')}",
-                    file=out, flush=True,
-                )
-                if args.stop_return is not None:
-                    combined = last100 + row[f"{AGENT2}_last100"]
-                    value = last100 if args.stop_on == "agent1" else combined
-                    if step.windows[AGENT1].full and value >= args.stop_return:
-                        reached = True
-                        break
-            checkpoint = None
-            if args.checkpoint_dir is not None:
-                path = args.checkpoint_dir.expanduser().resolve()
-                path.mkdir(parents=True, exist_ok=True)
-                checkpoint = str(algo.save_to_path(str(path)))
-            summary = {
-                "iterations": row.get("iteration", 0),
-                "seconds": round(row.get("wall_s", 0.0), 2),
-                "env_steps": int(row.get("env_steps") or 0),
-                "agent1_last100": rounded(row.get(f"{AGENT1}_last100")),
-                "agent2_last100": rounded(row.get(f"{AGENT2}_last100")),
-                "episodes": step.windows[AGENT1].episodes if row else 0,
-                "stop_return": args.stop_return,
-                "stop_on": args.stop_on,
-                "reached": reached,
-                "checkpoint": checkpoint,
-                "seed": args.seed,
-                "num_env_runners": runners,
-            }
+            summary = train_algo(algo, args, out)
+            summary["num_env_runners"] = runners
         finally:
             algo.stop()
     print(json.dumps({SUMMARY_KEY: summary}), file=out, flush=True)
     return summary
+
+
+def train_algo(algo, args: argparse.Namespace, out) -> dict:
+    """The run itself, through the course's loop (``train_until``); its summary dict."""
+    from handson_rl.arena.env import AGENT1, AGENT2
+    from handson_rl.training.loop import COMBINED, progress_text, train_until, window_key
+    from handson_rl.training.results import fmt, rounded
+
+    stop = "" if args.stop_return is None else (
+        f", stop at {args.stop_on} last-100 mean >= {args.stop_return}")
+    print(
+        f"Training PPO on MultiAgentArena: up to {args.max_iterations} iterations{stop}, "
+        f"{algo.config.num_env_runners} env runner(s), seed {args.seed}.",
+        file=out, flush=True,
+    )
+
+    def show(row: dict) -> None:
+        line = progress_text(row, row["iteration"], args.max_iterations)
+        last100 = fmt(row[window_key(AGENT1)], "+6.1f", "   n/a")
+        print(f"{line}  agent1 last-100 {last100}", file=out, flush=True)
+
+    result = train_until(
+        algo, args.stop_return, args.max_seconds,
+        agent=AGENT1 if args.stop_on == "agent1" else COMBINED,
+        max_iterations=args.max_iterations, on_iteration=show,
+    )
+    last = result.history[-1] if result.history else {}
+    checkpoint = None
+    if args.checkpoint_dir is not None:
+        path = args.checkpoint_dir.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        checkpoint = str(algo.save_to_path(str(path)))
+    return {
+        "iterations": result.iterations,
+        "seconds": round(result.elapsed, 2),
+        "env_steps": result.env_steps,
+        "agent1_last100": rounded(last.get(window_key(AGENT1))),
+        "agent2_last100": rounded(last.get(window_key(AGENT2))),
+        "episodes": result.episodes,
+        "stop_return": args.stop_return,
+        "stop_on": args.stop_on,
+        "reached": result.reached,
+        "checkpoint": checkpoint,
+        "seed": args.seed,
+    }
 
 
 def parse_summary(text: str) -> dict:

@@ -19,6 +19,14 @@ from handson_rl.arena.env import AGENT1, AGENTS
 from handson_rl.training.ray_internals import restart_local_sampling
 from handson_rl.training.results import ReturnWindow, fmt, summarize
 
+#: ``train_until(agent=COMBINED)``: stop on the sum of both agents' window means.
+COMBINED = "combined"
+
+
+def window_key(agent: str, window: int = 100) -> str:
+    """The row key of ``agent``'s last-``window``-episode mean (``"agent1_last100"``)."""
+    return f"{agent}_last{window}"
+
 
 @dataclass
 class Step:
@@ -68,8 +76,9 @@ def iterate(
 
     ``row`` is :func:`~handson_rl.training.results.summarize` of the result plus
     ``wall_s`` (seconds since the first ``train()`` of this loop) and
-    ``agent1_last100`` / ``agent2_last100`` (each agent's mean return over its last
-    ``window`` finished episodes, NaN until one finished). Stops after the
+    :func:`window_key` per agent, ``agent1_last100`` / ``agent2_last100`` for the
+    default ``window=100`` (each agent's mean return over its last ``window``
+    finished episodes, NaN until one finished). Stops after the
     iteration in which ``max_seconds`` have passed. Stop early yourself by leaving
     the ``for`` loop. ``strict_windows`` raises when the config does not record
     per-episode returns (see ``arena_ppo_config``) instead of leaving them NaN.
@@ -90,7 +99,7 @@ def iterate(
         row = summarize(result)
         row["wall_s"] = time.perf_counter() - start
         for agent, tracker in windows.items():
-            row[f"{agent}_last100"] = tracker.update(result, strict=strict_windows)
+            row[window_key(agent, window)] = tracker.update(result, strict=strict_windows)
         yield Step(result, row, windows)
         if max_seconds is not None and row["wall_s"] >= max_seconds:
             return
@@ -175,7 +184,8 @@ class TrainUntilResult:
     iteration in which the target was reached (None if it was not); ``env_steps``
     and ``iterations`` are counted at that point (or at the end, if not reached).
     ``history`` holds one row per iteration (see :func:`iterate`), plus
-    ``window_mean`` (the agent's last-``window``-episode mean after that iteration).
+    ``window_mean`` (the agent's last-``window``-episode mean after that iteration);
+    ``episodes`` counts the episodes finished in all.
     """
 
     reached: bool
@@ -185,12 +195,22 @@ class TrainUntilResult:
     elapsed: float
     window_mean: float
     history: list[dict] = field(default_factory=list)
+    episodes: int = 0
+
+
+def _window_value(windows: Mapping[str, ReturnWindow], agent: str) -> tuple[float, bool]:
+    """The window mean ``train_until`` compares with its target, and whether it is full."""
+    if agent == COMBINED:
+        return sum(w.mean for w in windows.values()), all(w.full for w in windows.values())
+    if agent not in windows:
+        raise ValueError(f"agent must be one of {[*windows, COMBINED]}, got {agent!r}.")
+    return windows[agent].mean, windows[agent].full
 
 
 def train_until(
     algo,
-    target: float = 18.0,
-    max_seconds: float = 120.0,
+    target: float | None = 18.0,
+    max_seconds: float | None = 120.0,
     *,
     agent: str = AGENT1,
     window: int = 100,
@@ -203,25 +223,31 @@ def train_until(
     after each iteration; it stops at the first iteration after which the window is
     full and its mean reaches ``target`` (the time-to-target of docs/conventions.md),
     or gives up once ``max_seconds`` (or ``max_iterations``) have passed.
+    ``agent=COMBINED`` compares the sum of both agents' window means. With
+    ``target=None`` it trains until a limit (at least one limit must be set).
     ``on_iteration(row)`` is called with each history row, e.g. to print progress.
     """
+    if target is None and max_seconds is None and max_iterations is None:
+        raise ValueError("train_until needs a target, max_seconds or max_iterations to stop.")
     history: list[dict] = []
     step = None
+    reached = False
     for step in iterate(
         algo, max_iterations, max_seconds=max_seconds, window=window, strict_windows=True
     ):
-        tracker = step.windows[agent]
-        step.row["window_mean"] = tracker.mean
+        value, full = _window_value(step.windows, agent)
+        step.row["window_mean"] = value
         history.append(step.row)
         if on_iteration is not None:
             on_iteration(step.row)
-        if tracker.reached(target):
+        reached = target is not None and full and value >= target
+        if reached:
             break
-    assert step is not None, "train_until ran no iteration"
-    tracker = step.windows[agent]
+    if step is None:
+        raise ValueError("train_until ran no iteration (max_iterations is 0).")
     elapsed = step.row["wall_s"]
     steps = int(step.row["env_steps"] or 0)
-    reached = tracker.reached(target)
     return TrainUntilResult(
-        reached, elapsed if reached else None, steps, len(history), elapsed, tracker.mean, history
+        reached, elapsed if reached else None, steps, len(history), elapsed,
+        step.row["window_mean"], history, step.windows[AGENT1].episodes,
     )

@@ -35,6 +35,7 @@ from handson_rl.training.results import (
     is_missing,
 )
 
+
 def trial_cpus(config) -> float:
     """How many CPUs Tune reserves for one trial of this (PPO) config.
 
@@ -68,8 +69,10 @@ def _lr(config: Mapping):
     return config_value(config, "lr", float("nan"))
 
 
-def _batch(config: Mapping):
-    return config_value(config, "train_batch_size_per_learner")
+def trial_batch(config: Mapping) -> int | None:
+    """A trial's train batch size (``train_batch_size_per_learner``), or None if unset."""
+    value = config_value(config or {}, "train_batch_size_per_learner")
+    return None if value is None else int(value)
 
 
 class TuneProgress(Callback):
@@ -174,7 +177,7 @@ def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
         row = {
             "trial": metrics.get("trial_id") or (Path(result.path).name if result.path else "?"),
             "lr": _lr(config),
-            "train_batch_size": _batch(config),
+            "train_batch_size": trial_batch(config),
             "iterations": metrics.get(ITERATION, 0),
             "combined return": get(metrics, COMBINED_RETURN),
             "agent1": get(metrics, AGENT1_RETURN),
