@@ -299,7 +299,7 @@ class MultiAgentArena(MultiAgentEnv):
         return out
 
     # ------------------------------------------------------------------- step
-    def step(self, action_dict: Mapping):
+    def _check_can_step(self) -> None:
         if self._timestep is None:
             raise ArenaStateError(
                 "step() was called before reset(). Call env.reset() first to start "
@@ -310,6 +310,9 @@ class MultiAgentArena(MultiAgentEnv):
                 f"The episode ended after {self.timestep_limit} steps "
                 "(truncateds['__all__'] was True). Call env.reset() to start a new one."
             )
+
+    def step(self, action_dict: Mapping):
+        self._check_can_step()
         a1, a2 = self._read_actions(action_dict)
 
         w, h = self.width, self.height

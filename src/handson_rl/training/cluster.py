@@ -279,6 +279,41 @@ def _start_with_retries(role, make_args, log_path: Path, deadline: float, attemp
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _start_nodes(cluster: LocalCluster, num_nodes: int, common: list[str],
+                 dashboard_port: int, deadline: float, attempts: int) -> None:
+    """Start the head, then the workers, then wait for the dashboard (if asked for)."""
+    root = cluster.temp_dir
+    dashboard = cluster.dashboard_url is not None
+    gcs_port = int(cluster.address.rsplit(":", 1)[1])
+    head_args = [
+        "--head",
+        f"--port={gcs_port}",
+        f"--ray-client-server-port={free_port()}",
+        f"--include-dashboard={'true' if dashboard else 'false'}",
+        *common,
+        *_agent_ports(),
+    ]
+    if dashboard:
+        head_args += [f"--dashboard-host={LOOPBACK}", f"--dashboard-port={dashboard_port}"]
+    cluster.nodes.append(
+        _start_with_retries("head", lambda: head_args, root / "head.log", deadline, attempts)
+    )
+    for i in range(1, num_nodes):
+        cluster.nodes.append(
+            _start_with_retries(
+                f"worker {i}",
+                lambda: [f"--address={cluster.address}", *common, *_agent_ports()],
+                root / f"worker{i}.log",
+                deadline,
+                attempts,
+            )
+        )
+    while dashboard and not _port_open(dashboard_port):
+        if time.monotonic() > deadline:
+            raise TimeoutError("The dashboard did not come up in time.")
+        time.sleep(0.2)
+
+
 def start_local_cluster(
     num_nodes: int = 2,
     cpus_per_node: int = 1,
@@ -330,34 +365,7 @@ def start_local_cluster(
     ]
     deadline = time.monotonic() + timeout
     try:
-        head_args = [
-            "--head",
-            f"--port={gcs_port}",
-            f"--ray-client-server-port={free_port()}",
-            f"--include-dashboard={'true' if dashboard else 'false'}",
-            *common,
-            *_agent_ports(),
-        ]
-        if dashboard:
-            head_args += [f"--dashboard-host={LOOPBACK}", f"--dashboard-port={dashboard_port}"]
-        cluster.nodes.append(
-            _start_with_retries("head", lambda: head_args, root / "head.log", deadline, attempts)
-        )
-        for i in range(1, num_nodes):
-            cluster.nodes.append(
-                _start_with_retries(
-                    f"worker {i}",
-                    lambda: [f"--address={cluster.address}", *common, *_agent_ports()],
-                    root / f"worker{i}.log",
-                    deadline,
-                    attempts,
-                )
-            )
-        if dashboard:
-            while not _port_open(dashboard_port):
-                if time.monotonic() > deadline:
-                    raise TimeoutError("The dashboard did not come up in time.")
-                time.sleep(0.2)
+        _start_nodes(cluster, num_nodes, common, dashboard_port, deadline, attempts)
     except BaseException:
         cluster.stop()
         raise
