@@ -1,24 +1,28 @@
-"""A real two-node Ray cluster on loopback: placement, a Ray Job, a clean stop.
+"""A real two-node Ray cluster on loopback: its nodes, its token, a clean stop;
+placement over both nodes and a Ray Job, as chapter 10 ran them.
 
 One cluster for the whole module (starting one costs tens of seconds); the tests
 run in file order and the last one stops it. The suite's shared Ray is shut down
 for this module (``no_local_ray``): ``connect()`` needs no Ray running in-process.
+
+Training on the cluster (an env runner on each node) and training as a Ray Job are
+what chapter 10 does on the same kind of cluster; the website build has executed
+it, so the built-site test reads its outputs instead of running both again.
 """
 
 import os
+import re
 import signal
 import subprocess
-import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from handson_rl.training.cli import parse_summary
 from handson_rl.training.cluster import (
     NODE_IP,
     _group_alive,
-    follow_job,
     free_port,
     start_local_cluster,
     wait_for_nodes,
@@ -86,55 +90,6 @@ def test_dashboard_refuses_requests_without_the_token(cluster):
     assert error.value.code in (401, 403)
 
 
-def test_env_runners_run_on_both_nodes(cluster):
-    import ray
-
-    from handson_rl.training.config import arena_ppo_config
-
-    connect(cluster.address)
-    algo = arena_ppo_config(
-        num_env_runners=2, num_envs_per_env_runner=2, train_batch_size=200,
-        minibatch_size=200, num_epochs=1,
-    ).build_algo()
-    try:
-        result = algo.train()
-        nodes = algo.env_runner_group.foreach_env_runner(
-            lambda runner: ray.get_runtime_context().get_node_id(), local_env_runner=False
-        )
-    finally:
-        algo.stop()
-    assert result["env_runners"]["num_env_steps_sampled_lifetime"] >= 200
-    assert len(set(nodes)) == 2, nodes
-    ray.shutdown()
-
-
-def test_training_runs_as_a_ray_job(cluster):
-    from ray.job_submission import JobSubmissionClient
-
-    client = JobSubmissionClient(cluster.dashboard_url)
-    job_id = client.submit_job(
-        entrypoint=(
-            f"{sys.executable} -m handson_rl.training.cli --max-iterations 1 --num-env-runners 2 "
-            "--num-envs-per-env-runner 2 --train-batch-size 200"
-        ),
-    )
-    lines = []
-
-    class Collect:
-        def write(self, text):
-            lines.append(text)
-
-        def flush(self):
-            pass
-
-    status = follow_job(client, job_id, timeout=600, out=Collect())
-    logs = "".join(lines)
-    assert status == "SUCCEEDED", logs[-3000:]
-    summary = parse_summary(logs)
-    assert summary["iterations"] == 1 and summary["env_steps"] >= 200
-    assert summary["num_env_runners"] == 2
-
-
 def test_stop_ends_exactly_the_cluster_processes(cluster):
     groups = [node.process.pid for node in cluster.nodes]
     assert all(_group_alive(g) for g in groups)
@@ -142,3 +97,23 @@ def test_stop_ends_exactly_the_cluster_processes(cluster):
     assert not any(_group_alive(g) for g in groups)
     assert not cluster.nodes and not cluster.temp_dir.exists()
     assert os.environ.get("RAY_AUTH_MODE") == "token"  # connect() turned token auth on
+
+
+@pytest.mark.built_site
+def test_chapter_10_placed_an_env_runner_on_each_node_and_its_job_trained():
+    from handson_rl.maintainers.site_execute import cell_output_text, executed_chapter
+
+    html = os.environ.get("HANDSON_SITE_HTML")
+    if not html:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    chapter = executed_chapter(Path(html), "10_architecture_and_scaling")
+    # Two env runners, one CPU each, on two one-CPU nodes: one runner on each node.
+    placement = cell_output_text(chapter, "def where_am_i(")
+    nodes = sorted(line.split()[-1] for line in placement.strip().splitlines()[1:])
+    assert nodes == ["head", "worker"], placement
+    assert "status: SUCCEEDED" in cell_output_text(chapter, "follow_job(client"), "the Ray Job did not succeed"
+    summary = cell_output_text(chapter, "parse_summary(client.get_job_logs")
+    numbers = {key: int(value) for key, value in re.findall(r"'(iterations|env_steps|num_env_runners)': (\d+)", summary)}
+    assert numbers["iterations"] >= 1 and numbers["env_steps"] >= 200 and numbers["num_env_runners"] == 2, summary
