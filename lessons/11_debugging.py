@@ -376,7 +376,7 @@ from handson_rl.arena.rollout import play_episode, random_policies
 print("RLlib's checker:", rllib_check(MysteryArena()) or "ok")
 print("episode_problems:", episode_problems(MysteryArena()) or "ok")
 returns, _ = play_episode(MysteryArena(), random_policies(), seed=0)
-print("one random episode in MysteryArena:", returns)
+print("one random episode in MysteryArena:", {agent: round(value, 1) for agent, value in returns.items()})
 
 # %% [markdown]
 # Fix both bugs in a subclass that overrides only the two broken methods (a
