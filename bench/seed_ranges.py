@@ -20,6 +20,9 @@ For each seed, the same computations the chapters' cells make with
 
 All seeds' main runs come first, then all seeds' shared runs (``--parts``), so
 that a run cut short by a busy machine has every seed for the main measurements.
+Runs of parts or seeds made separately (e.g. in parallel, each with its own
+``--out``) are joined with ``--merge a.json b.json ... --out FILE``: per key, the
+values in seed order; a seed measured twice for the same key is an error.
 
 Chapters 3, 4 and 6 each train a run of their own with the same config and seed;
 here one run serves all three (a run is a run: the 20 iterations of chapter 4's
@@ -148,7 +151,7 @@ def main_run(seed: int, record, B) -> None:
            "trained agent1's mean against a random agent2 minus against the trained agent2")
 
 
-def _patient_get_node(get_node, seconds: float = 240.0):
+def _patient_get_node(get_node, seconds: float = 60.0):
     """Ray 2.60's node start-up waits a fixed 30 s for the GCS to answer
     (ray/_private/node.py): on a machine loaded far beyond its cores that fails with
     "timed out during startup". This wrapper keeps asking for up to ``seconds``."""
@@ -165,20 +168,35 @@ def _patient_get_node(get_node, seconds: float = 240.0):
     return patient
 
 
-def start_ray(ray, attempts: int = 4) -> None:
+def _kill_leftovers() -> None:
+    """Stop the Ray processes a failed ``ray.init`` of this process left running."""
+    import signal
+
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().split(") ")[1].split()[1]) == me:
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            continue
+
+
+def start_ray(ray, attempts: int = 20) -> None:
     """``ray.init``, patient with the GCS and tried again (see :func:`_patient_get_node`)."""
     import ray._private.services as services
 
     services.get_node = _patient_get_node(services.get_node)
-    # The raylet waits a fixed time for its agents' port files, then aborts
-    # ("Timed out waiting for file .../metrics_agent_port_..."): give them 5 minutes.
-    os.environ.setdefault("RAY_agent_register_timeout_ms", "300000")
+    # The raylet also waits a fixed ~15 s for its dashboard agent's port file, then
+    # aborts ("Timed out waiting for file .../metrics_agent_port_...",
+    # NodeManager::WaitForDashboardAgentPorts); no setting changes that, hence the
+    # attempts below, each cleaned up (Ray leaves a failed start's processes).
     for attempt in range(1, attempts + 1):
         try:
             ray.init(num_cpus=2, include_dashboard=False)
             return
         except Exception as err:  # noqa: BLE001 - Ray raises a bare Exception here
             ray.shutdown()
+            _kill_leftovers()
             if attempt == attempts:
                 raise
             print(f"ray.init failed ({err}); load {os.getloadavg()[0]:.1f}; trying again", flush=True)
@@ -201,14 +219,52 @@ def write(out: Path, meta: dict, ranges: dict) -> None:
     out.write_text(json.dumps({"meta": meta, "ranges": ranges}, indent=1) + "\n")
 
 
+def merge(paths: list[Path], out: Path) -> dict:
+    """Join the ``ranges`` of several runs of this script, per key in seed order."""
+    per_key: dict[str, dict] = {}
+    metas = []
+    for path in paths:
+        data = json.loads(path.read_text())
+        meta = data["meta"]
+        metas.append({k: meta.get(k) for k in ("command", "date", "load_before", "load_after", "done", "seconds")})
+        for part, seeds in meta["done"].items():
+            for key, entry in data["ranges"].items():
+                if len(entry["values"]) != len(seeds) or not _part_of(key, part):
+                    continue
+                slot = per_key.setdefault(key, {"what": entry["what"], "by_seed": {}})
+                for seed, value in zip(seeds, entry["values"], strict=True):
+                    if seed in slot["by_seed"]:
+                        raise SystemExit(f"{key}: seed {seed} is in two of the files")
+                    slot["by_seed"][seed] = value
+    ranges = {key: {"values": [slot["by_seed"][s] for s in sorted(slot["by_seed"])], "what": slot["what"],
+                    "seeds": sorted(slot["by_seed"])} for key, slot in per_key.items()}
+    seeds = sorted({s for r in ranges.values() for s in r["seeds"]})
+    first = json.loads(paths[0].read_text())["meta"]
+    meta = {**first, "command": "python bench/seed_ranges.py --merge " + " ".join(str(p) for p in paths),
+            "seeds": seeds, "load_before": [m["load_before"] for m in metas],
+            "load_after": [m["load_after"] for m in metas], "runs": metas}
+    meta.pop("done", None), meta.pop("seconds", None)
+    write(out, meta, ranges)
+    return {"meta": meta, "ranges": ranges}
+
+
+def _part_of(key: str, part: str) -> bool:
+    shared = key.startswith("ch04.shared.") or ".shared." in key or key.endswith(".shared")
+    return shared == (part == "shared")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,1,2 (at least 10 for the course)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--parts", default="main,shared", help="which runs, in this order: main, shared")
+    parser.add_argument("--merge", nargs="+", type=Path, default=None,
+                        help="join the results of earlier runs (their --out files) into --out; no training")
     parser.add_argument("--ch12-iterations", type=int, default=None,
                         help="train the main run on to this many iterations before chapter 12's match-ups")
     args = parser.parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
     if not parts or set(parts) - {"main", "shared"}:
         raise SystemExit("--parts: main, shared or both")
