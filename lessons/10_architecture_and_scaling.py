@@ -94,7 +94,9 @@ ask("ch10-third-runner")
 # %%
 import ray
 
-from handson_rl.budget import pick
+from handson_rl.budget import pick, seed
+
+SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
@@ -137,6 +139,14 @@ from handson_rl.training.scaling import plot_grid
 
 plot_grid(table, "outputs/10_throughput.png");
 
+rate = table.set_index(["num_env_runners", "envs_per_runner"])["env_steps_per_s"]
+few, many = min(ENVS), max(ENVS)
+print("fastest row: {} runner(s) x {} envs".format(*rate.idxmax()))
+print(f"{few} -> {many} envs per runner, with {min(RUNNERS)} runners: "
+      f"x{rate[min(RUNNERS), many] / rate[min(RUNNERS), few]:.1f} env steps/s")
+print(f"{min(RUNNERS)} -> {max(RUNNERS)} runners, with {few} env each: "
+      f"x{rate[max(RUNNERS), few] / rate[min(RUNNERS), few]:.1f} env steps/s")
+
 # %% [markdown]
 # ### Why it flattens on 2 cores
 #
@@ -145,21 +155,22 @@ plot_grid(table, "outputs/10_throughput.png");
 # - **More envs per runner** is what pays on a laptop. An EnvRunner's cost per
 #   step is mostly fixed overhead: a forward pass of the network, connector calls,
 #   episode bookkeeping. Stepping 10 boards at once pays that overhead once for 10
-#   moves, while the game itself is almost free (a median of about 300,000 raw
-#   steps per second with random actions, `bench/env_throughput.py`, output in
+#   moves, while the game itself is almost free (`bench/env_throughput.py` times
+#   its raw steps with random actions, without RLlib; its output is in
 #   `bench/README.md`).
 # - **More env runners** help much less, and can even hurt. Each is a separate
 #   process that needs a CPU core, and this machine has only two, shared with the
 #   driver (which runs the learner and the Algorithm) and Ray's own processes.
 #   One remote runner only moves sampling out of the driver, which waits for it,
 #   and adds the cost of sending the episodes back: the rows with 0 and 1 runner
-#   come out about the same, the 1-runner row sometimes slower. Two runners can
-#   sample on both cores at once; in the course's full run they gave the fastest
-#   rows, but gained much less over 0 runners than 10 boards per runner gained
-#   over 1. The learner does not pay for them: PPO samples and learns in turn, so
-#   the runners sit idle while the driver learns. Look at the learning column:
-#   about the same in every row. More runners sample faster only with more
-#   cores, on a bigger machine or a cluster; two cores cannot show that.
+#   should come out about the same, the 1-runner row sometimes slower. Two
+#   runners can sample on both cores at once, but the lines under the picture
+#   compare the two directions in your run: what did more runners gain, against
+#   more boards per runner? The learner does not pay for them: PPO samples and
+#   learns in turn, so the runners sit idle while the driver learns. Look at the
+#   learning column: about the same in every row. More runners sample faster
+#   only with more cores, on a bigger machine or a cluster; two cores cannot
+#   show that.
 # - **Time per iteration** = sampling + learning (+ sending the new weights to
 #   every runner). With a fixed batch size, faster sampling shortens only the
 #   first part; once sampling is quick, learning becomes a large share of the
@@ -271,7 +282,7 @@ from handson_rl.training.config import arena_ppo_config
 
 CLUSTER_ITERATIONS = pick(full=5, smoke=1)
 
-algo = arena_ppo_config(num_env_runners=2, num_envs_per_env_runner=8, seed=0).build_algo()
+algo = arena_ppo_config(num_env_runners=2, num_envs_per_env_runner=8, seed=SEED).build_algo()
 cluster_history = train(algo, CLUSTER_ITERATIONS, label="on the cluster")
 
 # %% [markdown]
@@ -498,7 +509,8 @@ cluster.stop()
 #   ```
 #
 # On a cluster, set `num_env_runners` to the number of CPUs you want sampling
-# (say 30 on four 8-core machines), put the Learner on a GPU node
+# (the cluster's CPUs minus a few per machine for Ray and the driver), put the
+# Learner on a GPU node
 # (`.learners(num_learners=1, num_gpus_per_learner=1)`), and size
 # `train_batch_size_per_learner` so that one iteration keeps every runner busy.
 # Mind the name: it is *per learner*, so with `num_learners=4` each iteration
