@@ -28,7 +28,7 @@ process each) and the load average before and after; ``--json`` also writes ever
 run to a file (e.g. ``bench/results/cold_start.json``).
 
 Runs go one after another; "other CPU" is what the rest of the machine used during
-each run (see ``_load.py``): figures are only meaningful on an idle machine.
+each run (see ``cpu_load.py``): figures are only meaningful on an idle machine.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import sys
 import time
 from pathlib import Path
 
-from _load import OtherLoad
+from cpu_load import OtherLoad
 
 VARIANTS = {
     "course": {},

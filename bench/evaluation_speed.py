@@ -19,7 +19,7 @@ import contextlib
 import statistics
 import time
 
-from _load import OtherLoad  # bench/ is the script's folder
+from cpu_load import OtherLoad  # bench/ is the script's folder
 
 
 class _WithoutMemo:

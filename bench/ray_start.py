@@ -29,14 +29,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from _load import OtherLoad, process_table  # bench/ is the script's folder
+import cpu_load  # bench/ is the script's folder
+import psutil
+from cpu_load import OtherLoad
 
 PHASES = ("imports", "ray.init", "build", "1st iter")
 PRELOAD = ["torch", "ray.rllib.env.multi_agent_env_runner", "handson_rl.training.config"]
@@ -54,25 +55,20 @@ def _process_name(cmdline: list[str]) -> str:
 
 
 def descendants() -> list[dict]:
-    """This process's descendants (Linux /proc): name, start and CPU seconds.
+    """This process's descendants (psutil): name, start and CPU seconds.
 
-    ``started`` counts from the machine's boot (only differences mean anything);
+    ``started`` is the process's creation time (only differences mean anything);
     ``cpu`` is user + system time so far.
     """
-    tick = os.sysconf("SC_CLK_TCK")
-    stats, children = process_table()
-    found, todo = [], list(children.get(os.getpid(), []))
-    while todo:
-        pid = todo.pop()
-        todo.extend(children.get(pid, []))
+    found = []
+    for process in cpu_load.descendants():
         try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmdline = [part.decode(errors="replace") for part in f.read().split(b"\0") if part]
-        except OSError:
+            with process.oneshot():
+                cmdline, started = process.cmdline(), process.create_time()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        fields = stats[pid]  # after "pid (comm)": state ppid ... utime(11) stime(12) ... starttime(19)
-        found.append({"name": _process_name(cmdline), "started": int(fields[19]) / tick,
-                      "cpu": (int(fields[11]) + int(fields[12])) / tick})
+        found.append({"name": _process_name(cmdline), "started": started,
+                      "cpu": cpu_load.process_cpu_seconds(process, children=False)})
     return found
 
 

@@ -9,7 +9,7 @@ time. The table gives each chapter's wall time (kernel start included), whether 
 ran without an error, how many cores it kept busy (its kernel's and Ray's CPU
 seconds over its wall time, see ``core_use.py``: 2.0 is both cores throughout) and
 the whole machine's busy share, and the CPU seconds the rest of the machine used
-meanwhile (see ``_load.py``): the README's chapter times are only honest from an
+meanwhile (see ``cpu_load.py``): the README's chapter times are only honest from an
 idle run.
 Executed copies go to ``--out`` (default ``outputs/bench_notebooks/``) so that
 their outputs can be read afterwards. After the table come each chapter's ``--cells``
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
-from _load import OtherLoad
+from cpu_load import OtherLoad
 from core_use import CoreUse
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -48,7 +48,7 @@ from ray.rllib.utils.metrics import (
     NUM_MODULE_STEPS_SAMPLED_LIFETIME,
 )
 
-from _load import OtherLoad  # bench/ is the script's folder
+from cpu_load import OtherLoad  # bench/ is the script's folder
 
 
 class BulkCountEnvRunner(MultiAgentEnvRunner):

@@ -78,7 +78,7 @@ APPO_SETTINGS = {
 }
 
 
-from _load import OtherLoad  # noqa: E402  (bench/ is the script's folder)
+from cpu_load import OtherLoad  # noqa: E402  (bench/ is the script's folder)
 
 
 def label(name: str, variants: dict | None = None) -> str:

@@ -12,7 +12,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench" / "env_throughput.py"
 
 
 def _bench_module(name: str):
-    """Import bench/<name>.py (the scripts import bench/_load.py, so bench/ goes on sys.path)."""
+    """Import bench/<name>.py (the scripts import bench/cpu_load.py, so bench/ goes on sys.path)."""
     if str(BENCH.parent) not in sys.path:
         sys.path.insert(0, str(BENCH.parent))
     spec = importlib.util.spec_from_file_location(name, BENCH.parent / f"{name}.py")
