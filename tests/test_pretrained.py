@@ -9,7 +9,7 @@ import ray
 
 from handson_rl.arena.env import MultiAgentArena
 from handson_rl.arena.rollout import RandomPolicy, mean_returns
-from handson_rl.maintainers.pretrained import make
+from handson_rl.maintainers.make_pretrained import make
 from handson_rl.maintainers.videos import VIDEOS_DIR, stale
 from handson_rl.training.policies import trained_policies
 from handson_rl.training.pretrained import (
@@ -28,7 +28,7 @@ def modules():
 def test_pretrained_modules_restore_on_the_pinned_ray(modules):
     assert set(modules) == {"p1", "p2"}
     meta = info()
-    assert meta["ray"] == ray.__version__, "re-make with `python -m handson_rl.maintainers.pretrained`"
+    assert meta["ray"] == ray.__version__, "re-make with `python -m handson_rl.maintainers.make_pretrained`"
     size = sum(f.stat().st_size for f in PRETRAINED_DIR.rglob("*") if f.is_file())
     assert size < 1_000_000, f"the pre-trained agents should stay small, are {size} bytes"
 
@@ -48,7 +48,7 @@ def test_trained_agent1_beats_a_random_agent1_against_the_same_opponent(modules)
 
 
 def test_missing_pretrained_dir_says_how_to_make_it(tmp_path):
-    with pytest.raises(PretrainedError, match="python -m handson_rl.maintainers.pretrained"):
+    with pytest.raises(PretrainedError, match="python -m handson_rl.maintainers.make_pretrained"):
         load_pretrained(tmp_path)
     with pytest.raises(PretrainedError, match="training.json"):
         info(tmp_path)

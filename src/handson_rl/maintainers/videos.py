@@ -4,7 +4,7 @@
     python -m handson_rl.maintainers.videos --check    # exit 1 if the committed GIFs are stale
 
 The trained episode uses the modules in ``pretrained/arena_ppo/`` (made by
-``python -m handson_rl.maintainers.pretrained``), sampling their actions with a fixed seed, so
+``python -m handson_rl.maintainers.make_pretrained``), sampling their actions with a fixed seed, so
 the same modules always give the same, byte-identical GIF.
 """
 

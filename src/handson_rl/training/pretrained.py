@@ -7,7 +7,7 @@ modules are kept (no optimizer state, no env runner state): about 0.2 MB, enough
 play and evaluate, restored with ``RLModule.from_checkpoint`` and no Ray at all.
 
 Re-make them (a few minutes on 2 cores) with
-``python -m handson_rl.maintainers.pretrained``, then the videos with
+``python -m handson_rl.maintainers.make_pretrained``, then the videos with
 ``python -m handson_rl.maintainers.videos``.
 """
 
@@ -36,7 +36,7 @@ def load_pretrained(path: str | Path = PRETRAINED_DIR) -> dict:
             raise PretrainedError(
                 f"No pre-trained module {module_id!r} in {str(path)!r}. The course ships "
                 "them in pretrained/arena_ppo/; if they are missing (e.g. a partial "
-                "clone), make them with `python -m handson_rl.maintainers.pretrained`."
+                "clone), make them with `python -m handson_rl.maintainers.make_pretrained`."
             )
         modules[module_id] = RLModule.from_checkpoint(str(folder))
     return modules
@@ -46,5 +46,5 @@ def info(path: str | Path = PRETRAINED_DIR) -> dict:
     """What ``training.json`` says about how the modules were trained."""
     file = Path(path) / "training.json"
     if not file.exists():
-        raise PretrainedError(f"No {file.name} in {str(path)!r}; re-make with `python -m handson_rl.maintainers.pretrained`.")
+        raise PretrainedError(f"No {file.name} in {str(path)!r}; re-make with `python -m handson_rl.maintainers.make_pretrained`.")
     return json.loads(file.read_text())

@@ -1,6 +1,6 @@
 """Re-make the course's pre-trained agents in ``pretrained/arena_ppo/``.
 
-    python -m handson_rl.maintainers.pretrained [--iterations 100] [--seed 0]
+    python -m handson_rl.maintainers.make_pretrained [--iterations 100] [--seed 0]
 
 Trains the course's PPO setup and keeps just the two modules plus
 ``training.json`` saying how (chapter 12 loads them with
@@ -40,7 +40,7 @@ def make(out: str | Path = PRETRAINED_DIR, iterations: int = 100, seed: int = 0)
     last = history[-1]
     meta = {
         "what": "MultiAgentArena PPO modules p1 (agent1) and p2 (agent2), course settings",
-        "command": f"python -m handson_rl.maintainers.pretrained --iterations {iterations} --seed {seed}",
+        "command": f"python -m handson_rl.maintainers.make_pretrained --iterations {iterations} --seed {seed}",
         "iterations": iterations,
         "seed": seed,
         "env_steps": int(last["env_steps"] or 0),
