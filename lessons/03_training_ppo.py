@@ -15,13 +15,16 @@
 # uses different settings from RLlib's defaults, and what they buy on a
 # laptop.
 #
-# Time: about 25 minutes, of which 15 to 20 seconds are training.
+# Time: about 25 minutes, of which well under a minute is training (on a laptop
+# with nothing else running).
 
 # %%
 # How much this notebook trains: the full course for you, a short run in CI.
-from handson_rl.budget import pick
+# SEED is the course's seed: 0, unless you set COURSE_SEED before starting Jupyter.
+from handson_rl.budget import pick, seed
 
 ITERATIONS = pick(full=30, smoke=2)
+SEED = seed()
 
 # %% [markdown]
 # ## Why PPO?
@@ -344,7 +347,7 @@ print("with DefaultModelConfig: ",
 # %%
 from handson_rl.training.loop import train
 
-config = arena_ppo_config(seed=0)
+config = arena_ppo_config(seed=SEED)
 algo = config.build_algo()
 history = train(algo, ITERATIONS, label="PPO")
 
@@ -451,24 +454,30 @@ def catches(agent2_return, steps=100):
     return (agent2_return + 0.1 * steps) / 1.1
 
 
-rows = [row for row in history if row["agent2"] == row["agent2"]]  # skip NaN rows
-first, last = rows[:3], rows[-5:]
-for label, part in (("first 3 iterations", first), ("last 5 iterations", last)):
-    a1 = sum(r["agent1"] for r in part) / len(part)
-    a2 = sum(r["agent2"] for r in part) / len(part)
+from handson_rl.training.measures import first_and_last
+from handson_rl.training.verdicts import your_run
+
+parts = first_and_last(history, first=3, last=5)  # iterations in which episodes finished
+for part, label in (("first", "first 3 iterations"), ("last", "last 5 iterations")):
+    a1, a2 = parts[part]["agent1"], parts[part]["agent2"]
     print(f"{label}: agent1 {a1:+.1f}, agent2 {a2:+.1f} = {catches(a2):.1f} catches per episode")
+    for agent in ("agent1", "agent2"):
+        print("   ", your_run(f"ch03.{part}.{agent}", parts[part][agent], label=agent))
 print(f"after {int(history[-1]['env_steps']):,} env steps")
 
 # %% [markdown]
-# Your lines will not match ours exactly: with two env runner processes, runs
-# are not repeatable step for step, even with `seed=0`. In our full-length runs
-# agent1 went from a few points at most (between about -1 and +5) over the first
-# 3 iterations to between about +27 and +29 over the last 5. agent2 went from
-# between about -8 and -6, 2 to 3 catches per episode, to between about -5 and
-# -3, roughly 5 or 6 catches per episode: it learned to chase, although its
-# return stays below zero, because it pays -0.1 on every one of the other 90-odd
-# steps. The two learn against each
-# other: each catch agent2 learns is -1.0 for agent1.
+# Your lines will not match anyone else's exactly: with two env runner
+# processes, runs are not repeatable step for step, even with the same seed. So
+# the "your run" lines place your numbers against full-length runs with other
+# seeds (`bench/seed_ranges.py` repeats this chapter's training with
+# `COURSE_SEED` 0 to 9). Over those seeds, agent1's mean over the first 3
+# iterations was {{seeds:ch03.first.agent1}}, and over the last 5
+# {{seeds:ch03.last.agent1}}. agent2's went from {{seeds:ch03.first.agent2}} to
+# {{seeds:ch03.last.agent2}}. Turn agent2's figures into catches with the
+# formula above and decide from your own lines: did agent2 learn to chase? Its
+# return can rise and still stay below zero, because it pays -0.1 on every step
+# without a catch. The two learn against each other: each catch agent2 learns
+# is -1.0 for agent1.
 
 # %% [markdown]
 # ## Your turn: predict, then change one setting
@@ -538,11 +547,11 @@ print(f"{'you predicted':>13}: {predicted_env_steps:,} env steps, {predicted_gra
 # episodes, reaches 18 (the same measure Stable-Baselines3 reports): the course
 # settings, RLlib's default PPO settings, and Stable-Baselines3's PPO with its
 # defaults training agent1 alone against a random agent2. On our 2-core machine,
-# with nothing else running (5 seeds each, medians): the course settings took
-# **10.2 s**, SB3 38.1 s (0.27 times SB3's time, although SB3 has the easier
-# job: its agent2 never learns to chase). RLlib's defaults, in an earlier run
-# with 3 seeds, had not got there after 2 minutes (agent1 at about 8). The full
-# output is in `bench/README.md`. Run it yourself with `python bench/time_to_target.py`
+# with nothing else running (5 seeds each, medians), the course settings got
+# there in about a quarter of SB3's time, although SB3 has the easier job: its
+# agent2 never learns to chase. RLlib's defaults, in an earlier run, had not got
+# there after 2 minutes. The figures are in `bench/README.md` and
+# `bench/results/time_to_target.json`; run it yourself with `python bench/time_to_target.py`
 # (it takes several minutes).
 
 # %% [markdown]

@@ -15,13 +15,16 @@
 # each agent its own module through the **mapping function**, give one module its own learning rate, and freeze one agent while
 # the other learns.
 #
-# Time: about 20 minutes, of which about 25 seconds are training.
+# Time: about 20 minutes, of which about a minute is training (on a laptop with
+# nothing else running).
 
 # %%
 # How much this notebook trains: the full course for you, a short run in CI.
-from handson_rl.budget import pick
+# SEED is the course's seed: 0, unless you set COURSE_SEED before starting Jupyter.
+from handson_rl.budget import pick, seed
 
 ITERATIONS = pick(full=10, smoke=1)  # per training phase below
+SEED = seed()
 
 # %%
 import ray
@@ -61,13 +64,16 @@ print("Ray is running with", int(ray.cluster_resources()["CPU"]), "CPUs")
 # ## First try: one shared policy
 #
 # The simplest setup maps both agents to the same module. Both agents'
-# experiences then train one network:
+# experiences then train one network. The course keeps this config in a function
+# (`bench/seed_ranges.py` trains the same one over many seeds); its source:
 
 # %%
-shared_config = arena_ppo_config(seed=0).multi_agent(
-    policies=["shared"],  # a list, as in chapter 3
-    policy_mapping_fn=lambda agent_id, episode, **kwargs: "shared",
-)
+import inspect
+
+from handson_rl.training.measures import shared_module_config
+
+print(inspect.getsource(shared_module_config))
+shared_config = shared_module_config(seed=SEED)
 shared_algo = shared_config.build_algo()
 shared_history = train(shared_algo, 2 * ITERATIONS, label="shared policy")
 shared_module = shared_algo.get_module("shared")  # keep the trained network for later
@@ -76,7 +82,8 @@ shared_algo.stop()
 plot_returns(shared_history, title="One shared policy for both agents");
 
 # %% [markdown]
-# Both curves go up. Is sharing a problem, then? Before reading on:
+# Look at the two curves: does each agent's return rise, and does it stay up? Is
+# sharing a problem, then? Before reading on:
 
 # %% tags=["concept"]
 from handson_rl.exercises.concepts import ask, check
@@ -101,8 +108,6 @@ ask("ch4-shared-input")
 # and a mapping function that sends each agent to its own:
 
 # %%
-import inspect
-
 from handson_rl.training.config import agent_to_module
 
 print(inspect.getsource(agent_to_module))
@@ -126,7 +131,7 @@ except ValueError as err:
 # looks today, with `PPOConfig.overrides(...)` per module id:
 
 # %%
-per_module_config = arena_ppo_config(seed=0).rl_module(
+per_module_config = arena_ppo_config(seed=SEED).rl_module(
     algorithm_config_overrides_per_module={"p1": PPOConfig.overrides(lr=0.0002)},
 )
 for module_id in ("p1", "p2"):
@@ -159,7 +164,7 @@ ask("ch4-frozen")
 # %%
 import torch
 
-frozen_config = arena_ppo_config(seed=0).multi_agent(policies_to_train=["p1"])
+frozen_config = arena_ppo_config(seed=SEED).multi_agent(policies_to_train=["p1"])
 frozen_algo = frozen_config.build_algo()
 
 
@@ -247,20 +252,22 @@ for agent in ("agent1", "agent2"):
 # simply continues where it stopped.
 
 # %%
-algo = arena_ppo_config(seed=0).build_algo()
+from handson_rl.training.measures import last_returns  # mean of the last 3 iterations with episodes
+from handson_rl.training.verdicts import your_run
+
+algo = arena_ppo_config(seed=SEED).build_algo()
 history = train(algo, ITERATIONS, label="first 10")
-
-
-def last_returns(rows, n=3):
-    rows = [r for r in rows if r["agent1"] == r["agent1"]][-n:]  # rows with finished episodes
-    return {agent: round(float(sum(r[agent] for r in rows) / max(len(rows), 1)), 1) for agent in ("agent1", "agent2")}
-
-
-print("after the first phase:", last_returns(history))
+first_phase = last_returns(history)
+print("after the first phase:", first_phase)
+for agent, value in first_phase.items():
+    print("   ", your_run(f"ch04.phase1.{agent}", value, label=agent))
 
 # %%
 history = train(algo, ITERATIONS, label="next 10", history=history)
-print("after the second phase:", last_returns(history))
+second_phase = last_returns(history)
+print("after the second phase:", second_phase)
+for agent, value in second_phase.items():
+    print("   ", your_run(f"ch04.phase2.{agent}", value, label=agent))
 
 # %%
 import matplotlib.pyplot as plt
@@ -272,26 +279,39 @@ ax.axvline(history[ITERATIONS - 1]["env_steps"], color="grey", linestyle="--", l
 ax.text(history[ITERATIONS - 1]["env_steps"], ax.get_ylim()[1], " 10 + 10", va="top", fontsize=8);
 
 # %% [markdown]
-# Side by side, over the last 5 iterations of each run (per-iteration means, so
-# expect noise of a few points):
+# Side by side, over the last 5 iterations of each run. Your two runs are one
+# draw each; whether sharing makes a difference is a question for many seeds, so
+# the verdict lines compare the two setups over the seeds `bench/seed_ranges.py`
+# trained, with the course's one rule (`verdicts.compare`: a difference counts
+# only when it is larger than twice its standard error).
 
 # %%
+from handson_rl.training.verdicts import compare, seed_range
+
 shared_last = last_returns(shared_history, n=5)
 separate_last = last_returns(history, n=5)
 print(f"{'':>18} {'agent1':>8} {'agent2':>8}")
 print(f"{'one shared module':>18} {shared_last['agent1']:>+8.1f} {shared_last['agent2']:>+8.1f}")
 print(f"{'a module each':>18} {separate_last['agent1']:>+8.1f} {separate_last['agent2']:>+8.1f}")
+for agent in ("agent1", "agent2"):
+    print(your_run(f"ch04.shared.{agent}", shared_last[agent], label=f"one shared module, {agent}"))
+    print(your_run(f"ch04.separate.{agent}", separate_last[agent], label=f"a module each, {agent}"))
+print()
+for agent in ("agent1", "agent2"):
+    separate, shared = seed_range(f"ch04.separate.{agent}"), seed_range(f"ch04.shared.{agent}")
+    print(compare(separate.values, shared.values, names=("a module each", "one shared module"),
+                  what=f"{agent}, last 5 of 20 iterations, over {separate.n} seeds"))
 
 # %% [markdown]
-# In our full-length runs agent1 scored between about +16 and +27 with a module
-# of its own and +16 to +18 with the shared one (in one run the two setups came
-# out level); agent2 ended between about -8.5 and -6 in both setups. Do not read
-# much into that. Even with `seed=0`, runs with several env
-# runners are not repeatable step for step, and each row of the table is one
-# run's mean over only 5 iterations. And returns mix up many things: agent1's
-# return also depends on the agent2 it met, and that is a different agent2 in
-# each setup. Returns after 20 iterations do not settle the question. Look
-# inside.
+# Over the seeds, agent1 ended {{seeds:ch04.separate.agent1}} with a module of its
+# own and {{seeds:ch04.shared.agent1}} with the shared one; agent2 ended
+# {{seeds:ch04.separate.agent2}} and {{seeds:ch04.shared.agent2}}. The verdict
+# lines say whether those differences are larger than the seed-to-seed noise.
+# One run's table cannot say it: runs with several env runners are not
+# repeatable step for step, and each row is one run's mean over only 5
+# iterations. And returns mix up many things: agent1's return also depends on
+# the agent2 it met, and that is a different agent2 in each setup. Returns after
+# 20 iterations do not show *why* the setups differ, or do not. Look inside.
 
 # %% [markdown]
 # ## The conflict, seen directly
@@ -310,9 +330,15 @@ from handson_rl.training.policies import action_probabilities
 p1_module, p2_module = algo.get_module("p1"), algo.get_module("p2")
 candidates = {"p1 (agent1's own)": p1_module, "p2 (agent2's own)": p2_module, "shared (both)": shared_module}
 print(f"{'input [44, 45]':>20}" + "".join(f"{name:>8}" for name in ACTION_NAMES))
+short = {"p1 (agent1's own)": "p1", "p2 (agent2's own)": "p2", "shared (both)": "shared"}
 for name, module in candidates.items():
     probs = action_probabilities(module, [44, 45])
     print(f"{name:>20}" + "".join(f"{p:>8.2f}" for p in probs))
+for name, module in candidates.items():  # each module's favourite move, against the seeds
+    probs = action_probabilities(module, [44, 45])
+    best = int(np.argmax(probs))
+    key = f"ch04.input44.{short[name]}.{ACTION_NAMES[best]}"
+    print(your_run(key, probs[best], label=f"{short[name]} on {ACTION_NAMES[best]!r}", fmt=".2f"))
 
 # %% [markdown]
 # One input is one example. Over every placement where the agents stand side by
@@ -321,38 +347,29 @@ for name, module in candidates.items():
 # only way to score.
 
 # %%
-MOVES = [(-1, 0), (0, 1), (1, 0), (0, -1)]  # up, right, down, left as (d_row, d_col)
+from handson_rl.training.measures import step_onto_other
 
-
-def step_onto_other(module):
-    """Mean probability of moving onto the other agent, over all side-by-side placements."""
-    probs = []
-    for row in range(10):
-        for col in range(10):
-            for action, (dr, dc) in enumerate(MOVES):
-                r, c = row + dr, col + dc
-                if 0 <= r < 10 and 0 <= c < 10:
-                    probs.append(action_probabilities(module, [row * 10 + col, r * 10 + c])[action])
-    return float(np.mean(probs))
-
-
+print(inspect.getsource(step_onto_other))
 for name, module in candidates.items():
-    print(f"{name:>20}: steps onto the other agent with probability {step_onto_other(module):.2f}")
+    onto = step_onto_other(module)
+    print(f"{name:>20}: steps onto the other agent with probability {onto:.2f}   "
+          + your_run(f"ch04.onto.{short[name]}", onto, fmt=".2f"))
 print(f"{'uniform random':>20}: {0.25:.2f}")
 
 # %% [markdown]
-# In our runs this input shows the conflict: p1 (the explorer) puts most of its
-# probability (0.7 to over 0.9) on "left", away from agent2, while p2 (the
-# chaser) wants something else. Which move p2 prefers changed between our runs
-# (in some, most of its probability went on "right", onto agent1; in another it
-# split between "up" and "right"), so read your own printout. Either way the two
-# roles want different actions on the same input, and the shared module has to
-# answer both with one distribution (about 0.45 on "right", 0.3 on "up") and
-# does neither job. But one input is one example, and in another run the
-# separate modules may not disagree so neatly on `[44, 45]`. The average over
-# all side-by-side placements is steadier, and it tells a different story: every
-# module steps onto the other agent about as often as a random mover (0.25-0.28
-# against 0.25). Neither role has learned to *react* to the other agent yet.
+# Read the printout as a question: do p1 (the explorer) and p2 (the chaser)
+# want different moves on this input? Over the seeds, p1's probability of
+# stepping "left", away from agent2, was {{seeds:ch04.input44.p1.left:.2f}}, and
+# p2's of stepping "right", onto agent1, {{seeds:ch04.input44.p2.right:.2f}}: on
+# one input the trained modules differ a lot from seed to seed, so your printout
+# is the thing to read. Whatever the two roles want, the shared module has to
+# answer both with one distribution. But one input is one example. The average
+# over all side-by-side placements is steadier: over the seeds the chance of
+# stepping onto the other agent was {{seeds:ch04.onto.p1:.2f}} for p1,
+# {{seeds:ch04.onto.p2:.2f}} for p2 and {{seeds:ch04.onto.shared:.2f}} for the
+# shared module, against 0.25 for a random mover (one move in four). Compare
+# your lines with the random one: has either role learned to *react* to the
+# other agent?
 #
 # A wider question, over *every* input a module can see (all 9,900 placements of
 # the two agents): how much probability does each module put on moves that bring
@@ -380,8 +397,14 @@ def share_toward(module):
     return float((probs * toward).sum(axis=1).mean())
 
 
+from handson_rl.training import measures
+
+# The course's copy (bench/seed_ranges.py measures with it) computes the same:
+assert abs(measures.share_toward(p1_module) - share_toward(p1_module)) < 1e-6
 for name, module in candidates.items():
-    print(f"{name:>20}: {share_toward(module):.2f} of its probability on moves towards the other agent")
+    share = share_toward(module)
+    print(f"{name:>20}: {share:.2f} of its probability on moves towards the other agent   "
+          + your_run(f"ch04.toward.{short[name]}", share, fmt=".2f"))
 print(f"{'uniform random':>20}: {toward.mean(axis=1).mean() :.2f}")
 
 # %% [markdown]
@@ -397,28 +420,25 @@ for name, module in (("p1, 80 iterations", pretrained["p1"]), ("p2, 80 iteration
     print(f"{name:>20}: onto the other {step_onto_other(module):.2f}, towards it {share_toward(module):.2f}")
 
 # %% [markdown]
-# What the evidence says: on average over all inputs, none of these modules pays
-# much attention to where the other agent is. A random mover puts 0.45 of its
-# probability on moves towards the other agent; our modules put about half
-# (between 0.45 and 0.57 over our runs, and 0.49 and 0.55 after 80 iterations),
-# and how the two roles compare changed from run to run: in some the chaser p2
-# leaned towards agent1 less than the explorer p1, in another a little more. The
-# explorer p1 never moves away from agent2 (0.52 to 0.53, and 0.55 after 80
-# iterations). Compare the figures in your own printout: a gap of a few
-# hundredths in one run is not a learned chase. Each role mostly
-# learned a route from its own position (chapter 5 draws agent1's); agent2
-# catches agent1 where their routes cross. So in this game, at these training
-# lengths, the roles have little to disagree about yet: the conflict we saw on
-# `[44, 45]` does not show in the averages over all placements. Whether sharing
-# costs return, the returns of one run cannot tell.
+# What the evidence says: compare each module's share with the uniform line.
+# Over the seeds, after 20 iterations, p1 put {{seeds:ch04.toward.p1:.2f}} of its
+# probability on moves towards the other agent, p2 {{seeds:ch04.toward.p2:.2f}}
+# and the shared module {{seeds:ch04.toward.shared:.2f}}. Where do those ranges
+# lie against the uniform line, and does p2 (whose job is to close in) sit
+# clearly above p1 (who should keep away)? Look at the pre-trained pair too: a
+# gap of a few hundredths in one run is not a learned chase. Each role mostly
+# learns a route from its own position (chapter 5 draws agent1's); agent2
+# catches agent1 where their routes cross. Where the two roles' shares overlap
+# with each other and with the uniform line, the roles have little to disagree
+# about yet, and the conflict on `[44, 45]` is an example, not the rule.
 #
 # We still give each role its own module. One network cannot answer one input in
 # two ways, so sharing caps what the roles can become once they do react to each
 # other (as on `[44, 45]` above); separate modules can have their own settings and
-# be frozen one at a time, as the sections above did. But that is a design
-# argument, not a measured win here. To find out whether sharing hurts, measure
-# it: several seeds, longer training, and each setup against a fixed opponent
-# (chapter 12's method).
+# be frozen one at a time, as the sections above did. That is a design argument;
+# whether it is also a measured win at 20 iterations, the verdict lines over the
+# seeds say. For a sharper answer: longer training, and each setup against a
+# fixed opponent (chapter 12's method).
 
 # %%
 algo.stop()
@@ -430,9 +450,9 @@ ray.shutdown()
 # - **Agents** live in the env; **modules** are the networks; the **mapping
 #   function** `(agent_id, episode, **kwargs) -> module_id` connects them.
 # - One shared module makes sense when agents want the same thing. Here the roles
-#   are opposite, so each agent gets its own module, although after 20 (or even
-#   80) iterations neither role reacts much to the other, and one run's returns
-#   cannot tell whether sharing hurts.
+#   are opposite, so each agent gets its own module. Whether sharing costs return
+#   at this training length is a question for many seeds (the verdict lines),
+#   not for one run's returns.
 # - `config.rl_module(algorithm_config_overrides_per_module={...})` gives a module
 #   its own settings, such as a learning rate.
 # - `config.multi_agent(policies_to_train=[...])` chooses which modules learn; the

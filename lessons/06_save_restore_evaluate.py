@@ -14,14 +14,17 @@
 # checkpoint contains, restore it into a fresh algorithm and into a bare network
 # without any algorithm around it, and watch the restored agents play.
 #
-# Time: about 15 minutes, of which 15 to 20 seconds are training.
+# Time: about 15 minutes, of which well under a minute is training (on a laptop
+# with nothing else running).
 
 # %%
 # How much this notebook does: the full course for you, a short run in CI.
-from handson_rl.budget import pick
+# SEED is the course's seed: 0, unless you set COURSE_SEED before starting Jupyter.
+from handson_rl.budget import pick, seed
 
 ITERATIONS, EVAL_EPISODES, MORE_ITERATIONS = pick(full=(30, 20, 2), smoke=(1, 2, 1))
 COMPARE_EPISODES = pick(full=200, smoke=5)
+SEED = seed()
 
 # %%
 import ray
@@ -57,55 +60,59 @@ ask("ch6-evaluation-explore")
 # the evaluation workers not using this optimal policy!" We keep the default and
 # look at greedy play afterwards, as a contrast.
 
+# The settings and the evaluation round live in the course's package
+# (`bench/seed_ranges.py` measures this chapter over many seeds with the same
+# functions); their source:
+
 # %%
-config = arena_ppo_config(seed=0).evaluation(
-    # We call algo.evaluate() ourselves; an interval is still needed so that RLlib
-    # sets up its evaluation env runner (1000: never automatically in this chapter).
-    evaluation_interval=1000,
-    evaluation_duration=EVAL_EPISODES,
-    evaluation_duration_unit="episodes",
-    evaluation_num_env_runners=0,  # evaluate in this process
-)
+import inspect
+
+from handson_rl.training.measures import evaluate, with_evaluation
+from handson_rl.training.verdicts import your_run
+
+print(inspect.getsource(with_evaluation))
+print(inspect.getsource(evaluate))
+config = with_evaluation(arena_ppo_config(seed=SEED), episodes=EVAL_EPISODES)
 algo = config.build_algo()
-
-
-def evaluate(algorithm):
-    """Mean return per agent over one evaluation round."""
-    result = algorithm.evaluate()["env_runners"]
-    per_agent = result["agent_episode_returns_mean"]
-    return {agent: round(float(per_agent[agent]), 2) for agent in ("agent1", "agent2")}
-
-
 untrained = evaluate(algo)
 print(f"untrained, over {EVAL_EPISODES} evaluation episodes:", untrained)
+for agent, value in untrained.items():
+    print("   ", your_run(f"ch06.untrained.{agent}", value, label=agent))
 
 # %% [markdown]
 # Untrained does not mean random. Compare chapter 2's random baseline (about
-# -0.7 for agent1 and -9 for agent2): the untrained agent2 plays about as well as
-# a random one, but the untrained agent1 (-10.55 in our run) scores about ten
-# points lower, far more than the noise of 20 episodes. A network with random
-# initial weights is not a random mover: in every cell it has its own arbitrary
-# preferences, the same ones each time it comes back, and they can keep steering
-# agent1 over cells it has already visited (chapter 5 shows how a policy that
-# sees only positions draws a route). Now train:
+# -0.7 for agent1 and -9 for agent2) with the untrained agents: over the seeds,
+# the untrained agent1 scored {{seeds:ch06.untrained.agent1}} and agent2
+# {{seeds:ch06.untrained.agent2}}. Each seed starts from other weights, and a
+# network with random initial weights is not a random mover: in every cell it
+# has its own arbitrary preferences, the same ones each time it comes back, and
+# they can keep steering agent1 over cells it has already visited (chapter 5
+# shows how a policy that sees only positions draws a route), or happen to
+# send it onto new ones. Where does your untrained agent1 fall? Now train:
 
 # %%
 history = train(algo, ITERATIONS, label="PPO")
 trained = evaluate(algo)
+last_iteration = {agent: round(history[-1][agent], 2) for agent in ("agent1", "agent2")}
 print("trained, evaluation (sampled actions):", trained)
-print("last training iteration:              ",
-      {agent: round(history[-1][agent], 2) for agent in ("agent1", "agent2")})
+print("last training iteration:              ", last_iteration)
+for agent in ("agent1", "agent2"):
+    print("   ", your_run(f"ch06.trained_eval.{agent}", trained[agent], label=f"evaluation, {agent}"))
+    print("   ", your_run(f"ch06.last_iter.{agent}", last_iteration[agent], label=f"last iteration, {agent}"))
 
 # %% [markdown]
-# In our full-length runs both lines put agent1 between about +20 and +30, but
-# not at the same value. Why not? They are different episodes, and the training
+# Over the seeds, agent1's evaluation came out {{seeds:ch06.trained_eval.agent1}}
+# and its last training iteration {{seeds:ch06.last_iter.agent1}}. In one run the
+# two lines rarely agree. Why not? They are different episodes, and the training
 # iteration's were played with older weights. And one episode's return swings a
-# lot: the 200-episode comparison further down prints a standard error (the ±
-# figure) for agent1's mean, about 0.55 (0.53 and 0.56 in two runs), which means
-# a spread of about 8 points from one episode to the next ($0.55 \times
-# \sqrt{200} \approx 8$). A mean over 20 episodes is good to about ±2 points
-# ($8 / \sqrt{20} \approx 1.8$), so two such means differing by a few points is
-# no surprise. For a sharper number, evaluate more episodes.
+# lot: the comparison further down prints a standard error (the ± figure) for
+# agent1's mean over its `COMPARE_EPISODES` episodes,
+# {{seeds:ch06.sampled_sem.agent1:.2f}} over the seeds. A standard error $s$ over
+# $n$ episodes means a spread of about $s\sqrt{n}$ from one episode to the next,
+# and a mean over $m$ episodes is then good to about $s\sqrt{n}/\sqrt{m}$; that
+# cell works it out for the `EVAL_EPISODES` episodes of an evaluation round. Two
+# such means differing by a few points is no surprise. For a sharper number,
+# evaluate more episodes.
 
 # %% [markdown]
 # ## Save a checkpoint
@@ -170,7 +177,7 @@ print("restored: ", restored_eval)
 # The restored weights are exactly the saved ones (`True` above). Its evaluation
 # still comes out different from the trained algorithm's (the "restored" and
 # "trained" lines): each evaluation round plays new episodes and samples new
-# actions, and two means over 20 episodes, each good to about ±2 points, are
+# actions, and two means over `EVAL_EPISODES` episodes, each with its own noise, are
 # rarely equal. The weights check is the test of a restore; the returns only
 # agree within their noise. The restored algorithm can also go on training from
 # where it stopped:
@@ -230,31 +237,47 @@ ask("ch6-greedy")
 
 # %%
 from handson_rl.arena.rollout import mean_returns
+from handson_rl.training.measures import ways_to_act
 from handson_rl.training.policies import ModulePolicy
+from handson_rl.training.verdicts import compare
 
-ways = {
-    "sampled (default)": {"agent1": ModulePolicy(p1, seed=1), "agent2": ModulePolicy(p2, seed=2)},
-    "greedy": {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, explore=False)},
-    "greedy agent1 only": {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, seed=2)},
-}
-for name, policies in ways.items():
-    means = mean_returns(policies, episodes=COMPARE_EPISODES, seed=1000)
-    print(f"{name:>18}: " + ", ".join(f"{a} {m['mean']:+6.2f} (± {m['sem']:.2f})" for a, m in means.items()))
+print(inspect.getsource(ways_to_act))
+KEYS = {"sampled (default)": "sampled", "greedy": "greedy", "greedy agent1 only": "greedy_agent1_only"}
+stats = {}
+for name, policies in ways_to_act(p1, p2).items():
+    stats[name] = mean_returns(policies, episodes=COMPARE_EPISODES, seed=1000)
+    print(f"{name:>18}: " + ", ".join(f"{a} {m['mean']:+6.2f} (± {m['sem']:.2f})" for a, m in stats[name].items()))
+    for agent, m in stats[name].items():
+        print(" " * 20 + your_run(f"ch06.{KEYS[name]}.{agent}", m["mean"], label=agent))
+spread = stats["sampled (default)"]["agent1"]["sem"] * COMPARE_EPISODES**0.5
+print(f"agent1, sampled: one episode's spread about ±{spread:.1f}, so a mean over {EVAL_EPISODES} "
+      f"evaluation episodes is good to about ±{spread / EVAL_EPISODES**0.5:.1f}\n")
+for other in ("greedy", "greedy agent1 only"):
+    for agent in ("agent1", "agent2"):
+        print(compare(stats["sampled (default)"][agent], stats[other][agent], names=("sampled", other),
+                      what=f"{agent}, {COMPARE_EPISODES} episodes"))
 
 # %% [markdown]
-# All three lines play the same 200 episodes. Greedy play costs agent1 most of
-# its return: in our runs it scored between about +19 and +30 when both agents
-# sampled, and only about +3 to +4 when both played greedily. Chapter 5 showed why: agent1
-# sees positions only, so its most likely moves trace a fixed route that runs
-# into a loop over cells it has already visited, -0.5 a step; sampling takes it
-# off the loop. A greedy agent1 is also perfectly predictable, and agent2's
-# greedy chase then catches it again and again. Turn agent2's returns into
-# catches as in chapter 3, catches $= (\text{return} + 10) / 1.1$: in our runs
-# both greedy gave two to four times as many catches per episode as both
-# sampling. That is why RLlib evaluates with sampled actions unless told
+# All three lines play the same episodes (the same seeds), and each verdict
+# line compares two of them against the noise of their means. Over the seeds,
+# agent1 scored {{seeds:ch06.sampled.agent1}} when both agents sampled,
+# {{seeds:ch06.greedy.agent1}} when both played greedily, and
+# {{seeds:ch06.greedy_agent1_only.agent1}} when only agent1 did. Greedy play can
+# go very wrong for agent1. Chapter 5 showed why: agent1 sees positions only, so
+# its most likely moves trace a fixed route, and a fixed route can run into a
+# loop over cells it has already visited, -0.5 a step; sampling takes it off the
+# loop. Whether it does depends on the weights a run ended with, hence the wide
+# ranges. A greedy agent1 is also perfectly predictable, and a greedy agent2
+# either finds it again and again or never: over the seeds, agent2 scored
+# {{seeds:ch06.greedy.agent2}} when both were greedy, against
+# {{seeds:ch06.sampled.agent2}} when both sampled (turn that into catches as in
+# chapter 3, catches $= (\text{return} + 10) / 1.1$). Sampling is the policy PPO
+# trained; that is why RLlib evaluates with sampled actions unless told
 # otherwise, and why `ModulePolicy` samples by default. Greedy evaluation
 # (`explore=False`) is the right measure only for a policy that has become
-# (nearly) deterministic.
+# (nearly) deterministic. Which way did your verdict lines go, and does the
+# "greedy agent1 only" line say whether agent1's own greed or agent2's is what
+# cost it?
 
 # %% [markdown]
 # ## Watch them play, in Exercise 1's loop
@@ -270,13 +293,17 @@ from handson_rl.arena.rollout import play_episode
 env = MultiAgentArena({"render_mode": "rgb_array"})
 policies = {"agent1": ModulePolicy(p1, seed=1), "agent2": ModulePolicy(p2, seed=2)}
 returns, frames = play_episode(env, policies, seed=0, render=True)
+collisions = round((returns["agent2"] + 10) / 1.1)
 print({agent: round(value, 1) for agent, value in returns.items()})
-print("collisions in this episode:", round((returns["agent2"] + 10) / 1.1))
+print("collisions in this episode:", collisions)
+print(your_run("ch06.episode.agent1", returns["agent1"], label="agent1"))
+print(your_run("ch06.episode.collisions", collisions, label="collisions", fmt=".0f"))
 show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 
 # %% [markdown]
-# In our runs this episode ended with agent1 between +25 and +34, and agent2
-# caught it 3 to 6 times. The light blue cells are agent1's trail. Each of its
+# Over the seeds, this episode (same start, same sampling seeds, each seed's own
+# trained modules) ended with agent1 at {{seeds:ch06.episode.agent1}}, and agent2
+# caught it {{seeds:ch06.episode.collisions:.0f}} times. The light blue cells are agent1's trail. Each of its
 # 100 steps went onto a new cell (+1.0), onto an old cell or into a wall (-0.5),
 # or ended in a collision (-1.0), so the printed return and collision count tell
 # how many new cells it reached. For example, +25.0 with 3 collisions is 51 new
