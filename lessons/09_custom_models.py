@@ -228,14 +228,14 @@ print("action probabilities:\n", torch.softmax(logits, dim=-1).detach().numpy().
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 
-# Every run samples in the main process (no env runners), 16 boards at once. With
+# Every run samples in its own process (no env runners), 16 boards at once. With
 # remote env runners (as in most other chapters) the runners sample in parallel
 # and their samples arrive in a varying order, so such runs are not repeatable
-# step for step; here there are none, so within one Python process a seed makes
-# a run exactly repeatable. `policies` below is a list, not a set: the two
-# modules are always built in the same order, so a seed gives them the same
-# starting weights from the seeded generator in every kernel. The seeds still
-# differ from each other, hence several seeds per set-up.
+# step for step; here there are none, so a seed makes a run exactly repeatable.
+# `policies` below is a list, not a set: the two modules are always built in the
+# same order, so a seed gives them the same starting weights from the seeded
+# generator in every process. The seeds still differ from each other, hence
+# several seeds per set-up.
 RUN = dict(num_env_runners=0, num_envs_per_env_runner=16)
 
 
@@ -276,28 +276,41 @@ algo.stop()
 import pandas as pd
 
 from handson_rl.training.loop import iterate
+from handson_rl.training.parallel import side_by_side
 
+CPUS_PER_RUN = 1  # each run samples and learns in one process: one core's work
 SEEDS = pick(full=[0, 1, 2], smoke=[0])
 ITERATIONS = pick(full=15, smoke=1)
 
 
-def run(name, config_for_seed):
-    """Train one set-up once per seed; return a table with one row per iteration and seed."""
+def train_one(name, config_for_seed, seed):
+    """Train one set-up with one seed; one row per iteration."""
     rows = []
-    for seed in SEEDS:
-        algo = config_for_seed(seed).build_algo()
-        for step in iterate(algo, ITERATIONS):
-            p1 = step.result["learners"]["p1"]
-            rows.append({
-                "setup": name, "seed": seed, "iteration": step.row["iteration"],
-                "env_steps": step.row["env_steps"],
-                "agent1_last100": step.row["agent1_last100"],
-                "agent2_last100": step.row["agent2_last100"],
-                "p1_policy_loss": float(p1["policy_loss"]), "p1_vf_loss": float(p1["vf_loss"]),
-            })
-        algo.stop()
+    algo = config_for_seed(seed).build_algo()
+    for step in iterate(algo, ITERATIONS):
+        p1 = step.result["learners"]["p1"]
+        rows.append({
+            "setup": name, "seed": seed, "iteration": step.row["iteration"],
+            "env_steps": step.row["env_steps"],
+            "agent1_last100": step.row["agent1_last100"],
+            "agent2_last100": step.row["agent2_last100"],
+            "p1_policy_loss": float(p1["policy_loss"]), "p1_vf_loss": float(p1["vf_loss"]),
+        })
+    algo.stop()
+    return rows
+
+
+def run(name, config_for_seed):
+    """Train one set-up once per seed; return a table with one row per iteration and seed.
+
+    The seeds' runs do not depend on each other, so they go side by side: each is
+    a Ray task asking for CPUS_PER_RUN CPUs, so Ray runs as many at once as its
+    CPUs allow (two on 2 CPUs), each sampling and learning in its own process.
+    """
+    per_seed = side_by_side(train_one, [(name, config_for_seed, seed) for seed in SEEDS], cpus=CPUS_PER_RUN)
+    for seed, rows in zip(SEEDS, per_seed):
         print(f"{name}, seed {seed}: agent1 {rows[-1]['agent1_last100']:.1f} after {ITERATIONS} iterations")
-    return pd.DataFrame(rows)
+    return pd.DataFrame([row for rows in per_seed for row in rows])
 
 
 runs = {}
