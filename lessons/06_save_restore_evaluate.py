@@ -107,7 +107,7 @@ for agent in ("agent1", "agent2"):
 # iteration's were played with older weights. And one episode's return swings a
 # lot: the comparison further down prints a standard error (the ± figure) for
 # agent1's mean over its `COMPARE_EPISODES` episodes,
-# {{seeds:ch06.sampled_sem.agent1:.2f}} over the seeds. A standard error $s$ over
+# {{seeds:ch06.sampled_sem.agent1:.2f}}. A standard error $s$ over
 # $n$ episodes means a spread of about $s\sqrt{n}$ from one episode to the next,
 # and a mean over $m$ episodes is then good to about $s\sqrt{n}/\sqrt{m}$; that
 # cell works it out for the `EVAL_EPISODES` episodes of an evaluation round. Two
@@ -302,8 +302,8 @@ show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 
 # %% [markdown]
 # Over the seeds, this episode (same start, same sampling seeds, each seed's own
-# trained modules) ended with agent1 at {{seeds:ch06.episode.agent1}}, and agent2
-# caught it {{seeds:ch06.episode.collisions:.0f}} times. The light blue cells are agent1's trail. Each of its
+# trained modules) gave agent1 a return {{seeds:ch06.episode.agent1}}, and agent2
+# caught it a number of times {{seeds:ch06.episode.collisions:.0f}}. The light blue cells are agent1's trail. Each of its
 # 100 steps went onto a new cell (+1.0), onto an old cell or into a wall (-0.5),
 # or ended in a collision (-1.0), so the printed return and collision count tell
 # how many new cells it reached. For example, +25.0 with 3 collisions is 51 new
