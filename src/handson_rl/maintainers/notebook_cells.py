@@ -69,6 +69,40 @@ def runs_only_solution_cells(path: Path) -> bool:
     )
 
 
+def _only_defines(source: str) -> bool:
+    """The cell runs nothing when executed: only comments, docstrings and undecorated
+    functions whose defaults are constants (a stub's body runs only when called)."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.decorator_list:
+            return False
+        defaults = [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+        if not all(isinstance(d, ast.Constant) for d in defaults):
+            return False
+    return True
+
+
+def adds_nothing_to_the_solution_run(path: Path) -> bool:
+    """Executing this exercise notebook under nbval would run nothing the solution run
+    (the website build) does not: every executed cell that differs from the solution's
+    only defines stubs (:func:`_only_defines`), and no later executed cell uses what a
+    skipped or stub cell defines (:func:`names_missing_after_skipped_cells` is empty).
+    Also true for :func:`runs_only_solution_cells`."""
+    solution = solution_of(path)
+    if solution is None:
+        return False
+    ours, theirs = cells(path), cells(solution)
+    if len(ours) != len(theirs):
+        return False
+    for (kind, source, tags), (s_kind, s_source, _) in zip(ours, theirs, strict=True):
+        if kind != "code" or SKIP in tags or (kind, source) == (s_kind, s_source):
+            continue
+        if s_kind != "code" or not _only_defines(source):
+            return False
+    return not names_missing_after_skipped_cells(path)
+
+
 def _stored(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
