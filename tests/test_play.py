@@ -74,10 +74,10 @@ def test_summary_compares_with_the_trained_and_a_random_agent_from_the_same_star
     ref = game.reference()
     # The reference is the trained agent1 in your seat, same env seed, the same random agent2.
     from handson_rl.arena.rollout import play_episode
-    from handson_rl.arena.play import _trained_policy
+    from handson_rl.arena.game import trained_policy
 
     env = MultiAgentArena()
-    mine = _trained_policy("agent1", None, seed=3)
+    mine = trained_policy("agent1", None, seed=3)
     theirs = RandomPolicy(env.get_action_space("agent2"), seed=2)
     returns, _ = play_episode(env, {"agent1": mine, "agent2": theirs}, seed=1)
     assert ref.trained["agent1"] == pytest.approx(returns["agent1"])
@@ -193,7 +193,7 @@ def test_static_picture_for_the_website():
 
 
 def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
-    from handson_rl.arena import play as play_module
+    from handson_rl.arena import game as game_module
     from handson_rl.training.pretrained import PretrainedError
 
     def missing(*args, **kwargs):
@@ -202,7 +202,7 @@ def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
     game = ArenaGame("agent1", "random", seed=0)
     while not game.done:
         game.move("down")
-    monkeypatch.setattr(play_module, "_trained_policy", missing)
+    monkeypatch.setattr(game_module, "trained_policy", missing)
     summary = game.summary()
     assert "Episode over" in summary and "(No trained agent1 to compare with: No pre-trained module" in summary
 

@@ -1,4 +1,4 @@
-"""The play control as ipywidgets: a thin view over :class:`handson_rl.arena.play.ArenaGame`.
+"""The play control as ipywidgets: a thin view over :class:`handson_rl.arena.game.ArenaGame`.
 
 Buttons call :meth:`PlayView.press`, which moves, then redraws the board and the
 text. The arrow keys (and W/A/S/D) work when the control has the focus (click on
@@ -20,7 +20,7 @@ from io import BytesIO
 from PIL import Image
 
 from handson_rl.arena.env import ACTION_NAMES
-from handson_rl.arena.play import HEADLESS_NOTE, ArenaGame, intro
+from handson_rl.arena.game import HEADLESS_NOTE, ArenaGame, intro
 
 ARROWS = {"up": "\u2191", "right": "\u2192", "down": "\u2193", "left": "\u2190"}
 #: key -> the button it clicks (the JavaScript below uses the same table).
