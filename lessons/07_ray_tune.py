@@ -43,7 +43,9 @@
 # %%
 import ray
 
-from handson_rl.budget import pick
+from handson_rl.budget import pick, seed
+
+SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
@@ -94,7 +96,7 @@ print("0 env runners (sample in the main process):", trial_cpus(arena_ppo_config
 from ray import tune
 
 param_space = arena_ppo_config(
-    seed=0,
+    seed=SEED,
     num_env_runners=0,
     num_envs_per_env_runner=16,
     lr=tune.grid_search([3e-3, 0.5]),
@@ -221,7 +223,7 @@ print("ASHA may stop a trial after iterations", asha_rungs(ASHA_MAX_T, ASHA_GRAC
 
 # %%
 random_space = arena_ppo_config(
-    seed=0,
+    seed=SEED,
     num_env_runners=0,
     num_envs_per_env_runner=16,
     lr=tune.loguniform(1e-4, 3e-2),
@@ -474,7 +476,7 @@ shutil.rmtree(Path(storage) / "exercise2", ignore_errors=True)  # a fresh start 
 
 # BEGIN SOLUTION: build exercise_config and exercise_stop, run the Tuner and store what fit() returns in exercise_results
 exercise_config = arena_ppo_config(
-    seed=0,
+    seed=SEED,
     lr=BEST_LR,
     num_env_runners=0,
     num_envs_per_env_runner=5,

@@ -21,7 +21,9 @@
 # %%
 import ray
 
-from handson_rl.budget import pick
+from handson_rl.budget import pick, seed
+
+SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
@@ -255,7 +257,7 @@ def module_config(seed, p1_model_config=None, p1_overrides=None):
     return config
 
 
-algo = module_config(seed=0, p1_model_config={"activation": "relu"}).build_algo()
+algo = module_config(seed=SEED, p1_model_config={"activation": "relu"}).build_algo()
 print(algo.get_module("p1").encoder)
 algo.stop()
 
@@ -279,7 +281,7 @@ from handson_rl.training.loop import iterate
 from handson_rl.training.parallel import side_by_side
 
 CPUS_PER_RUN = 1  # each run samples and learns in one process: one core's work
-SEEDS = pick(full=[0, 1, 2], smoke=[0])
+SEEDS = [SEED + k for k in pick(full=[0, 1, 2], smoke=[0])]  # three seeds from the course's
 ITERATIONS = pick(full=15, smoke=1)
 
 
