@@ -531,7 +531,8 @@ print(f"{'you predicted':>13}: {predicted_env_steps:,} env steps, {predicted_gra
 # %% [markdown]
 # The env steps come out exactly: RLlib sizes the env runners' pieces so that
 # they add up to the batch. The gradient steps come out a little above epochs
-# times minibatches (21 rather than 20, 11 rather than 10): before learning, PPO's learner adds one masked row at the end of
+# times minibatches (compare each printed count with `num_epochs` times the batch
+# over `minibatch_size`): before learning, PPO's learner adds one masked row at the end of
 # every episode piece in the batch (to bootstrap the value at a cut-off, as in
 # chapter 2), so a module's batch holds a few more rows than env steps, and the
 # minibatch loop goes on until every row has been used `num_epochs` times. So

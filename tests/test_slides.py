@@ -258,7 +258,7 @@ def _literal_text(path: Path) -> str:
 def test_the_guide_quotes_the_checkers_real_messages():
     """Each message the guide quotes under "Mistakes the checker catches" is in the checkers' code."""
     guide = (LESSONS_DIR.parent / "docs" / "instructor_guide.md").read_text()
-    source = "\0".join(_literal_text(p) for p in sorted((LESSONS_DIR.parent / "src" / "handson_rl" / "exercises").glob("*.py")))
+    source = "\0".join(_literal_text(p) for p in sorted((LESSONS_DIR.parent / "src" / "handson_rl" / "exercises").rglob("*.py")))
     quotes = []
     for block in re.findall(r"\*\*Mistakes the checker catches\*\*.*?\n((?:  .*\n)+)", guide):
         quotes += re.findall(r'- "(.*?)"[;.]?\s*(?=\n  - |\Z)', block, re.S)
@@ -266,10 +266,17 @@ def test_the_guide_quotes_the_checkers_real_messages():
     for quote in quotes:
         text = " ".join(quote.split())
         # "..." marks what the guide leaves out, '...' a value the checker fills in.
-        for chunk in re.split(r"\.\.\.|'", text):
+        # A quoted value ('up', 'NoneType') is one the checker fills in: only the text
+        # around it is the checker's own.
+        for chunk in re.sub(r"'[^'\s]+'", "...", text).split("..."):
             chunk = chunk.strip()
             if len(chunk) >= 15:
                 # An agent id in the guide stands where the checker names the agent, and
                 # a value the checker inserts before a space is left out.
-                pattern = re.escape(chunk).replace("agent1", "(?:agent1|\\x00)").replace("\\ ", "\\x00?\\ ")
+                # A number in the guide may be a constant the checker's f-string fills in.
+                pieces = re.split(r"(agent1|\d+)", chunk)
+                pattern = "".join(
+                    f"(?:{re.escape(p)}|\\x00)" if i % 2 else re.escape(p).replace("\\ ", "\\x00?\\ ")
+                    for i, p in enumerate(pieces)
+                )
                 assert re.search(pattern, source), f"the guide quotes {chunk!r}, which no checker says (any more)"

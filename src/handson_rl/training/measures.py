@@ -17,6 +17,7 @@ from ray.rllib.core.columns import Columns
 
 from handson_rl.arena.rollout import MATCHUPS, mean_returns, random_policies
 from handson_rl.training.config import arena_ppo_config
+from handson_rl.training import results
 from handson_rl.training.policies import ModulePolicy, action_probabilities, trained_policies
 
 AGENTS = ("agent1", "agent2")
@@ -115,9 +116,8 @@ def with_evaluation(config, episodes: int):
 
 def evaluate(algorithm) -> dict[str, float]:
     """Mean return per agent over one evaluation round (``algorithm.evaluate()``)."""
-    result = algorithm.evaluate()["env_runners"]
-    per_agent = result["agent_episode_returns_mean"]
-    return {agent: round(float(per_agent[agent]), 2) for agent in AGENTS}
+    result = algorithm.evaluate()
+    return {agent: round(float(results.get(result, results.agent_return_column(agent))), 2) for agent in AGENTS}
 
 
 def ways_to_act(p1, p2) -> dict[str, dict]:
