@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 from cpu_load import OtherLoad
@@ -76,16 +77,31 @@ def child(seed: int, variant: str, target: float, max_seconds: float) -> None:
     marks["trained"] = time.time()
     algo.stop()
     ray.shutdown()
-    print(json.dumps({"marks": marks, "reached": out.reached, "env_steps": out.env_steps}), flush=True)
+    print(
+        json.dumps({"marks": marks, "reached": out.reached, "env_steps": out.env_steps}), flush=True
+    )
 
 
 def run_one(seed: int, variant: str, target: float, max_seconds: float) -> dict:
     with OtherLoad() as load:
         launched = time.time()
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", "--seeds", str(seed), "--variants", variant,
-             "--target", str(target), "--max-seconds", str(max_seconds)],
-            capture_output=True, text=True, cwd=Path(__file__).parent,
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--seeds",
+                str(seed),
+                "--variants",
+                variant,
+                "--target",
+                str(target),
+                "--max-seconds",
+                str(max_seconds),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
         )
     lines = [line for line in proc.stdout.splitlines() if line.startswith('{"marks"')]
     if proc.returncode != 0 or not lines:
@@ -93,10 +109,16 @@ def run_one(seed: int, variant: str, target: float, max_seconds: float) -> dict:
     data = json.loads(lines[-1])
     m = data["marks"]
     return {
-        "seed": seed, "variant": variant, "reached": data["reached"], "env_steps": data["env_steps"],
-        "start": m["first_line"] - launched, "imports": m["imported"] - m["first_line"],
-        "ray.init": m["ray_up"] - m["imported"], "build": m["built"] - m["ray_up"],
-        "train": m["trained"] - m["built"], "total": m["trained"] - launched,
+        "seed": seed,
+        "variant": variant,
+        "reached": data["reached"],
+        "env_steps": data["env_steps"],
+        "start": m["first_line"] - launched,
+        "imports": m["imported"] - m["first_line"],
+        "ray.init": m["ray_up"] - m["imported"],
+        "build": m["built"] - m["ray_up"],
+        "train": m["trained"] - m["built"],
+        "total": m["trained"] - launched,
         "other_cpu": load.seconds,
     }
 
@@ -107,7 +129,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--variants", default="course,local")
     parser.add_argument("--target", type=float, default=18.0)
     parser.add_argument("--max-seconds", type=float, default=120.0)
-    parser.add_argument("--json", help="also write every run, the medians and the load to this file")
+    parser.add_argument(
+        "--json", help="also write every run, the medians and the load to this file"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -138,7 +162,11 @@ def main(argv=None) -> list[dict]:
     load_before = os.getloadavg()[0]
     rows = []
     print(f"Cold start to agent1 last-100 mean >= {args.target} (fresh process per run)\n")
-    print(f"{'variant':8} {'seed':>4} " + " ".join(f"{p:>9}" for p in PHASES) + f" {'env steps':>10} {'other CPU':>10}")
+    print(
+        f"{'variant':8} {'seed':>4} "
+        + " ".join(f"{p:>9}" for p in PHASES)
+        + f" {'env steps':>10} {'other CPU':>10}"
+    )
     for variant in args.variants:
         for seed in args.seeds:
             row = run_one(seed, variant, args.target, args.max_seconds)
@@ -155,8 +183,10 @@ def main(argv=None) -> list[dict]:
     summary = {variant: medians(rows, variant) for variant in args.variants}
     for variant, med in summary.items():
         print(f"{variant:8} " + " ".join(f"{med[p]:13.1f}s" for p in PHASES))
-    print(f"medians of {len(args.seeds)} fresh processes per variant; load average (1 min) "
-          f"before {load_before:.2f}, after {load_after:.2f}; {os.cpu_count()} cores")
+    print(
+        f"medians of {len(args.seeds)} fresh processes per variant; load average (1 min) "
+        f"before {load_before:.2f}, after {load_after:.2f}; {os.cpu_count()} cores"
+    )
     if args.json:
         write_json(args, rows, summary, (load_before, load_after))
     return rows
@@ -164,13 +194,17 @@ def main(argv=None) -> list[dict]:
 
 def write_json(args, rows: list[dict], summary: dict, load: tuple[float, float]) -> None:
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     data = {
         "command": " ".join(["python bench/cold_start.py", *args.argv]),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpus": os.cpu_count(), "load_before": round(load[0], 2), "load_after": round(load[1], 2),
-        "target": args.target, "medians": summary, "runs": rows,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "load_before": round(load[0], 2),
+        "load_after": round(load[1], 2),
+        "target": args.target,
+        "medians": summary,
+        "runs": rows,
     }
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,9 @@ def evaluate(modules, episodes: int, memo: bool) -> tuple[float, list[dict], dic
             policies = {agent: _WithoutMemo(policy) for agent, policy in policies.items()}
         mine = [p for p in policies.values() if hasattr(p, "memoized")]
         with contextlib.ExitStack() as stack:
-            for policy in mine:  # an outer block: its memory outlives mean_returns' own, to be counted
+            for (
+                policy
+            ) in mine:  # an outer block: its memory outlives mean_returns' own, to be counted
                 stack.enter_context(policy.memoized())
             results.append(mean_returns(policies, episodes=episodes, seed=10_000))
             counts["actions"] += 100 * episodes * len(mine)
@@ -79,16 +81,25 @@ def main(argv=None) -> dict:
     if outcomes["memoized"] != outcomes["without memo"]:
         raise AssertionError(f"memoized returns differ: {outcomes}")
     base = statistics.median(times["without memo"])
-    print(f"mean_returns, 2 matchups x {args.episodes:,} episodes (chapter 12's trained-agent matchups), "
-          f"median of {args.repeats} (other CPU {load.seconds:.1f} s):")
+    print(
+        f"mean_returns, 2 matchups x {args.episodes:,} episodes (chapter 12's trained-agent matchups), "
+        f"median of {args.repeats} (other CPU {load.seconds:.1f} s):"
+    )
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"  {name:13} {median:6.2f} s  ({median / base:.2f}x)   runs: " + ", ".join(f"{v:.2f}" for v in values))
-    print(f"{memo_counts['actions']:,} actions by trained agents, "
-          f"{memo_counts['distinct']:,} distinct (agent, observation) pairs")
+        print(
+            f"  {name:13} {median:6.2f} s  ({median / base:.2f}x)   runs: "
+            + ", ".join(f"{v:.2f}" for v in values)
+        )
+    print(
+        f"{memo_counts['actions']:,} actions by trained agents, "
+        f"{memo_counts['distinct']:,} distinct (agent, observation) pairs"
+    )
     first = outcomes["memoized"][0]
-    print(f"identical returns both ways (trained vs trained: agent1 {first['agent1']['mean']:+.2f}, "
-          f"agent2 {first['agent2']['mean']:+.2f})")
+    print(
+        f"identical returns both ways (trained vs trained: agent1 {first['agent1']['mean']:+.2f}, "
+        f"agent2 {first['agent2']['mean']:+.2f})"
+    )
     return {"times": times, "outcomes": outcomes}
 
 

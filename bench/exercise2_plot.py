@@ -30,7 +30,9 @@ def summary(df):
         row = {"seed": seed, "batch": batch, "iterations": int(trial["iteration"].max())}
         for target in TARGETS:
             hit = trial[combined >= target]
-            row[f"first >= {target}"] = str(int(hit["iteration"].iloc[0])) if len(hit) else "not reached"
+            row[f"first >= {target}"] = (
+                str(int(hit["iteration"].iloc[0])) if len(hit) else "not reached"
+            )
         row["best iteration"] = round(combined.max(), 1)
         row["best 5-it avg"] = round(smooth.max(), 1)
         row["last 5-it avg"] = round(smooth.iloc[-1], 1)
@@ -46,13 +48,23 @@ def plot(df, out: Path):
     import matplotlib.pyplot as plt
 
     batches = sorted(df["train_batch_size"].unique())
-    fig, axes = plt.subplots(1, len(batches), figsize=(6 * len(batches), 3.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(batches), figsize=(6 * len(batches), 3.8), sharey=True, squeeze=False
+    )
     for ax, batch in zip(axes[0], batches):
-        for color, (seed, trial) in zip(("C0", "C1", "C2", "C3", "C4"), df[df["train_batch_size"] == batch].groupby("seed")):
+        for color, (seed, trial) in zip(
+            ("C0", "C1", "C2", "C3", "C4"), df[df["train_batch_size"] == batch].groupby("seed")
+        ):
             trial = trial.sort_values("iteration")
-            ax.plot(trial["iteration"], trial["combined_return"], color=color, alpha=0.3, linewidth=0.8)
-            ax.plot(trial["iteration"], trial["combined_return"].rolling(5, min_periods=1).mean(), color=color,
-                    label=f"seed {seed} (5-iteration average)")
+            ax.plot(
+                trial["iteration"], trial["combined_return"], color=color, alpha=0.3, linewidth=0.8
+            )
+            ax.plot(
+                trial["iteration"],
+                trial["combined_return"].rolling(5, min_periods=1).mean(),
+                color=color,
+                label=f"seed {seed} (5-iteration average)",
+            )
         for target, style in ((35, "--"), (40, ":")):
             ax.axhline(target, color="black", linestyle=style, linewidth=1)
             ax.text(1, target + 0.5, str(target), fontsize=8)
@@ -62,7 +74,9 @@ def plot(df, out: Path):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower right")
     axes[0][0].set_ylabel("combined return (agent1 + agent2)")
-    fig.suptitle("Exercise 2's sweep (lr 3e-3, 5 envs): each iteration (thin) and its 5-iteration average")
+    fig.suptitle(
+        "Exercise 2's sweep (lr 3e-3, 5 envs): each iteration (thin) and its 5-iteration average"
+    )
     fig.tight_layout()
     fig.savefig(out, dpi=100)
     print(f"plot saved to {out}")

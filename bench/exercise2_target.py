@@ -33,18 +33,23 @@ def main(argv=None):
     parser.add_argument("--max-iterations", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--storage", default="outputs/bench_exercise2")
-    parser.add_argument("--csv", default=None, help="per-iteration returns (default bench/results/exercise2_seed<seed>.csv)")
+    parser.add_argument(
+        "--csv",
+        default=None,
+        help="per-iteration returns (default bench/results/exercise2_seed<seed>.csv)",
+    )
     args = parser.parse_args(argv)
-    csv_path = Path(args.csv or Path(__file__).parent / "results" / f"exercise2_seed{args.seed}.csv")
+    csv_path = Path(
+        args.csv or Path(__file__).parent / "results" / f"exercise2_seed{args.seed}.csv"
+    )
 
     import pandas as pd
     import ray
-
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
-    from handson_rl.training.quiet import quiet_ray
     from handson_rl.training.config import arena_ppo_config
+    from handson_rl.training.quiet import quiet_ray
     from handson_rl.training.results import AGENT1_RETURN, AGENT2_RETURN, COMBINED_RETURN, ITERATION
     from handson_rl.training.tuning import TuneProgress, config_value
 
@@ -76,21 +81,27 @@ def main(argv=None):
     grid = tuner.fit()
     total = time.perf_counter() - start
     ray.shutdown()
-    print(f"\nwhole sweep: {total:.0f} s wall; load average at end: "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)")
+    print(
+        f"\nwhole sweep: {total:.0f} s wall; load average at end: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)"
+    )
     rows = []
     for result in grid:
         df = result.metrics_dataframe
-        rows.append(pd.DataFrame({
-            "seed": args.seed,
-            "lr": args.lr,
-            "train_batch_size": config_value(result.config, "train_batch_size_per_learner"),
-            "iteration": df[ITERATION],
-            "combined_return": df[COMBINED_RETURN],
-            "agent1_return": df[AGENT1_RETURN],
-            "agent2_return": df[AGENT2_RETURN],
-            "time_total_s": df["time_total_s"].round(1),
-        }))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "seed": args.seed,
+                    "lr": args.lr,
+                    "train_batch_size": config_value(result.config, "train_batch_size_per_learner"),
+                    "iteration": df[ITERATION],
+                    "combined_return": df[COMBINED_RETURN],
+                    "agent1_return": df[AGENT1_RETURN],
+                    "agent2_return": df[AGENT2_RETURN],
+                    "time_total_s": df["time_total_s"].round(1),
+                }
+            )
+        )
         combined = df[COMBINED_RETURN]
         smooth = combined.rolling(5, min_periods=1).mean()
         elapsed = df["time_total_s"]

@@ -67,8 +67,13 @@ def descendants() -> list[dict]:
                 cmdline, started = process.cmdline(), process.create_time()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        found.append({"name": _process_name(cmdline), "started": started,
-                      "cpu": cpu_load.process_cpu_seconds(process, children=False)})
+        found.append(
+            {
+                "name": _process_name(cmdline),
+                "started": started,
+                "cpu": cpu_load.process_cpu_seconds(process, children=False),
+            }
+        )
     return found
 
 
@@ -85,7 +90,9 @@ def child(mode: str, address: str | None) -> None:
     if mode == "new":
         ray.init(num_cpus=2, include_dashboard=False)
     elif mode == "preload":
-        ray.init(num_cpus=2, include_dashboard=False, _system_config={"preload_python_modules": PRELOAD})
+        ray.init(
+            num_cpus=2, include_dashboard=False, _system_config={"preload_python_modules": PRELOAD}
+        )
     else:
         connect(address)
     up = time.time()
@@ -102,14 +109,26 @@ def child(mode: str, address: str | None) -> None:
     trained = time.time()
     algo.stop()
     ray.shutdown()
-    print(json.dumps({"imports": imported - start, "ray.init": up - imported, "build": built - up,
-                      "1st iter": trained - before_train, "processes": processes}), flush=True)
+    print(
+        json.dumps(
+            {
+                "imports": imported - start,
+                "ray.init": up - imported,
+                "build": built - up,
+                "1st iter": trained - before_train,
+                "processes": processes,
+            }
+        ),
+        flush=True,
+    )
 
 
 def run_child(mode: str, address: str | None, env: dict | None) -> dict:
     args = [sys.executable, __file__, "--child", mode] + ([address] if address else [])
     with OtherLoad() as load:
-        proc = subprocess.run(args, capture_output=True, text=True, cwd=Path(__file__).parent, env=env)
+        proc = subprocess.run(
+            args, capture_output=True, text=True, cwd=Path(__file__).parent, env=env
+        )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
         raise RuntimeError(f"{mode} run failed:\n{proc.stderr[-3000:]}")
@@ -133,11 +152,18 @@ def main(argv=None) -> dict:
     with start_local_cluster(num_nodes=1, cpus_per_node=2, dashboard=False) as cluster:
         for i in range(args.runs):
             for mode in rows:
-                row = run_child(mode, cluster.address if mode == "connect" else None,
-                                cluster.env() if mode == "connect" else None)
+                row = run_child(
+                    mode,
+                    cluster.address if mode == "connect" else None,
+                    cluster.env() if mode == "connect" else None,
+                )
                 rows[mode].append(row)
-                print(f"run {i} {mode:8} " + " ".join(f"{p} {row[p]:4.1f} s" for p in PHASES)
-                      + f"   other CPU {row['other_cpu']:.1f} s", flush=True)
+                print(
+                    f"run {i} {mode:8} "
+                    + " ".join(f"{p} {row[p]:4.1f} s" for p in PHASES)
+                    + f"   other CPU {row['other_cpu']:.1f} s",
+                    flush=True,
+                )
 
     print(f"\nmedians over {args.runs} fresh processes each:")
     print(f"{'mode':8} " + " ".join(f"{p:>9}" for p in PHASES) + f" {'sum':>9}")
@@ -158,8 +184,10 @@ def main(argv=None) -> dict:
     print(f"{'process':32} {'started':>8} {'cpu':>7} {'in runs':>8}")
     for name in order:
         procs = by_name[name]
-        print(f"{name:32} {statistics.median(p['started'] for p in procs):7.2f}s"
-              f" {statistics.median(p['cpu'] for p in procs):6.2f}s {len(procs):>8}")
+        print(
+            f"{name:32} {statistics.median(p['started'] for p in procs):7.2f}s"
+            f" {statistics.median(p['cpu'] for p in procs):6.2f}s {len(procs):>8}"
+        )
     return rows
 
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import nbclient
 import nbformat
-from cpu_load import OtherLoad
 from core_use import CoreUse
+from cpu_load import OtherLoad
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(path: Path, out_dir: Path, timeout: int) -> dict:
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     )
     error = None
     with OtherLoad() as load, CoreUse() as use:
@@ -49,8 +52,15 @@ def run(path: Path, out_dir: Path, timeout: int) -> dict:
         seconds = time.perf_counter() - start
     out_dir.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out_dir / path.name)
-    return {"notebook": path.stem, "seconds": seconds, "error": error, "other_cpu": load.seconds,
-            "core_seconds": use.core_seconds, "cores": use.cores, "machine_busy": use.machine_busy}
+    return {
+        "notebook": path.stem,
+        "seconds": seconds,
+        "error": error,
+        "other_cpu": load.seconds,
+        "core_seconds": use.core_seconds,
+        "cores": use.cores,
+        "machine_busy": use.machine_busy,
+    }
 
 
 def slowest_cells(path: Path, count: int) -> list[tuple[float, int, str]]:
@@ -61,8 +71,10 @@ def slowest_cells(path: Path, count: int) -> list[tuple[float, int, str]]:
         timing = cell.metadata.get("execution", {})
         if cell.cell_type != "code" or "shell.execute_reply" not in timing:
             continue
-        started, ended = (datetime.datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
-                          for key in ("iopub.execute_input", "shell.execute_reply"))
+        started, ended = (
+            datetime.datetime.fromisoformat(timing[key].replace("Z", "+00:00"))
+            for key in ("iopub.execute_input", "shell.execute_reply")
+        )
         first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
         cells.append(((ended - started).total_seconds(), number, first_line[:60]))
     return sorted(cells, reverse=True)[:count]
@@ -83,25 +95,40 @@ def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated chapter numbers, e.g. 03,07")
     parser.add_argument("--budget", choices=("full", "smoke"), default="full")
-    parser.add_argument("--seed", type=int, default=None,
-                        help="the course's seed for every chapter (sets COURSE_SEED; default: leave it, i.e. 0)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="the course's seed for every chapter (sets COURSE_SEED; default: leave it, i.e. 0)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench_notebooks")
     parser.add_argument("--timeout", type=int, default=1800, help="per cell, seconds")
     parser.add_argument("--cells", type=int, default=3, help="slowest cells to list per chapter")
-    parser.add_argument("--no-run", action="store_true", help="only list the slowest cells of --out's copies")
-    parser.add_argument("--json", type=Path, help="also write each chapter's row and the load to this file "
-                        "(e.g. bench/results/run_notebooks.json)")
+    parser.add_argument(
+        "--no-run", action="store_true", help="only list the slowest cells of --out's copies"
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        help="also write each chapter's row and the load to this file "
+        "(e.g. bench/results/run_notebooks.json)",
+    )
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     os.environ["COURSE_BUDGET"] = args.budget
     if args.seed is not None:
-        os.environ["COURSE_SEED"] = str(args.seed)  # every kernel inherits it (handson_rl.budget.seed)
+        os.environ["COURSE_SEED"] = str(
+            args.seed
+        )  # every kernel inherits it (handson_rl.budget.seed)
     from handson_rl.budget import seed
 
     print(f"COURSE_BUDGET={args.budget}, COURSE_SEED={seed()}", flush=True)
     wanted = {p.strip() for p in args.only.split(",") if p.strip()}
-    paths = sorted(p for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")
-                   if not wanted or p.name[:2] in wanted)
+    paths = sorted(
+        p
+        for p in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")
+        if not wanted or p.name[:2] in wanted
+    )
     if not paths:
         raise SystemExit(f"no solution notebook matches --only {args.only}")
     if args.no_run:
@@ -115,22 +142,31 @@ def main(argv=None) -> list[dict]:
     return rows
 
 
-def run_all(paths: list[Path], out_dir: Path, timeout: int) -> tuple[list[dict], tuple[float, float]]:
+def run_all(
+    paths: list[Path], out_dir: Path, timeout: int
+) -> tuple[list[dict], tuple[float, float]]:
     """Run each notebook in turn, printing its row; returns the rows and the load average before/after."""
     load_before = os.getloadavg()[0]
     rows = []
-    print(f"{'notebook':40} {'wall':>8} {'core-s':>8} {'cores':>6} {'machine':>8} {'other CPU':>10}  status",
-          flush=True)
+    print(
+        f"{'notebook':40} {'wall':>8} {'core-s':>8} {'cores':>6} {'machine':>8} {'other CPU':>10}  status",
+        flush=True,
+    )
     for path in paths:
         row = run(path, out_dir, timeout)
         rows.append(row)
-        print(f"{row['notebook']:40} {row['seconds']:7.0f}s {row['core_seconds']:7.0f}s {row['cores']:6.2f} "
-              f"{row['machine_busy']:7.0f}% {row['other_cpu']:9.0f}s  {row['error'] or 'ok'}", flush=True)
+        print(
+            f"{row['notebook']:40} {row['seconds']:7.0f}s {row['core_seconds']:7.0f}s {row['cores']:6.2f} "
+            f"{row['machine_busy']:7.0f}% {row['other_cpu']:9.0f}s  {row['error'] or 'ok'}",
+            flush=True,
+        )
     load_after = os.getloadavg()[0]
     total = sum(r["seconds"] for r in rows)
     core_s = sum(r["core_seconds"] for r in rows)
-    print(f"{'total':40} {total:7.0f}s {core_s:7.0f}s {core_s / total:6.2f}  ({total / 60:.1f} min; "
-          f"{os.cpu_count()} cores); load average before {load_before:.2f}, after {load_after:.2f}")
+    print(
+        f"{'total':40} {total:7.0f}s {core_s:7.0f}s {core_s / total:6.2f}  ({total / 60:.1f} min; "
+        f"{os.cpu_count()} cores); load average before {load_before:.2f}, after {load_after:.2f}"
+    )
     return rows, (load_before, load_after)
 
 
@@ -142,10 +178,14 @@ def write_json(path: Path, rows: list[dict], load: tuple[float, float], args) ->
 
     data = {
         "command": "python bench/run_notebooks.py " + " ".join(args.argv),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores", "budget": args.budget, "seed": seed(),
-        "load_before": round(load[0], 2), "load_after": round(load[1], 2),
-        "total_seconds": round(sum(r["seconds"] for r in rows), 1), "chapters": rows,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "budget": args.budget,
+        "seed": seed(),
+        "load_before": round(load[0], 2),
+        "load_after": round(load[1], 2),
+        "total_seconds": round(sum(r["seconds"] for r in rows), 1),
+        "chapters": rows,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n")

@@ -36,6 +36,7 @@ import statistics
 import time
 from collections import Counter
 
+from cpu_load import OtherLoad  # bench/ is the script's folder
 from ray.rllib.env.multi_agent_env_runner import MultiAgentEnvRunner
 from ray.rllib.utils.metrics import (
     NUM_AGENT_STEPS_SAMPLED,
@@ -47,8 +48,6 @@ from ray.rllib.utils.metrics import (
     NUM_MODULE_STEPS_SAMPLED,
     NUM_MODULE_STEPS_SAMPLED_LIFETIME,
 )
-
-from cpu_load import OtherLoad  # bench/ is the script's folder
 
 
 class BulkCountEnvRunner(MultiAgentEnvRunner):
@@ -109,8 +108,14 @@ def iteration_breakdown(iterations: int = 12, seed: int = 0) -> dict:
             wall = time.perf_counter() - start
             if i >= 2:
                 sampling, learning = timer(result, SAMPLE_TIMER), timer(result, LEARN_TIMER)
-                rows.append({"wall": wall, "sampling": sampling, "learning": learning,
-                             "rest": wall - sampling - learning})
+                rows.append(
+                    {
+                        "wall": wall,
+                        "sampling": sampling,
+                        "learning": learning,
+                        "rest": wall - sampling - learning,
+                    }
+                )
     finally:
         algo.stop()
     return {key: statistics.median(r[key] for r in rows) for key in rows[0]}
@@ -162,7 +167,10 @@ def sampler_ab(rounds: int, steps: int = 1000, seed: int = 0) -> dict[str, list[
 #: What ``--profile`` reports: a label and the function (file suffix, name) it sums.
 PROFILED = {
     "the game (MultiAgentArena.step)": ("handson_rl/arena/env.py", "step"),
-    "per-step counters (_increase_sampled_metrics)": ("multi_agent_env_runner.py", "_increase_sampled_metrics"),
+    "per-step counters (_increase_sampled_metrics)": (
+        "multi_agent_env_runner.py",
+        "_increase_sampled_metrics",
+    ),
     "connector pipelines (env-to-module, module-to-env)": ("connector_pipeline_v2.py", "__call__"),
     "the module's forward pass (forward_exploration)": ("rl_module.py", "forward_exploration"),
     "vector env step (incl. the game)": ("sync_vector_multi_agent_env.py", "step"),
@@ -188,17 +196,24 @@ def profile_sampler(steps: int = 1000, repeats: int = 10, seed: int = 0) -> dict
         profiler.disable()
     finally:
         algo.stop()
-    stats = pstats.Stats(profiler).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
+    stats = pstats.Stats(
+        profiler
+    ).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, callers)
     total = max(cum for (file, _, name), (_, _, _, cum, _) in stats.items() if name == "sample")
     shares = {"total seconds (under cProfile)": total}
     for label, (suffix, function) in PROFILED.items():
-        cumulative = sum(cum for (file, _, name), (_, _, _, cum, _) in stats.items()
-                         if name == function and file.endswith(suffix))
+        cumulative = sum(
+            cum
+            for (file, _, name), (_, _, _, cum, _) in stats.items()
+            if name == function and file.endswith(suffix)
+        )
         shares[label] = cumulative / total
     return shares
 
 
-def time_to_target(seeds: list[int], target: float = 18.0, max_seconds: float = 120.0) -> dict[str, list[dict]]:
+def time_to_target(
+    seeds: list[int], target: float = 18.0, max_seconds: float = 120.0
+) -> dict[str, list[dict]]:
     from time_to_target import train_config
 
     from handson_rl.training.config import arena_ppo_config
@@ -210,11 +225,18 @@ def time_to_target(seeds: list[int], target: float = 18.0, max_seconds: float = 
             if name == "BulkCountEnvRunner":
                 config = config.env_runners(env_runner_cls=BulkCountEnvRunner)
             out = train_config(config, target, max_seconds)
-            row = {"seed": seed, "seconds": out["seconds"] if out["reached"] else float("inf"),
-                   "env_steps": out["env_steps"], "other_cpu": out["other_cpu_s"]}
+            row = {
+                "seed": seed,
+                "seconds": out["seconds"] if out["reached"] else float("inf"),
+                "env_steps": out["env_steps"],
+                "other_cpu": out["other_cpu_s"],
+            }
             runs[name].append(row)
-            print(f"  {name:20} seed {seed}: {row['seconds']:5.1f} s, {row['env_steps']:,} env steps, "
-                  f"other CPU {row['other_cpu']:.1f} s", flush=True)
+            print(
+                f"  {name:20} seed {seed}: {row['seconds']:5.1f} s, {row['env_steps']:,} env steps, "
+                f"other CPU {row['other_cpu']:.1f} s",
+                flush=True,
+            )
     return runs
 
 
@@ -237,23 +259,31 @@ def main(argv=None) -> dict:
             out["breakdown"] = iteration_breakdown()
         b = out["breakdown"]
         print("1. One training iteration of the course setup (median of 12, seconds):")
-        print(f"   wall {b['wall']:.3f} = sampling {b['sampling']:.3f} + learning {b['learning']:.3f}"
-              f" + rest {b['rest']:.3f}   (other CPU {load.seconds:.1f} s)\n")
+        print(
+            f"   wall {b['wall']:.3f} = sampling {b['sampling']:.3f} + learning {b['learning']:.3f}"
+            f" + rest {b['rest']:.3f}   (other CPU {load.seconds:.1f} s)\n"
+        )
 
         with OtherLoad() as load:
             out["sampler"] = sampler_ab(args.rounds)
-        print(f"2. Sampling 1,000 env steps in one process (16 envs), median of {args.rounds} rounds"
-              f" x 5 (other CPU {load.seconds:.1f} s):")
+        print(
+            f"2. Sampling 1,000 env steps in one process (16 envs), median of {args.rounds} rounds"
+            f" x 5 (other CPU {load.seconds:.1f} s):"
+        )
         base = statistics.median(out["sampler"]["RLlib's env runner"])
         for name, values in out["sampler"].items():
             median = statistics.median(values)
-            print(f"   {name:20} {median:.3f} s  ({median / base:.2f}x)   runs: "
-                  + ", ".join(f"{v:.3f}" for v in values))
+            print(
+                f"   {name:20} {median:.3f} s  ({median / base:.2f}x)   runs: "
+                + ", ".join(f"{v:.3f}" for v in values)
+            )
         print()
         if args.profile:
             out["profile"] = profile_sampler()
-            print(f"   cProfile of RLlib's env runner, 10 x 1,000 env steps "
-                  f"({out['profile']['total seconds (under cProfile)']:.1f} s under the profiler):")
+            print(
+                f"   cProfile of RLlib's env runner, 10 x 1,000 env steps "
+                f"({out['profile']['total seconds (under cProfile)']:.1f} s under the profiler):"
+            )
             for label in PROFILED:
                 print(f"   {out['profile'][label]:6.1%}  {label}")
             print()
@@ -265,7 +295,9 @@ def main(argv=None) -> dict:
             for name, rows in out["target"].items():
                 median = statistics.median(r["seconds"] for r in rows)
                 steps = statistics.median(r["env_steps"] for r in rows)
-                print(f"   {name:20} median {median:5.1f} s, {steps:,.0f} env steps ({median / base:.2f}x)")
+                print(
+                    f"   {name:20} median {median:5.1f} s, {steps:,.0f} env steps ({median / base:.2f}x)"
+                )
         return out
     finally:
         ray.shutdown()

@@ -78,9 +78,21 @@ def probe(record, prefix: str, module) -> None:
     from handson_rl.training.policies import action_probabilities
 
     for action, p in zip(ACTIONS, action_probabilities(module, [44, 45])):
-        record(f"ch04.input44.{prefix}.{action}", p, f"{prefix}'s probability of '{action}' on input [44, 45]")
-    record(f"ch04.onto.{prefix}", step_onto_other(module), f"{prefix}: mean probability of stepping onto the other agent")
-    record(f"ch04.toward.{prefix}", share_toward(module), f"{prefix}: mean probability on moves towards the other agent")
+        record(
+            f"ch04.input44.{prefix}.{action}",
+            p,
+            f"{prefix}'s probability of '{action}' on input [44, 45]",
+        )
+    record(
+        f"ch04.onto.{prefix}",
+        step_onto_other(module),
+        f"{prefix}: mean probability of stepping onto the other agent",
+    )
+    record(
+        f"ch04.toward.{prefix}",
+        share_toward(module),
+        f"{prefix}: mean probability on moves towards the other agent",
+    )
 
 
 def shared_run(seed: int, record, B) -> None:
@@ -90,7 +102,11 @@ def shared_run(seed: int, record, B) -> None:
     algo = shared_module_config(seed=seed).build_algo()
     history = train(algo, 2 * B["ch04_iterations"], label=f"seed {seed} shared")
     for agent, value in last_returns(history, n=5).items():
-        record(f"ch04.shared.{agent}", value, f"one shared module: {agent}'s mean over the last 5 of 20 iterations")
+        record(
+            f"ch04.shared.{agent}",
+            value,
+            f"one shared module: {agent}'s mean over the last 5 of 20 iterations",
+        )
     probe(record, "shared", algo.get_module("shared"))
     algo.stop()
 
@@ -101,60 +117,118 @@ def main_run(seed: int, record, B) -> None:
     from handson_rl.training.config import arena_ppo_config
     from handson_rl.training.loop import train
     from handson_rl.training.measures import (
-        catches, evaluate, first_and_last, last_returns, matchup_stats, sampled_or_greedy, with_evaluation)
+        catches,
+        evaluate,
+        first_and_last,
+        last_returns,
+        matchup_stats,
+        sampled_or_greedy,
+        with_evaluation,
+    )
     from handson_rl.training.policies import ModulePolicy
     from handson_rl.training.results import summarize
 
     algo = with_evaluation(arena_ppo_config(seed=seed), B["eval_episodes"]).build_algo()
     for agent, value in evaluate(algo).items():
-        record(f"ch06.untrained.{agent}", value, f"untrained {agent}, mean over {B['eval_episodes']} evaluation episodes")
+        record(
+            f"ch06.untrained.{agent}",
+            value,
+            f"untrained {agent}, mean over {B['eval_episodes']} evaluation episodes",
+        )
     label = f"seed {seed}"
     history = train(algo, B["ch04_iterations"], label=label)
     for agent, value in last_returns(history).items():
-        record(f"ch04.phase1.{agent}", value, f"a module each: {agent}'s mean over the last 3 of 10 iterations")
+        record(
+            f"ch04.phase1.{agent}",
+            value,
+            f"a module each: {agent}'s mean over the last 3 of 10 iterations",
+        )
     train(algo, B["ch04_iterations"], label=label, history=history)
     for agent, value in last_returns(history).items():
-        record(f"ch04.phase2.{agent}", value, f"a module each: {agent}'s mean over the last 3 of 20 iterations")
+        record(
+            f"ch04.phase2.{agent}",
+            value,
+            f"a module each: {agent}'s mean over the last 3 of 20 iterations",
+        )
     for agent, value in last_returns(history, n=5).items():
-        record(f"ch04.separate.{agent}", value, f"a module each: {agent}'s mean over the last 5 of 20 iterations")
+        record(
+            f"ch04.separate.{agent}",
+            value,
+            f"a module each: {agent}'s mean over the last 5 of 20 iterations",
+        )
     for module_id in ("p1", "p2"):
         probe(record, module_id, algo.get_module(module_id))
     train(algo, B["iterations"] - 2 * B["ch04_iterations"], label=label, history=history)
     for agent, value in evaluate(algo).items():
-        record(f"ch06.trained_eval.{agent}", value, f"{agent} after {B['iterations']} iterations, evaluation (sampled)")
+        record(
+            f"ch06.trained_eval.{agent}",
+            value,
+            f"{agent} after {B['iterations']} iterations, evaluation (sampled)",
+        )
     for agent in ("agent1", "agent2"):
-        record(f"ch06.last_iter.{agent}", history[-1][agent], f"{agent}, last training iteration ({B['iterations']})")
+        record(
+            f"ch06.last_iter.{agent}",
+            history[-1][agent],
+            f"{agent}, last training iteration ({B['iterations']})",
+        )
     p = modules_of(algo)
     for way, stats in sampled_or_greedy(p["p1"], p["p2"], B["compare_episodes"]).items():
-        key = {"sampled (default)": "sampled", "greedy": "greedy", "greedy agent1 only": "greedy_agent1_only"}[way]
+        key = {
+            "sampled (default)": "sampled",
+            "greedy": "greedy",
+            "greedy agent1 only": "greedy_agent1_only",
+        }[way]
         for agent, s in stats.items():
-            record(f"ch06.{key}.{agent}", s["mean"], f"{way}: {agent}'s mean over {B['compare_episodes']} episodes")
+            record(
+                f"ch06.{key}.{agent}",
+                s["mean"],
+                f"{way}: {agent}'s mean over {B['compare_episodes']} episodes",
+            )
             record(f"ch06.{key}_sem.{agent}", s["sem"], f"{way}: standard error of {agent}'s mean")
-    returns, _ = play_episode(MultiAgentArena(), {"agent1": ModulePolicy(p["p1"], seed=1),
-                                                  "agent2": ModulePolicy(p["p2"], seed=2)}, seed=0)
+    returns, _ = play_episode(
+        MultiAgentArena(),
+        {"agent1": ModulePolicy(p["p1"], seed=1), "agent2": ModulePolicy(p["p2"], seed=2)},
+        seed=0,
+    )
     for agent, value in returns.items():
         record(f"ch06.episode.{agent}", value, f"the seeded episode (seed 0): {agent}'s return")
-    record("ch06.episode.collisions", round(catches(returns["agent2"])), "the seeded episode: collisions")
+    record(
+        "ch06.episode.collisions",
+        round(catches(returns["agent2"])),
+        "the seeded episode: collisions",
+    )
     history.append(summarize(algo.train()))  # chapter 3's extra iteration
     for part, means in first_and_last(history).items():
         for agent, value in means.items():
-            record(f"ch03.{part}.{agent}", value, f"{agent}'s mean over the {part} {3 if part == 'first' else 5} iterations of 31")
+            record(
+                f"ch03.{part}.{agent}",
+                value,
+                f"{agent}'s mean over the {part} {3 if part == 'first' else 5} iterations of 31",
+            )
     if B["ch12_iterations"] > len(history):
         train(algo, B["ch12_iterations"] - len(history), label=label, history=history)
     stats = matchup_stats(modules_of(algo), B["ch12_episodes"])
     algo.stop()
     for name, key in MATCHUP_KEYS.items():
         for agent, s in stats[name].items():
-            record(f"ch12.{key}.{agent}", s["mean"], f"{name}, agents after {len(history)} iterations: {agent}'s mean over {B['ch12_episodes']} episodes")
-    record("ch12.agent1_random_minus_trained_opponent",
-           stats["trained agent1 vs random agent2"]["agent1"]["mean"] - stats["trained vs trained"]["agent1"]["mean"],
-           "trained agent1's mean against a random agent2 minus against the trained agent2")
+            record(
+                f"ch12.{key}.{agent}",
+                s["mean"],
+                f"{name}, agents after {len(history)} iterations: {agent}'s mean over {B['ch12_episodes']} episodes",
+            )
+    record(
+        "ch12.agent1_random_minus_trained_opponent",
+        stats["trained agent1 vs random agent2"]["agent1"]["mean"]
+        - stats["trained vs trained"]["agent1"]["mean"],
+        "trained agent1's mean against a random agent2 minus against the trained agent2",
+    )
 
 
 def _patient_get_node(get_node, seconds: float = 60.0):
     """Ray 2.60's node start-up waits a fixed 30 s for the GCS to answer
     (ray/_private/node.py): on a machine loaded far beyond its cores that fails with
     "timed out during startup". This wrapper keeps asking for up to ``seconds``."""
+
     def patient(*args, **kwargs):
         deadline = time.monotonic() + seconds
         while True:
@@ -175,7 +249,10 @@ def _kill_leftovers() -> None:
     me = os.getpid()
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().split(") ")[1].split()[1]) == me:
+            if (
+                entry.name.isdigit()
+                and int((entry / "stat").read_text().split(") ")[1].split()[1]) == me
+            ):
                 os.kill(int(entry.name), signal.SIGKILL)
         except (OSError, IndexError, ValueError):
             continue
@@ -199,7 +276,9 @@ def start_ray(ray, attempts: int = 20) -> None:
             _kill_leftovers()
             if attempt == attempts:
                 raise
-            print(f"ray.init failed ({err}); load {os.getloadavg()[0]:.1f}; trying again", flush=True)
+            print(
+                f"ray.init failed ({err}); load {os.getloadavg()[0]:.1f}; trying again", flush=True
+            )
             time.sleep(10)
 
 
@@ -207,10 +286,22 @@ def budget() -> dict:
     from handson_rl.budget import pick
 
     return pick(
-        full=dict(iterations=30, ch04_iterations=10, eval_episodes=20, compare_episodes=200,
-                  ch12_iterations=31, ch12_episodes=300),
-        smoke=dict(iterations=3, ch04_iterations=1, eval_episodes=2, compare_episodes=5,
-                   ch12_iterations=4, ch12_episodes=5),
+        full=dict(
+            iterations=30,
+            ch04_iterations=10,
+            eval_episodes=20,
+            compare_episodes=200,
+            ch12_iterations=31,
+            ch12_episodes=300,
+        ),
+        smoke=dict(
+            iterations=3,
+            ch04_iterations=1,
+            eval_episodes=2,
+            compare_episodes=5,
+            ch12_iterations=4,
+            ch12_episodes=5,
+        ),
     )
 
 
@@ -226,7 +317,12 @@ def merge(paths: list[Path], out: Path) -> dict:
     for path in paths:
         data = json.loads(path.read_text())
         meta = data["meta"]
-        metas.append({k: meta.get(k) for k in ("command", "date", "load_before", "load_after", "done", "seconds")})
+        metas.append(
+            {
+                k: meta.get(k)
+                for k in ("command", "date", "load_before", "load_after", "done", "seconds")
+            }
+        )
         for part, seeds in meta["done"].items():
             for key, entry in data["ranges"].items():
                 if len(entry["values"]) != len(seeds) or not _part_of(key, part):
@@ -236,13 +332,24 @@ def merge(paths: list[Path], out: Path) -> dict:
                     if seed in slot["by_seed"]:
                         raise SystemExit(f"{key}: seed {seed} is in two of the files")
                     slot["by_seed"][seed] = value
-    ranges = {key: {"values": [slot["by_seed"][s] for s in sorted(slot["by_seed"])], "what": slot["what"],
-                    "seeds": sorted(slot["by_seed"])} for key, slot in per_key.items()}
+    ranges = {
+        key: {
+            "values": [slot["by_seed"][s] for s in sorted(slot["by_seed"])],
+            "what": slot["what"],
+            "seeds": sorted(slot["by_seed"]),
+        }
+        for key, slot in per_key.items()
+    }
     seeds = sorted({s for r in ranges.values() for s in r["seeds"]})
     first = json.loads(paths[0].read_text())["meta"]
-    meta = {**first, "command": "python bench/seed_ranges.py --merge " + " ".join(str(p) for p in paths),
-            "seeds": seeds, "load_before": [m["load_before"] for m in metas],
-            "load_after": [m["load_after"] for m in metas], "runs": metas}
+    meta = {
+        **first,
+        "command": "python bench/seed_ranges.py --merge " + " ".join(str(p) for p in paths),
+        "seeds": seeds,
+        "load_before": [m["load_before"] for m in metas],
+        "load_after": [m["load_after"] for m in metas],
+        "runs": metas,
+    }
     meta.pop("done", None), meta.pop("seconds", None)
     write(out, meta, ranges)
     return {"meta": meta, "ranges": ranges}
@@ -255,13 +362,26 @@ def _part_of(key: str, part: str) -> bool:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,1,2 (at least 10 for the course)")
+    parser.add_argument(
+        "--seeds", default="0-9", help="e.g. 0-9 or 0,1,2 (at least 10 for the course)"
+    )
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--parts", default="main,shared", help="which runs, in this order: main, shared")
-    parser.add_argument("--merge", nargs="+", type=Path, default=None,
-                        help="join the results of earlier runs (their --out files) into --out; no training")
-    parser.add_argument("--ch12-iterations", type=int, default=None,
-                        help="train the main run on to this many iterations before chapter 12's match-ups")
+    parser.add_argument(
+        "--parts", default="main,shared", help="which runs, in this order: main, shared"
+    )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        default=None,
+        help="join the results of earlier runs (their --out files) into --out; no training",
+    )
+    parser.add_argument(
+        "--ch12-iterations",
+        type=int,
+        default=None,
+        help="train the main run on to this many iterations before chapter 12's match-ups",
+    )
     args = parser.parse_args(argv)
     if args.merge:
         return merge(args.merge, args.out)
@@ -278,11 +398,17 @@ def main(argv=None) -> dict:
     if args.ch12_iterations is not None:
         B["ch12_iterations"] = args.ch12_iterations
     meta = {
-        "command": "python bench/seed_ranges.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python bench/seed_ranges.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
-        "load_before": [round(x, 2) for x in os.getloadavg()], "load_after": None, "ray": ray_version,
-        "seeds": seeds, "budget": level(), "settings": B, "done": {part: [] for part in parts},
+        "load_before": [round(x, 2) for x in os.getloadavg()],
+        "load_after": None,
+        "ray": ray_version,
+        "seeds": seeds,
+        "budget": level(),
+        "settings": B,
+        "done": {part: [] for part in parts},
         "seconds": {part: [] for part in parts},
     }
     ranges: dict[str, dict] = {}
@@ -302,8 +428,11 @@ def main(argv=None) -> dict:
                 meta["seconds"][part].append(round(time.perf_counter() - start, 1))
                 meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
                 write(args.out, meta, ranges)
-                print(f"\n{part} run, seed {seed}: done in {meta['seconds'][part][-1]:.0f} s, "
-                      f"load {meta['load_after']}", flush=True)
+                print(
+                    f"\n{part} run, seed {seed}: done in {meta['seconds'][part][-1]:.0f} s, "
+                    f"load {meta['load_after']}",
+                    flush=True,
+                )
     finally:
         ray.shutdown()
     return {"meta": meta, "ranges": ranges}

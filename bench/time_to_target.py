@@ -44,6 +44,7 @@ import math
 import statistics
 import sys
 import time
+from datetime import UTC
 
 SETUPS = ("course", "defaults", "appo", "sb3", "sb3_1thread")
 LABELS = {
@@ -130,7 +131,9 @@ def appo_config(seed: int | None = None, **overrides):
         .learners(num_learners=s["num_learners"])
         .multi_agent(policies=["p1", "p2"], policy_mapping_fn=agent_to_module)
         .training(
-            lr=s["lr"], lambda_=s["lambda_"], entropy_coeff=s["entropy_coeff"],
+            lr=s["lr"],
+            lambda_=s["lambda_"],
+            entropy_coeff=s["entropy_coeff"],
             train_batch_size_per_learner=s["train_batch_size"],
         )
         .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=list(s["fcnet_hiddens"])))
@@ -141,7 +144,9 @@ def appo_config(seed: int | None = None, **overrides):
     return config if seed is None else config.debugging(seed=seed)
 
 
-def run_rllib(setup: str, seed: int, target: float, max_seconds: float, overrides: dict | None = None) -> dict:
+def run_rllib(
+    setup: str, seed: int, target: float, max_seconds: float, overrides: dict | None = None
+) -> dict:
     """``setup`` is course, defaults or appo; a variant is its base setup with ``overrides``."""
     from handson_rl.training.config import arena_ppo_config, rllib_default_ppo_config
 
@@ -161,7 +166,7 @@ def _sb3():
         from stable_baselines3.common.callbacks import BaseCallback
     except ImportError as err:
         raise SystemExit(
-            "The sb3 setups need Stable-Baselines3: pip install -e \".[bench]\" "
+            'The sb3 setups need Stable-Baselines3: pip install -e ".[bench]" '
             "(or leave them out: --only course,defaults,appo)."
         ) from err
     return PPO, BaseCallback
@@ -238,8 +243,13 @@ def _fmt_time(seconds: float, cap: float) -> str:
     return f"not reached in {cap:.0f} s" if math.isinf(seconds) else f"{seconds:.1f} s"
 
 
-def table(results: dict[str, list[dict]], seeds: list[int], target: float, cap: float,
-          variants: dict | None = None) -> str:
+def table(
+    results: dict[str, list[dict]],
+    seeds: list[int],
+    target: float,
+    cap: float,
+    variants: dict | None = None,
+) -> str:
     lines = [
         f"Time until agent1's mean return over its last 100 episodes >= {target:g} "
         f"(wall time from the first train()/learn() call; cap {cap:.0f} s per run)",
@@ -269,7 +279,9 @@ def table(results: dict[str, list[dict]], seeds: list[int], target: float, cap: 
             ratio = f"{med / base:.2f}x"
         shown = _fmt_time(med, max(r["seconds"] for r in runs))
         lines.append(f"{label(name, variants):<28} {shown:>22} {steps:>17,.0f} {ratio:>12}")
-    busy = [r for runs in results.values() for r in runs if r["other_cpu_s"] > 0.1 * r["seconds"] + 1]
+    busy = [
+        r for runs in results.values() for r in runs if r["other_cpu_s"] > 0.1 * r["seconds"] + 1
+    ]
     if busy:
         lines += [
             "",
@@ -289,13 +301,19 @@ def parse_variant(text: str, base: str = "course") -> tuple[str, dict]:
     settings = COURSE_SETTINGS if base == "course" else APPO_SETTINGS
     name, sep, rest = text.partition(":")
     if not sep or not name.strip() or not rest.strip():
-        raise ValueError(f"--variant {text!r}: write NAME:SETTING=VALUE[,SETTING=VALUE], e.g. mb1000:minibatch_size=1000")
+        raise ValueError(
+            f"--variant {text!r}: write NAME:SETTING=VALUE[,SETTING=VALUE], e.g. mb1000:minibatch_size=1000"
+        )
     overrides = {}
-    for item in re.split(r",\s*(?=\w+\s*=)", rest):  # a comma before the next SETTING=, not inside [32, 32]
+    for item in re.split(
+        r",\s*(?=\w+\s*=)", rest
+    ):  # a comma before the next SETTING=, not inside [32, 32]
         key, eq, value = item.partition("=")
         key = key.strip()
         if not eq or key not in settings:
-            raise ValueError(f"--variant {text!r}: {key!r} is not one of the {base} settings {sorted(settings)}")
+            raise ValueError(
+                f"--variant {text!r}: {key!r} is not one of the {base} settings {sorted(settings)}"
+            )
         try:
             overrides[key] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
@@ -315,12 +333,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--target", type=float, default=18.0, help="agent1's target (default 18)")
     parser.add_argument(
-        "--json", help="also write every run to this JSON file (the website plots bench/results/time_to_target.json)"
+        "--json",
+        help="also write every run to this JSON file (the website plots bench/results/time_to_target.json)",
     )
     for base in ("course", "appo"):
         flag = "--variant" if base == "course" else "--appo-variant"
         parser.add_argument(
-            flag, action="append", default=[], metavar="NAME:SETTING=VALUE[,...]",
+            flag,
+            action="append",
+            default=[],
+            metavar="NAME:SETTING=VALUE[,...]",
             help=f"also time the {base} setup with these settings changed (repeatable), "
             "e.g. mb1000:minibatch_size=1000",
         )
@@ -330,7 +352,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     setups = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(setups) - set(SETUPS))
     if unknown or not setups or not args.seeds:
-        parser.error(f"--only takes a subset of {','.join(SETUPS)} (got {unknown or setups}); --seeds at least one")
+        parser.error(
+            f"--only takes a subset of {','.join(SETUPS)} (got {unknown or setups}); --seeds at least one"
+        )
     args.variants = {}
     for base, texts in (("course", args.variant), ("appo", args.appo_variant)):
         for text in texts:
@@ -349,8 +373,12 @@ def run_order(setups: list[str], variants: dict[str, tuple[str, dict]]) -> list[
     """Each variant right after its base setup (or at the end), so the two compare closely."""
     order = list(setups)
     for name, (base, _) in variants.items():
-        at = max(i for i, s in enumerate(order) if s == base or variants.get(s, ("",))[0] == base) + 1 \
-            if base in order else len(order)
+        at = (
+            max(i for i, s in enumerate(order) if s == base or variants.get(s, ("",))[0] == base)
+            + 1
+            if base in order
+            else len(order)
+        )
         order.insert(at, name)
     return order
 
@@ -392,7 +420,9 @@ def main(argv=None) -> dict:
     print(table(results, args.seeds, args.target, args.max_seconds, args.variants))
     for name, (base, overrides) in args.variants.items():
         maker = "arena_ppo_config" if base == "course" else "appo_config"
-        print(f"{label(name, args.variants)} = {maker}({', '.join(f'{k}={v!r}' for k, v in overrides.items())})")
+        print(
+            f"{label(name, args.variants)} = {maker}({', '.join(f'{k}={v!r}' for k, v in overrides.items())})"
+        )
     args.load = (load_before, os.getloadavg()[0])
     print(f"load average (1 min) before {args.load[0]:.2f}, after {args.load[1]:.2f}")
     if args.json:
@@ -403,19 +433,23 @@ def main(argv=None) -> dict:
 def write_json(path: str, results: dict, args) -> None:
     import json
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
     from pathlib import Path
 
     from handson_rl.maintainers.site import installed_versions
 
     runs = [
-        {"setup": label(name, args.variants), "seed": seed, **{k: v for k, v in run.items() if _plain(v)}}
+        {
+            "setup": label(name, args.variants),
+            "seed": seed,
+            **{k: v for k, v in run.items() if _plain(v)},
+        }
         for name, name_runs in results.items()
         for seed, run in zip(args.seeds, name_runs)
     ]
     data = {
         "command": " ".join(["python bench/time_to_target.py", *args.argv]),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "versions": installed_versions(),
         "cpus": os.cpu_count(),
         "load_before": round(args.load[0], 2),

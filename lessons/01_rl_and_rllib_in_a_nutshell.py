@@ -58,7 +58,7 @@
 # every choice, and a right answer is kept in your progress file.
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch1-cartpole-return")
 

@@ -165,7 +165,7 @@ print("infos:       ", infos)
 # progress file (the end of each chapter prints it).
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch2-truncated")
 
@@ -179,7 +179,9 @@ clock_env.reset(seed=0)
 for step in range(1, 101):
     _, _, terminateds, truncateds, _ = clock_env.step({"agent1": 1, "agent2": 3})
     if step >= 99:
-        print(f"after step {step}: terminateds {terminateds}\n               truncateds  {truncateds}")
+        print(
+            f"after step {step}: terminateds {terminateds}\n               truncateds  {truncateds}"
+        )
 
 # %% [markdown]
 # Our episodes end by the 100-step time limit, which gymnasium calls
@@ -277,7 +279,9 @@ while not done:
     live.update()
     done = terminateds["__all__"] or truncateds["__all__"]
 
-print(f"returns: agent1 {live_env.returns['agent1']:+.1f}, agent2 {live_env.returns['agent2']:+.1f}")
+print(
+    f"returns: agent1 {live_env.returns['agent1']:+.1f}, agent2 {live_env.returns['agent2']:+.1f}"
+)
 gif_path = frames_to_gif(live.frames, "outputs/02_random_episode.gif", fps=10)
 print("saved", gif_path, f"({len(live.frames)} frames)")
 
@@ -324,8 +328,10 @@ for agent, values in totals.items():
         f"{agent}: mean return {np.mean(values):+.2f} "
         f"(std {np.std(values):.2f}) over {n_episodes} random episodes"
     )
-print(f"collisions per episode: {np.mean(catches):.2f} on average; "
-      f"{np.mean(np.array(catches) == 0):.0%} of the episodes had none")
+print(
+    f"collisions per episode: {np.mean(catches):.2f} on average; "
+    f"{np.mean(np.array(catches) == 0):.0%} of the episodes had none"
+)
 
 # %% [markdown]
 # ## Your turn: play agent1
@@ -344,11 +350,15 @@ ask("ch2-observation")
 # %%
 seen_env = MultiAgentArena()
 obs, _ = seen_env.reset(seed=0, options={"agent1_pos": [3, 4], "agent2_pos": [9, 9]})
-print(f"step {seen_env.timestep}: agent1 observes {obs['agent1']}, has visited {sorted(seen_env.visited)}")
+print(
+    f"step {seen_env.timestep}: agent1 observes {obs['agent1']}, has visited {sorted(seen_env.visited)}"
+)
 for action in (1, 3):  # right, then back left
     obs, rewards, *_ = seen_env.step({"agent1": action, "agent2": 1})
-print(f"step {seen_env.timestep}: agent1 observes {obs['agent1']}, has visited {sorted(seen_env.visited)}"
-      f" (last reward {rewards['agent1']:+.1f})")
+print(
+    f"step {seen_env.timestep}: agent1 observes {obs['agent1']}, has visited {sorted(seen_env.visited)}"
+    f" (last reward {rewards['agent1']:+.1f})"
+)
 
 # %% [markdown]
 # **What agent1 cannot see.** Its observation is two cell numbers, nothing else.
@@ -407,6 +417,7 @@ print(inspect.getsource(DummyPolicy))
 # %% [markdown]
 # Write your loop in the function below. The next cell checks it by running it on
 # a recording copy of the arena and tells you what, if anything, is still off.
+
 
 # %%
 def run_episode(env, policies, seed=None):

@@ -92,7 +92,7 @@ SEED = seed()
 # picture, which shows it for one sample:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch3-clip")
 
@@ -107,11 +107,17 @@ for ax, advantage in zip(axes, (+1.0, -1.0)):
     unclipped = ratio * advantage
     clipped = np.clip(ratio, 1 - epsilon, 1 + epsilon) * advantage
     ax.plot(ratio, unclipped, ":", color="grey", label=r"$r\,\hat A$ (no clipping)")
-    ax.plot(ratio, np.minimum(unclipped, clipped), color="#1f61b4", linewidth=2.5, label=r"$L^{CLIP}$")
+    ax.plot(
+        ratio, np.minimum(unclipped, clipped), color="#1f61b4", linewidth=2.5, label=r"$L^{CLIP}$"
+    )
     ax.axvspan(1 - epsilon, 1 + epsilon, color="#1f61b4", alpha=0.08)
     ax.axvline(1.0, color="black", linewidth=0.8)
     ax.set_xlabel(r"probability ratio $r = \pi_\theta / \pi_{old}$")
-    ax.set_title(f"advantage {advantage:+.0f}: " + ("make it likelier, up to 1+ε" if advantage > 0 else "make it rarer, down to 1-ε"), fontsize=9)
+    ax.set_title(
+        f"advantage {advantage:+.0f}: "
+        + ("make it likelier, up to 1+ε" if advantage > 0 else "make it rarer, down to 1-ε"),
+        fontsize=9,
+    )
     ax.legend(fontsize=8)
 axes[0].set_ylabel("objective for one sample")
 plt.tight_layout()
@@ -141,8 +147,19 @@ plt.tight_layout()
 from ray.rllib.algorithms.ppo import PPOConfig
 
 defaults = PPOConfig()
-print({name: getattr(defaults, name) for name in
-       ("clip_param", "vf_loss_coeff", "use_kl_loss", "kl_coeff", "kl_target", "entropy_coeff")})
+print(
+    {
+        name: getattr(defaults, name)
+        for name in (
+            "clip_param",
+            "vf_loss_coeff",
+            "use_kl_loss",
+            "kl_coeff",
+            "kl_target",
+            "entropy_coeff",
+        )
+    }
+)
 
 # %% [markdown]
 # ## Start Ray
@@ -189,7 +206,9 @@ plain_config = (
         # A list, not a set: a set's order changes from one Python process to the
         # next, and with it which module draws which seeded starting weights.
         policies=["p1", "p2"],
-        policy_mapping_fn=lambda agent_id, episode, **kwargs: "p1" if agent_id == "agent1" else "p2",
+        policy_mapping_fn=lambda agent_id, episode, **kwargs: (
+            "p1" if agent_id == "agent1" else "p2"
+        ),
     )
     .training(train_batch_size=2000, minibatch_size=2000, num_epochs=10, lr=3e-3, lambda_=0.95)
     .rl_module(model_config={"fcnet_hiddens": [64, 64]})
@@ -201,8 +220,13 @@ plain_config = (
 # %%
 plain_algo = plain_config.build_algo()
 plain_result = plain_algo.train()
-print("agent returns after one iteration:",
-      {a: round(float(v), 1) for a, v in plain_result["env_runners"]["agent_episode_returns_mean"].items()})
+print(
+    "agent returns after one iteration:",
+    {
+        a: round(float(v), 1)
+        for a, v in plain_result["env_runners"]["agent_episode_returns_mean"].items()
+    },
+)
 plain_algo.stop()
 
 # %% [markdown]
@@ -264,9 +288,11 @@ ask("ch3-batch-per-learner")
 for learners in (0, 2):
     plain = PPOConfig().training(train_batch_size=2000).learners(num_learners=learners)
     course = arena_ppo_config().learners(num_learners=learners)
-    print(f"num_learners={learners}: train_batch_size=2000 -> {plain.train_batch_size_per_learner} per learner, "
-          f"{plain.total_train_batch_size} in all | train_batch_size_per_learner=2000 -> "
-          f"{course.train_batch_size_per_learner} per learner, {course.total_train_batch_size} in all")
+    print(
+        f"num_learners={learners}: train_batch_size=2000 -> {plain.train_batch_size_per_learner} per learner, "
+        f"{plain.total_train_batch_size} in all | train_batch_size_per_learner=2000 -> "
+        f"{course.train_batch_size_per_learner} per learner, {course.total_train_batch_size} in all"
+    )
 
 # %% [markdown]
 # ## The course's settings against RLlib's defaults
@@ -280,8 +306,8 @@ for learners in (0, 2):
 # %%
 import pandas as pd
 
-from handson_rl.training.explain import rllib_default
 from handson_rl.training.config import COURSE_SETTINGS
+from handson_rl.training.explain import rllib_default
 
 pd.DataFrame(
     [
@@ -329,9 +355,18 @@ pd.DataFrame(
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
 print("PPOConfig().model_config:", PPOConfig().model_config)
-print("with a dict:             ", PPOConfig().rl_module(model_config={"fcnet_hiddens": [64, 64]}).model_config)
-print("with DefaultModelConfig: ",
-      {"vf_share_layers": PPOConfig().rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[64, 64])).model_config["vf_share_layers"]})
+print(
+    "with a dict:             ",
+    PPOConfig().rl_module(model_config={"fcnet_hiddens": [64, 64]}).model_config,
+)
+print(
+    "with DefaultModelConfig: ",
+    {
+        "vf_share_layers": PPOConfig()
+        .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[64, 64]))
+        .model_config["vf_share_layers"]
+    },
+)
 
 # %% [markdown]
 # ## Build the algorithm and train
@@ -398,7 +433,9 @@ def rounded(values):  # RLlib reports numpy floats; round them for reading
     return {key: round(float(value), 2) for key, value in (values or {}).items()}
 
 
-print("combined return (agent1 + agent2):", round(float(runners.get("episode_return_mean", "nan")), 2))
+print(
+    "combined return (agent1 + agent2):", round(float(runners.get("episode_return_mean", "nan")), 2)
+)
 print("per agent:  ", rounded(runners.get("agent_episode_returns_mean")))
 print("per module: ", rounded(runners.get("module_episode_returns_mean")))
 print("episodes finished this iteration:", runners.get("num_episodes"))
@@ -407,7 +444,11 @@ print("seconds this iteration:", round(result["time_this_iter_s"], 2))
 
 # %%
 p1_stats = result["learners"]["p1"]
-{key: round(float(p1_stats[key]), 4) for key in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss", "curr_kl_coeff") if key in p1_stats}
+{
+    key: round(float(p1_stats[key]), 4)
+    for key in ("policy_loss", "vf_loss", "entropy", "mean_kl_loss", "curr_kl_coeff")
+    if key in p1_stats
+}
 
 # %% [markdown]
 # The entropy is how random the policy still is: it starts near
@@ -436,7 +477,7 @@ summarize(result)
 from handson_rl.training.plotting import plot_returns
 
 history.append(summarize(result))  # the extra iteration we ran above
-plot_returns(history, title="PPO on MultiAgentArena: both agents learning");
+plot_returns(history, title="PPO on MultiAgentArena: both agents learning")
 
 # %% [markdown]
 # What to look for: agent1's curve climbs well above its random-play level
@@ -447,6 +488,7 @@ plot_returns(history, title="PPO on MultiAgentArena: both agents learning");
 # agent2's return is easier to read as catches. It earns +1.0 on a step with a
 # collision and -0.1 on every other step, so over 100 steps
 # return $= 1.1 \times \text{catches} - 10$, and catches $= (\text{return} + 10) / 1.1$:
+
 
 # %%
 def catches(agent2_return, steps=100):
@@ -522,11 +564,16 @@ from handson_rl.training.results import env_steps_this_iteration, rows_trained
 task_algo = task_config.copy().env_runners(num_env_runners=0).build_algo()
 task_result = task_algo.train()
 task_algo.stop()
-for label, cfg, res in (("course config", config, result), ("your config", task_config, task_result)):
+for label, cfg, res in (
+    ("course config", config, result),
+    ("your config", task_config, task_result),
+):
     steps = env_steps_this_iteration(res)
     grads = rows_trained(res, "p1") / cfg.minibatch_size
     print(f"{label:>13}: {steps:,} env steps sampled, {grads:g} gradient steps for p1")
-print(f"{'you predicted':>13}: {predicted_env_steps:,} env steps, {predicted_gradient_steps} gradient steps")
+print(
+    f"{'you predicted':>13}: {predicted_env_steps:,} env steps, {predicted_gradient_steps} gradient steps"
+)
 
 # %% [markdown]
 # The env steps come out exactly: RLlib sizes the env runners' pieces so that

@@ -30,10 +30,10 @@ SEED = seed()
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 
-from handson_rl.training.plotting import plot_returns
-from handson_rl.training.loop import train
-from handson_rl.training.quiet import quiet_ray
 from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.loop import train
+from handson_rl.training.plotting import plot_returns
+from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -79,14 +79,14 @@ shared_history = train(shared_algo, 2 * ITERATIONS, label="shared policy")
 shared_module = shared_algo.get_module("shared")  # keep the trained network for later
 shared_algo.stop()
 
-plot_returns(shared_history, title="One shared policy for both agents");
+plot_returns(shared_history, title="One shared policy for both agents")
 
 # %% [markdown]
 # Look at the two curves: does each agent's return rise, and does it stay up? Is
 # sharing a problem, then? Before reading on:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch4-shared-input")
 
@@ -145,7 +145,9 @@ for module_id in ("p1", "p2"):
 algo = per_module_config.build_algo()
 result = algo.train()
 for module_id in ("p1", "p2"):
-    print(module_id, "learner's lr:", result["learners"][module_id]["default_optimizer_learning_rate"])
+    print(
+        module_id, "learner's lr:", result["learners"][module_id]["default_optimizer_learning_rate"]
+    )
 algo.stop()
 
 # %% [markdown]
@@ -181,7 +183,10 @@ for module_id in ("p1", "p2"):
     same = all(torch.equal(before[module_id][k], after[module_id][k]) for k in before[module_id])
     print(f"{module_id}'s weights unchanged after training: {same}")
 losses = frozen_algo.train()["learners"]
-print("modules with a policy loss this iteration:", sorted(m for m in losses if "policy_loss" in losses[m]))
+print(
+    "modules with a policy loss this iteration:",
+    sorted(m for m in losses if "policy_loss" in losses[m]),
+)
 frozen_algo.stop()
 
 # %% [markdown]
@@ -207,6 +212,7 @@ frozen_algo.stop()
 #
 # RLlib calls it as `map_agent(agent_id, episode)`; give it a `**kwargs` too, as
 # RLlib's own examples do, for arguments later versions may add.
+
 
 # %%
 def map_agent(agent_id, episode, **kwargs):
@@ -240,7 +246,10 @@ league_config = arena_ppo_config(seed=0).multi_agent(
     policy_mapping_fn=map_agent,
     policies_to_train=["explorer", "chaser"],  # chaser_old stays frozen
 )
-episodes = [MultiAgentEpisode(agent_to_module_mapping_fn=league_config.policy_mapping_fn) for _ in range(1000)]
+episodes = [
+    MultiAgentEpisode(agent_to_module_mapping_fn=league_config.policy_mapping_fn)
+    for _ in range(1000)
+]
 for agent in ("agent1", "agent2"):
     print(agent, dict(Counter(episode.module_for(agent) for episode in episodes)))
 
@@ -274,9 +283,9 @@ import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(8, 4))
 plot_returns(history, ax=ax, title="Per-agent returns: one module each vs one shared module")
-plot_returns(shared_history, ax=ax, label_prefix="shared: ", linestyle=":");
+plot_returns(shared_history, ax=ax, label_prefix="shared: ", linestyle=":")
 ax.axvline(history[ITERATIONS - 1]["env_steps"], color="grey", linestyle="--", linewidth=1)
-ax.text(history[ITERATIONS - 1]["env_steps"], ax.get_ylim()[1], " 10 + 10", va="top", fontsize=8);
+ax.text(history[ITERATIONS - 1]["env_steps"], ax.get_ylim()[1], " 10 + 10", va="top", fontsize=8)
 
 # %% [markdown]
 # Side by side, over the last 5 iterations of each run. Your two runs are one
@@ -299,8 +308,14 @@ for agent in ("agent1", "agent2"):
 print()
 for agent in ("agent1", "agent2"):
     separate, shared = seed_range(f"ch04.separate.{agent}"), seed_range(f"ch04.shared.{agent}")
-    print(compare(separate.values, shared.values, names=("a module each", "one shared module"),
-                  what=f"{agent}, last 5 of 20 iterations, over {separate.n} seeds"))
+    print(
+        compare(
+            separate.values,
+            shared.values,
+            names=("a module each", "one shared module"),
+            what=f"{agent}, last 5 of 20 iterations, over {separate.n} seeds",
+        )
+    )
 
 # %% [markdown]
 # Over the seeds, agent1 ended {{seeds:ch04.separate.agent1}} with a module of its
@@ -328,7 +343,11 @@ from handson_rl.arena import ACTION_NAMES
 from handson_rl.training.policies import action_probabilities
 
 p1_module, p2_module = algo.get_module("p1"), algo.get_module("p2")
-candidates = {"p1 (agent1's own)": p1_module, "p2 (agent2's own)": p2_module, "shared (both)": shared_module}
+candidates = {
+    "p1 (agent1's own)": p1_module,
+    "p2 (agent2's own)": p2_module,
+    "shared (both)": shared_module,
+}
 print(f"{'input [44, 45]':>20}" + "".join(f"{name:>8}" for name in ACTION_NAMES))
 short = {"p1 (agent1's own)": "p1", "p2 (agent2's own)": "p2", "shared (both)": "shared"}
 for name, module in candidates.items():
@@ -352,8 +371,10 @@ from handson_rl.training.measures import step_onto_other
 print(inspect.getsource(step_onto_other))
 for name, module in candidates.items():
     onto = step_onto_other(module)
-    print(f"{name:>20}: steps onto the other agent with probability {onto:.2f}   "
-          + your_run(f"ch04.onto.{short[name]}", onto, fmt=".2f"))
+    print(
+        f"{name:>20}: steps onto the other agent with probability {onto:.2f}   "
+        + your_run(f"ch04.onto.{short[name]}", onto, fmt=".2f")
+    )
 print(f"{'uniform random':>20}: {0.25:.2f}")
 
 # %% [markdown]
@@ -392,7 +413,9 @@ toward = np.stack([d_row < 0, d_col > 0, d_row > 0, d_col < 0], axis=1)  # up, r
 
 def share_toward(module):
     with torch.no_grad():
-        logits = module.forward_inference({Columns.OBS: torch.from_numpy(inputs)})[Columns.ACTION_DIST_INPUTS]
+        logits = module.forward_inference({Columns.OBS: torch.from_numpy(inputs)})[
+            Columns.ACTION_DIST_INPUTS
+        ]
     probs = torch.softmax(logits, -1).numpy()
     return float((probs * toward).sum(axis=1).mean())
 
@@ -403,9 +426,11 @@ from handson_rl.training import measures
 assert abs(measures.share_toward(p1_module) - share_toward(p1_module)) < 1e-6
 for name, module in candidates.items():
     share = share_toward(module)
-    print(f"{name:>20}: {share:.2f} of its probability on moves towards the other agent   "
-          + your_run(f"ch04.toward.{short[name]}", share, fmt=".2f"))
-print(f"{'uniform random':>20}: {toward.mean(axis=1).mean() :.2f}")
+    print(
+        f"{name:>20}: {share:.2f} of its probability on moves towards the other agent   "
+        + your_run(f"ch04.toward.{short[name]}", share, fmt=".2f")
+    )
+print(f"{'uniform random':>20}: {toward.mean(axis=1).mean():.2f}")
 
 # %% [markdown]
 # Maybe 20 iterations are too few for the roles to show. Chapter 12 ships modules
@@ -416,8 +441,13 @@ print(f"{'uniform random':>20}: {toward.mean(axis=1).mean() :.2f}")
 from handson_rl.training.pretrained import load_pretrained
 
 pretrained = load_pretrained()
-for name, module in (("p1, 80 iterations", pretrained["p1"]), ("p2, 80 iterations", pretrained["p2"])):
-    print(f"{name:>20}: onto the other {step_onto_other(module):.2f}, towards it {share_toward(module):.2f}")
+for name, module in (
+    ("p1, 80 iterations", pretrained["p1"]),
+    ("p2, 80 iterations", pretrained["p2"]),
+):
+    print(
+        f"{name:>20}: onto the other {step_onto_other(module):.2f}, towards it {share_toward(module):.2f}"
+    )
 
 # %% [markdown]
 # What the evidence says: compare each module's share with the uniform line.

@@ -27,9 +27,9 @@ import numpy as np
 import ray
 import torch
 
+from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.loop import train
 from handson_rl.training.quiet import quiet_ray
-from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -118,7 +118,7 @@ print("ones at positions:", np.flatnonzero(x))
 # the loss). Each takes a batch dict and returns a dict. Before you run one:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch5-inference-output")
 
@@ -156,7 +156,10 @@ ask("ch5-softmax")
 # cross-check our softmax:
 
 # %%
-print("softmax([2, 0, 0, 0]) =", torch.softmax(torch.tensor([2.0, 0.0, 0.0, 0.0]), dim=-1).numpy().round(3))
+print(
+    "softmax([2, 0, 0, 0]) =",
+    torch.softmax(torch.tensor([2.0, 0.0, 0.0, 0.0]), dim=-1).numpy().round(3),
+)
 
 # %%
 from handson_rl.arena import ACTION_NAMES
@@ -169,7 +172,10 @@ for name, p in zip(ACTION_NAMES, probs):
 rng = np.random.default_rng(0)
 sampled = rng.choice(4, p=probs.numpy() / probs.numpy().sum())
 print("most likely:", ACTION_NAMES[int(probs.argmax())], "| sampled:", ACTION_NAMES[sampled])
-print("RLlib's distribution agrees:", torch.allclose(dist.to_deterministic().sample()[0], probs.argmax()))
+print(
+    "RLlib's distribution agrees:",
+    torch.allclose(dist.to_deterministic().sample()[0], probs.argmax()),
+)
 
 # %% [markdown]
 # ### Your turn: a probability by hand
@@ -182,6 +188,7 @@ print("RLlib's distribution agrees:", torch.allclose(dist.to_deterministic().sam
 # sum of the four. It must also work for large logits, such as an overconfident
 # network's `[1000, 995, 990, 0]`, where exp() overflows. Hint: subtracting the
 # same number from every logit does not change the softmax.
+
 
 # %%
 def action_probability(logits, action):
@@ -206,7 +213,9 @@ check_action_probability(action_probability)
 for index, name in enumerate(ACTION_NAMES):
     rllib_p = float(dist.logp(torch.tensor([index])).exp()[0])
     yours = action_probability(logits, name)
-    print(f"{name:>5}: yours {yours:.4f}, RLlib's {rllib_p:.4f}, agree: {abs(yours - rllib_p) < 1e-5}")
+    print(
+        f"{name:>5}: yours {yours:.4f}, RLlib's {rllib_p:.4f}, agree: {abs(yours - rllib_p) < 1e-5}"
+    )
 
 # %% [markdown]
 # What would you expect? In the top-left corner, "up" and "left" walk into a wall
@@ -229,20 +238,33 @@ for ax, (own, other) in zip(axes, [((0, 0), (9, 9)), ((4, 4), (9, 9)), ((4, 4), 
     ax.scatter([other[1]], [other[0]], s=250, c="#d64d27", zorder=3)
     for a, (dx, dy) in arrows.items():
         # Start at the dot's edge (0.35 from its centre), so short arrows stay visible.
-        ax.arrow(own[1] + 0.35 * dx, own[0] - 0.35 * dy, 1.6 * p[a] * dx, -1.6 * p[a] * dy,
-                 width=0.06, head_width=0.22, head_length=0.15, length_includes_head=True,
-                 color="#1f61b4", zorder=4)
+        ax.arrow(
+            own[1] + 0.35 * dx,
+            own[0] - 0.35 * dy,
+            1.6 * p[a] * dx,
+            -1.6 * p[a] * dy,
+            width=0.06,
+            head_width=0.22,
+            head_length=0.15,
+            length_includes_head=True,
+            color="#1f61b4",
+            zorder=4,
+        )
     ax.set_title(f"agent1 at {list(own)}, agent2 at {list(other)}", fontsize=9)
-    print(f"agent1 at {list(own)}, agent2 at {list(other)}: "
-          + ", ".join(f"{name} {q:.2f}" for name, q in zip(ACTION_NAMES, p)))
+    print(
+        f"agent1 at {list(own)}, agent2 at {list(other)}: "
+        + ", ".join(f"{name} {q:.2f}" for name, q in zip(ACTION_NAMES, p))
+    )
 fig.suptitle("agent1's action probabilities (arrow length)")
 plt.tight_layout()
 
 far, near = (action_probabilities(module, [44, other]) for other in (99, 54))
 down, up = ACTION_NAMES.index("down"), ACTION_NAMES.index("up")
-print(f'"down" (into agent2 on the third board): {far[down]:.2f} with agent2 far away, '
-      f"{near[down]:.2f} with agent2 right below ({near[down] - far[down]:+.2f}); "
-      f'"up": {far[up]:.2f} -> {near[up]:.2f}')
+print(
+    f'"down" (into agent2 on the third board): {far[down]:.2f} with agent2 far away, '
+    f"{near[down]:.2f} with agent2 right below ({near[down] - far[down]:+.2f}); "
+    f'"up": {far[up]:.2f} -> {near[up]:.2f}'
+)
 print("most likely move on the third board:", ACTION_NAMES[int(np.argmax(near))])
 
 # %% [markdown]
@@ -278,9 +300,11 @@ while True:
         break
     route.append(cell)
 loop = len(route) - route.index(cell)
-print(f"from [0, 0] the most likely moves reach {len(route)} different cells, then return to "
-      f"{list(cell)} and go round a loop of {loop} cell{'s' if loop != 1 else ''} forever"
-      + (" (the top move there walks into a wall: agent1 stays put)" if loop == 1 else ""))
+print(
+    f"from [0, 0] the most likely moves reach {len(route)} different cells, then return to "
+    f"{list(cell)} and go round a loop of {loop} cell{'s' if loop != 1 else ''} forever"
+    + (" (the top move there walks into a wall: agent1 stays put)" if loop == 1 else "")
+)
 
 # %%
 fig, ax = plt.subplots(figsize=(4.8, 4.8))
@@ -292,16 +316,30 @@ for row in range(10):
             continue
         p = action_probabilities(module, [row * 10 + col, 99])
         best, second = np.argsort(p)[::-1][:2]
-        for a, style in ((best, dict(color="#1f61b4", width=0.05)), (second, dict(color="grey", width=0.02))):
+        for a, style in (
+            (best, dict(color="#1f61b4", width=0.05)),
+            (second, dict(color="grey", width=0.02)),
+        ):
             if a == second and p[second] < 0.5 * p[best]:
                 continue
             dx, dy = arrows[a]
-            ax.arrow(col - 0.3 * dx, row + 0.3 * dy, 0.6 * dx, -0.6 * dy, length_includes_head=True,
-                     head_width=0.2, head_length=0.15, zorder=3, **style)
+            ax.arrow(
+                col - 0.3 * dx,
+                row + 0.3 * dy,
+                0.6 * dx,
+                -0.6 * dy,
+                length_includes_head=True,
+                head_width=0.2,
+                head_length=0.15,
+                zorder=3,
+                **style,
+            )
 ax.scatter([9], [9], s=250, c="#d64d27", zorder=3)
 ax.scatter([0], [0], s=80, facecolors="none", edgecolors="#1f61b4", zorder=3)
 path = route + [cell]
-ax.plot([c for _, c in path], [r for r, _ in path], color="#f2a900", linewidth=3, alpha=0.6, zorder=2)
+ax.plot(
+    [c for _, c in path], [r for r, _ in path], color="#f2a900", linewidth=3, alpha=0.6, zorder=2
+)
 ax.set_title("agent1's most likely move per cell (agent2 at [9, 9])", fontsize=9)
 plt.tight_layout()
 
@@ -339,7 +377,12 @@ def greedy(x):
         return int(module.forward_inference(batch)[Columns.ACTION_DIST_INPUTS][0].argmax())
 
 
-print("first stored observation has", len(observations[0]), "numbers, ones at", np.flatnonzero(observations[0]))
+print(
+    "first stored observation has",
+    len(observations[0]),
+    "numbers, ones at",
+    np.flatnonzero(observations[0]),
+)
 ours = [greedy(o) for o in observations]
 matches = sum(int(a) == b for a, b in zip(actions, ours))
 print(f"our pipeline picked the same action as RLlib in {matches} of {len(ours)} steps")

@@ -29,9 +29,9 @@ SEED = seed()
 # %%
 import ray
 
+from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.loop import train
 from handson_rl.training.quiet import quiet_ray
-from handson_rl.training.config import arena_ppo_config
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -47,7 +47,7 @@ print("Ray is running with", int(ray.cluster_resources()["CPU"]), "CPUs")
 # settings; `algo.evaluate()` runs one round. How will the agents act there?
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch6-evaluation-explore")
 
@@ -97,8 +97,15 @@ last_iteration = {agent: round(history[-1][agent], 2) for agent in ("agent1", "a
 print("trained, evaluation (sampled actions):", trained)
 print("last training iteration:              ", last_iteration)
 for agent in ("agent1", "agent2"):
-    print("   ", your_run(f"ch06.trained_eval.{agent}", trained[agent], label=f"evaluation, {agent}"))
-    print("   ", your_run(f"ch06.last_iter.{agent}", last_iteration[agent], label=f"last iteration, {agent}"))
+    print(
+        "   ", your_run(f"ch06.trained_eval.{agent}", trained[agent], label=f"evaluation, {agent}")
+    )
+    print(
+        "   ",
+        your_run(
+            f"ch06.last_iter.{agent}", last_iteration[agent], label=f"last iteration, {agent}"
+        ),
+    )
 
 # %% [markdown]
 # Over the seeds, agent1's evaluation came out {{seeds:ch06.trained_eval.agent1}}
@@ -165,7 +172,8 @@ restored = load_algorithm(checkpoint_dir)
 restored_weights = restored.learner_group.get_weights()
 same = all(
     np.array_equal(saved_weights[m][name], restored_weights[m][name])
-    for m in saved_weights for name in saved_weights[m]
+    for m in saved_weights
+    for name in saved_weights[m]
 )
 print("restored weights identical to the saved ones:", same)
 restored_eval = evaluate(restored)
@@ -212,8 +220,12 @@ from handson_rl.training.checkpoints import load_module
 
 p1 = load_module(checkpoint_dir, "p1")
 p2 = load_module(checkpoint_dir, "p2")
-print(type(p1).__name__, "| inference_only:", p1.inference_only,
-      f"| {sum(p.numel() for p in p1.parameters()):,} parameters")
+print(
+    type(p1).__name__,
+    "| inference_only:",
+    p1.inference_only,
+    f"| {sum(p.numel() for p in p1.parameters()):,} parameters",
+)
 print("parts:", [name for name, _ in p1.named_children()])
 
 # %% [markdown]
@@ -242,20 +254,35 @@ from handson_rl.training.policies import ModulePolicy
 from handson_rl.training.verdicts import compare
 
 print(inspect.getsource(ways_to_act))
-KEYS = {"sampled (default)": "sampled", "greedy": "greedy", "greedy agent1 only": "greedy_agent1_only"}
+KEYS = {
+    "sampled (default)": "sampled",
+    "greedy": "greedy",
+    "greedy agent1 only": "greedy_agent1_only",
+}
 stats = {}
 for name, policies in ways_to_act(p1, p2).items():
     stats[name] = mean_returns(policies, episodes=COMPARE_EPISODES, seed=1000)
-    print(f"{name:>18}: " + ", ".join(f"{a} {m['mean']:+6.2f} (± {m['sem']:.2f})" for a, m in stats[name].items()))
+    print(
+        f"{name:>18}: "
+        + ", ".join(f"{a} {m['mean']:+6.2f} (± {m['sem']:.2f})" for a, m in stats[name].items())
+    )
     for agent, m in stats[name].items():
         print(" " * 20 + your_run(f"ch06.{KEYS[name]}.{agent}", m["mean"], label=agent))
 spread = stats["sampled (default)"]["agent1"]["sem"] * COMPARE_EPISODES**0.5
-print(f"agent1, sampled: one episode's spread about ±{spread:.1f}, so a mean over {EVAL_EPISODES} "
-      f"evaluation episodes is good to about ±{spread / EVAL_EPISODES**0.5:.1f}\n")
+print(
+    f"agent1, sampled: one episode's spread about ±{spread:.1f}, so a mean over {EVAL_EPISODES} "
+    f"evaluation episodes is good to about ±{spread / EVAL_EPISODES**0.5:.1f}\n"
+)
 for other in ("greedy", "greedy agent1 only"):
     for agent in ("agent1", "agent2"):
-        print(compare(stats["sampled (default)"][agent], stats[other][agent], names=("sampled", other),
-                      what=f"{agent}, {COMPARE_EPISODES} episodes"))
+        print(
+            compare(
+                stats["sampled (default)"][agent],
+                stats[other][agent],
+                names=("sampled", other),
+                what=f"{agent}, {COMPARE_EPISODES} episodes",
+            )
+        )
 
 # %% [markdown]
 # All three lines play the same episodes (the same seeds), and each verdict
@@ -328,6 +355,7 @@ show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 # modules, so only a function that restores from the path it is given gets its
 # figures right; the greedy ones must be exact.
 
+
 # %% tags=["needs-solution"]
 def evaluate_both_ways(checkpoint_dir, episodes, seed):
     # BEGIN SOLUTION: Task: restore p1 and p2 with load_module(checkpoint_dir, ...), then return {"sampled": mean_returns(...), "greedy": mean_returns(...)} with ModulePolicy(module, seed=...) and ModulePolicy(module, explore=False)
@@ -353,8 +381,13 @@ check_both_ways(evaluate_both_ways, checkpoint_dir)
 # %% tags=["needs-solution"]
 later_dir = restored.save_to_path(str(Path("outputs/06_checkpoint_later").absolute()))
 for way, means in evaluate_both_ways(later_dir, COMPARE_EPISODES, 1000).items():
-    print(f"{way:>8}:", {agent: round(float(m["mean"] if isinstance(m, dict) else m), 2)
-                         for agent, m in means.items()})
+    print(
+        f"{way:>8}:",
+        {
+            agent: round(float(m["mean"] if isinstance(m, dict) else m), 2)
+            for agent, m in means.items()
+        },
+    )
 
 # %%
 restored.stop()  # here rather than in the cell above, so that cell can be run again

@@ -44,9 +44,9 @@
 import ray
 
 from handson_rl.budget import pick, seed
+from handson_rl.training.quiet import quiet_ray
 
 SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
-from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -60,7 +60,7 @@ ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 # remote env runners:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch7-trial-cpus")
 
@@ -69,7 +69,11 @@ from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.tuning import trial_cpus
 
 print("course config (2 env runners):", trial_cpus(arena_ppo_config()), "CPUs per trial")
-print("0 env runners (sample in the main process):", trial_cpus(arena_ppo_config(num_env_runners=0)), "CPU per trial")
+print(
+    "0 env runners (sample in the main process):",
+    trial_cpus(arena_ppo_config(num_env_runners=0)),
+    "CPU per trial",
+)
 
 # %% [markdown]
 # Three CPUs on a 2-CPU laptop: such a trial would **never start** (Tune waits
@@ -112,14 +116,13 @@ param_space = arena_ppo_config(
 # each trial's directory.
 
 # %%
+import shutil
 from pathlib import Path
 
 from ray.rllib.algorithms.ppo import PPO
 
 from handson_rl.training.results import COMBINED_RETURN, ITERATION
 from handson_rl.training.tuning import TuneProgress
-
-import shutil
 
 ITERATIONS = pick(full=20, smoke=2)
 stop = {ITERATION: ITERATIONS, COMBINED_RETURN: 30.0}
@@ -205,7 +208,7 @@ plt.show()
 # Before the next cell prints the rungs:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch7-asha-rungs")
 
@@ -218,8 +221,11 @@ from handson_rl.training.tuning import asha_rungs
 ASHA_MAX_T = pick(full=16, smoke=2)
 ASHA_GRACE = pick(full=2, smoke=1)
 ASHA_SAMPLES = pick(full=8, smoke=2)
-print("ASHA may stop a trial after iterations", asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2),
-      f"and stops every trial at {ASHA_MAX_T}")
+print(
+    "ASHA may stop a trial after iterations",
+    asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2),
+    f"and stops every trial at {ASHA_MAX_T}",
+)
 
 # %%
 random_space = arena_ppo_config(
@@ -260,19 +266,30 @@ asha_results = asha_tuner.fit()
 # that ASHA stopped early is not an error; it simply has fewer iterations:
 
 # %%
-asha_table = results_table(asha_results)[["trial", "lr", "iterations", "combined return", "agent1", "agent2"]]
+asha_table = results_table(asha_results)[
+    ["trial", "lr", "iterations", "combined return", "agent1", "agent2"]
+]
 asha_table["stopped early by ASHA"] = asha_table["iterations"] < ASHA_MAX_T
 asha_table.sort_values("lr")
 
 # %%
-print(f"{int(asha_table['iterations'].sum())} training iterations in all, "
-      f"instead of {ASHA_SAMPLES} x {ASHA_MAX_T} = {ASHA_SAMPLES * ASHA_MAX_T} without ASHA")
+print(
+    f"{int(asha_table['iterations'].sum())} training iterations in all, "
+    f"instead of {ASHA_SAMPLES} x {ASHA_MAX_T} = {ASHA_SAMPLES * ASHA_MAX_T} without ASHA"
+)
 print("best learning rate found:", f"{asha_results.get_best_result().config['lr']:.2g}")
 for iterations, trials in asha_table.sort_values("lr").groupby("iterations"):
-    what = f"ran all {iterations} iterations" if iterations == ASHA_MAX_T else f"stopped after {iterations}"
+    what = (
+        f"ran all {iterations} iterations"
+        if iterations == ASHA_MAX_T
+        else f"stopped after {iterations}"
+    )
     print(f"{what}: lr " + ", ".join(f"{lr:.2g}" for lr in trials["lr"]))
-plot_trials(sorted(asha_results, key=lambda r: r.config["lr"]), COMBINED_RETURN,
-            title="random search with ASHA: combined return")
+plot_trials(
+    sorted(asha_results, key=lambda r: r.config["lr"]),
+    COMBINED_RETURN,
+    title="random search with ASHA: combined return",
+)
 plt.show()
 
 # %% [markdown]
@@ -346,9 +363,9 @@ print("best checkpoint:", best_checkpoint.path)
 # Exercise 1's loop, against each other, sampling their actions:
 
 # %%
+from handson_rl.arena.rollout import mean_returns
 from handson_rl.training.checkpoints import load_algorithm
 from handson_rl.training.policies import ModulePolicy
-from handson_rl.arena.rollout import mean_returns
 
 restored = load_algorithm(best_checkpoint.path)
 policies = {
@@ -386,8 +403,17 @@ crash_name = "interrupted_sweep"
 shutil.rmtree(Path(storage) / crash_name, ignore_errors=True)
 DEMO_ITERATIONS = pick(full=6, smoke=3)
 on_disk = interrupt_run(
-    [sys.executable, "-m", "handson_rl.training.tuning", "--storage", storage,
-     "--name", crash_name, "--iterations", str(DEMO_ITERATIONS)],
+    [
+        sys.executable,
+        "-m",
+        "handson_rl.training.tuning",
+        "--storage",
+        storage,
+        "--name",
+        crash_name,
+        "--iterations",
+        str(DEMO_ITERATIONS),
+    ],
     Path(storage) / crash_name,
     min_checkpoints=2,
 )
@@ -419,8 +445,10 @@ results_table(resumed)
 after = checkpoints_on_disk(Path(storage) / crash_name)
 for trial, checkpoints in after.items():
     kept = [c for c in on_disk.get(trial, []) if c in checkpoints]
-    print(f"{trial[:40]}...: {len(checkpoints)} checkpoints, "
-          f"{len(kept)} of them from before the crash")
+    print(
+        f"{trial[:40]}...: {len(checkpoints)} checkpoints, "
+        f"{len(kept)} of them from before the crash"
+    )
 
 # %% [markdown]
 # Both trials reached their last iteration, and the checkpoints written before the
@@ -501,11 +529,17 @@ exercise_results = exercise_tuner.fit()
 # %% tags=["check"]
 from handson_rl.exercises.exercise2 import check_exercise2
 
-check_exercise2(exercise_results, exercise_stop, lr=BEST_LR, target=TARGET, max_iterations=MAX_ITERATIONS)
+check_exercise2(
+    exercise_results, exercise_stop, lr=BEST_LR, target=TARGET, max_iterations=MAX_ITERATIONS
+)
 
 # %% tags=["needs-solution"]
-plot_trials(exercise_results, COMBINED_RETURN, label_keys=("train_batch_size_per_learner",),
-            title="Exercise 2: combined return")
+plot_trials(
+    exercise_results,
+    COMBINED_RETURN,
+    label_keys=("train_batch_size_per_learner",),
+    title="Exercise 2: combined return",
+)
 plt.axhline(TARGET, color="black", linestyle=":", linewidth=1)
 plt.show()
 

@@ -21,9 +21,9 @@
 import ray
 
 from handson_rl.budget import pick, seed
+from handson_rl.training.quiet import quiet_ray
 
 SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
-from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -92,7 +92,7 @@ print(inspect.getsource(ArenaMetrics))
 # Before reading on, two questions about it:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch8-custom-data")
 
@@ -186,12 +186,17 @@ print(f"{ITERATIONS} iterations done; trial directory: {Path(result.path).relati
 runners = result.metrics["env_runners"]
 print("new cells per episode:", round(float(runners[NEW_FIELDS]), 1))
 print("collisions per episode:", round(float(runners[COLLISIONS]), 1))
-print("agent returns:", {a: round(float(r), 1) for a, r in runners["agent_episode_returns_mean"].items()})
+print(
+    "agent returns:",
+    {a: round(float(r), 1) for a, r in runners["agent_episode_returns_mean"].items()},
+)
 without_both = 1.5 * float(runners[NEW_FIELDS]) - 0.5 * float(runners[COLLISIONS]) - 50
 agent1_return = float(runners["agent_episode_returns_mean"]["agent1"])
-print(f"1.5 x new cells - 0.5 x collisions - 50 = {without_both:.1f}; agent1's return is "
-      f"{without_both - agent1_return:.1f} lower: {(without_both - agent1_return) / 1.5:.1f} steps per "
-      "episode with a new cell and a collision at once")
+print(
+    f"1.5 x new cells - 0.5 x collisions - 50 = {without_both:.1f}; agent1's return is "
+    f"{without_both - agent1_return:.1f} lower: {(without_both - agent1_return) / 1.5:.1f} steps per "
+    "episode with a new cell and a collision at once"
+)
 
 # %% [markdown]
 # ## Both metrics over training
@@ -220,10 +225,20 @@ quarter = len(history) // 4  # per-iteration means: the first quarter against th
 if quarter < 2:
     print(f"{len(history)} iterations: too few to compare the first and the last quarter")
 else:
-    for key, what in ((NEW_FIELDS, "new cells per episode"), (COLLISIONS, "collisions per episode"),
-                      ("agent1", "agent1's return")):
+    for key, what in (
+        (NEW_FIELDS, "new cells per episode"),
+        (COLLISIONS, "collisions per episode"),
+        ("agent1", "agent1's return"),
+    ):
         values = [row[key] for row in history]
-        print(compare(values[-quarter:], values[:quarter], names=("last quarter", "first quarter"), what=what))
+        print(
+            compare(
+                values[-quarter:],
+                values[:quarter],
+                names=("last quarter", "first quarter"),
+                what=what,
+            )
+        )
 
 # %% [markdown]
 # Read the three panels together with the lines under them, which compare the
@@ -320,6 +335,7 @@ class MyMetric(RLlibCallback):
     def on_episode_end(self, *, episode, metrics_logger, **kwargs):
         distances = episode.custom_data["distances"]
         metrics_logger.log_value(METRIC, sum(distances) / len(distances), reduce="mean")
+
     # END SOLUTION
 
 

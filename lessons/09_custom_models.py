@@ -21,10 +21,11 @@
 # %%
 import ray
 
-from handson_rl.budget import pick, seed
-
-SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
+from handson_rl.budget import pick
+from handson_rl.budget import seed as course_seed
 from handson_rl.training.quiet import quiet_ray
+
+SEED = course_seed()  # the course's seed: 0 unless COURSE_SEED is set
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -65,7 +66,7 @@ algo.stop()
 # agent1 much of its return (Change 1, below). So we say it. Before you run it:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch9-parameters")
 
@@ -82,9 +83,12 @@ bigger = arena_ppo_config(**LOOK).rl_module(
 algo = bigger.build_algo()
 print(algo.get_module("p1").encoder)
 print(f"{count_parameters(algo.get_module('p1')):,} weights")
-print("vf_share_layers without the line above:",
-      arena_ppo_config(**LOOK).rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[128, 128, 128]))
-      .model_config["vf_share_layers"])
+print(
+    "vf_share_layers without the line above:",
+    arena_ppo_config(**LOOK)
+    .rl_module(model_config=DefaultModelConfig(fcnet_hiddens=[128, 128, 128]))
+    .model_config["vf_share_layers"],
+)
 algo.stop()
 
 # %% [markdown]
@@ -118,7 +122,12 @@ course_model = DefaultModelConfig(
     fcnet_hiddens=COURSE_SETTINGS["fcnet_hiddens"],  # [64, 64]
     vf_share_layers=COURSE_SETTINGS["vf_share_layers"],  # False
 )
-print("activation:", course_model.fcnet_activation, "| initialiser:", course_model.fcnet_kernel_initializer)
+print(
+    "activation:",
+    course_model.fcnet_activation,
+    "| initialiser:",
+    course_model.fcnet_kernel_initializer,
+)
 rllib_module = RLModuleSpec(
     module_class=DefaultPPOTorchRLModule,
     catalog_class=PPOCatalog,
@@ -186,7 +195,9 @@ ours = RLModuleSpec(
     model_config={},  # the defaults
 ).build()
 print(ours)
-print(f"ours: {count_parameters(ours):,} weights, RLlib's default: {count_parameters(rllib_module):,}")
+print(
+    f"ours: {count_parameters(ours):,} weights, RLlib's default: {count_parameters(rllib_module):,}"
+)
 
 # %% [markdown]
 # ## Check it on its own first
@@ -245,7 +256,9 @@ def module_config(seed, p1_model_config=None, p1_overrides=None):
     """The course's PPO with our module for both agents; p1 gets p1_model_config."""
     spec = MultiRLModuleSpec(
         rl_module_specs={
-            "p1": RLModuleSpec(module_class=ArenaPolicyValueModule, model_config=p1_model_config or {}),
+            "p1": RLModuleSpec(
+                module_class=ArenaPolicyValueModule, model_config=p1_model_config or {}
+            ),
             "p2": RLModuleSpec(module_class=ArenaPolicyValueModule, model_config={}),
         }
     )
@@ -291,13 +304,18 @@ def train_one(name, config_for_seed, seed):
     algo = config_for_seed(seed).build_algo()
     for step in iterate(algo, ITERATIONS):
         p1 = step.result["learners"]["p1"]
-        rows.append({
-            "setup": name, "seed": seed, "iteration": step.row["iteration"],
-            "env_steps": step.row["env_steps"],
-            "agent1_last100": step.row["agent1_last100"],
-            "agent2_last100": step.row["agent2_last100"],
-            "p1_policy_loss": float(p1["policy_loss"]), "p1_vf_loss": float(p1["vf_loss"]),
-        })
+        rows.append(
+            {
+                "setup": name,
+                "seed": seed,
+                "iteration": step.row["iteration"],
+                "env_steps": step.row["env_steps"],
+                "agent1_last100": step.row["agent1_last100"],
+                "agent2_last100": step.row["agent2_last100"],
+                "p1_policy_loss": float(p1["policy_loss"]),
+                "p1_vf_loss": float(p1["vf_loss"]),
+            }
+        )
     algo.stop()
     return rows
 
@@ -309,9 +327,13 @@ def run(name, config_for_seed):
     a Ray task asking for CPUS_PER_RUN CPUs, so Ray runs as many at once as its
     CPUs allow (two on 2 CPUs), each sampling and learning in its own process.
     """
-    per_seed = side_by_side(train_one, [(name, config_for_seed, seed) for seed in SEEDS], cpus=CPUS_PER_RUN)
+    per_seed = side_by_side(
+        train_one, [(name, config_for_seed, seed) for seed in SEEDS], cpus=CPUS_PER_RUN
+    )
     for seed, rows in zip(SEEDS, per_seed):
-        print(f"{name}, seed {seed}: agent1 {rows[-1]['agent1_last100']:.1f} after {ITERATIONS} iterations")
+        print(
+            f"{name}, seed {seed}: agent1 {rows[-1]['agent1_last100']:.1f} after {ITERATIONS} iterations"
+        )
     return pd.DataFrame([row for rows in per_seed for row in rows])
 
 
@@ -342,9 +364,21 @@ def plot_setups(names, title, ax=None):
         colour = COLOURS[list(runs).index(name) % len(COLOURS)]  # one colour per set-up
         table = runs[name]
         for _, seed_rows in table.groupby("seed"):
-            ax.plot(seed_rows["env_steps"], seed_rows["agent1_last100"], color=colour, alpha=0.35, linewidth=1)
+            ax.plot(
+                seed_rows["env_steps"],
+                seed_rows["agent1_last100"],
+                color=colour,
+                alpha=0.35,
+                linewidth=1,
+            )
         mean = table.groupby("iteration")[["env_steps", "agent1_last100"]].mean()
-        ax.plot(mean["env_steps"], mean["agent1_last100"], color=colour, linewidth=2.5, label=f"{name} (mean of {len(SEEDS)} seeds)")
+        ax.plot(
+            mean["env_steps"],
+            mean["agent1_last100"],
+            color=colour,
+            linewidth=2.5,
+            label=f"{name} (mean of {len(SEEDS)} seeds)",
+        )
     add_random_baseline(ax, "agent1")  # dashed: what a random agent1 scores
     ax.set(xlabel="env steps sampled", ylabel="agent1: mean return, last 100 episodes", title=title)
     ax.grid(alpha=0.3)
@@ -364,10 +398,18 @@ def final_table(names, baseline="ours"):
         if name == base:
             continue
         if len(seed_columns) < 2:
-            print(f"{name} vs {base}: one seed only, so no verdict (the seeds' spread is the yardstick)")
+            print(
+                f"{name} vs {base}: one seed only, so no verdict (the seeds' spread is the yardstick)"
+            )
             continue
-        print(compare(table.loc[name, seed_columns], table.loc[base, seed_columns],
-                      names=(name, base), what="agent1, last 100 episodes"))
+        print(
+            compare(
+                table.loc[name, seed_columns],
+                table.loc[base, seed_columns],
+                names=(name, base),
+                what="agent1, last 100 episodes",
+            )
+        )
     return table.map(one_decimal)
 
 
@@ -401,7 +443,9 @@ final_table(["RLlib default", "ours"])
 # policy's features. Fewer weights, and the features are trained by both losses.
 
 # %%
-runs["shared encoder"] = run("shared encoder", lambda seed: module_config(seed, {"shared_encoder": True}))
+runs["shared encoder"] = run(
+    "shared encoder", lambda seed: module_config(seed, {"shared_encoder": True})
+)
 plot_setups(["ours", "shared encoder"], "Change 1: a shared encoder")
 plt.show()
 final_table(["ours", "shared encoder"])
@@ -434,9 +478,13 @@ final_table(["ours", "shared encoder"])
 # %%
 runs["shared, vf_loss_coeff=0.01"] = run(
     "shared, vf_loss_coeff=0.01",
-    lambda seed: module_config(seed, {"shared_encoder": True}, p1_overrides={"vf_loss_coeff": 0.01}),
+    lambda seed: module_config(
+        seed, {"shared_encoder": True}, p1_overrides={"vf_loss_coeff": 0.01}
+    ),
 )
-plot_setups(["ours", "shared encoder", "shared, vf_loss_coeff=0.01"], "Change 2: the value loss's weight")
+plot_setups(
+    ["ours", "shared encoder", "shared, vf_loss_coeff=0.01"], "Change 2: the value loss's weight"
+)
 plt.show()
 final_table(["ours", "shared encoder", "shared, vf_loss_coeff=0.01"])
 
@@ -473,8 +521,10 @@ final_table(["ours", "ReLU"])
 
 # %%
 small = RLModuleSpec(
-    module_class=ArenaPolicyValueModule, observation_space=OBS_SPACE,
-    action_space=ACTION_SPACE, model_config={"hidden_sizes": [16, 16]},
+    module_class=ArenaPolicyValueModule,
+    observation_space=OBS_SPACE,
+    action_space=ACTION_SPACE,
+    model_config={"hidden_sizes": [16, 16]},
 ).build()
 print(f"[16, 16]: {count_parameters(small):,} weights (ours: {count_parameters(ours):,})")
 
@@ -500,8 +550,12 @@ everything = pd.concat(runs.values())
 HALFWAY = max(1, ITERATIONS // 2)
 summary = final_table(list(runs))
 summary.insert(
-    0, f"after {HALFWAY} (mean)",
-    everything.query("iteration == @HALFWAY").groupby("setup")["agent1_last100"].mean().map(one_decimal),
+    0,
+    f"after {HALFWAY} (mean)",
+    everything.query("iteration == @HALFWAY")
+    .groupby("setup")["agent1_last100"]
+    .mean()
+    .map(one_decimal),
 )
 summary
 

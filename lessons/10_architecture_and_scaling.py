@@ -56,7 +56,7 @@
 # process. That is what this course has done so far, apart from the sampling.
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch10-sgd-steps")
 
@@ -95,9 +95,9 @@ ask("ch10-third-runner")
 import ray
 
 from handson_rl.budget import pick, seed
+from handson_rl.training.quiet import quiet_ray
 
 SEED = seed()  # the course's seed: 0 unless COURSE_SEED is set
-from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
 ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
@@ -122,9 +122,7 @@ def show_row(row):
     )
 
 
-table = measure_grid(
-    RUNNERS, ENVS, iterations=ITERATIONS, train_batch_size=BATCH, on_row=show_row
-)
+table = measure_grid(RUNNERS, ENVS, iterations=ITERATIONS, train_batch_size=BATCH, on_row=show_row)
 
 # %% [markdown]
 # The same numbers as a table and as a picture:
@@ -137,15 +135,19 @@ table.round(2).set_index(["num_env_runners", "envs_per_runner"])[
 # %%
 from handson_rl.training.scaling import plot_grid
 
-plot_grid(table, "outputs/10_throughput.png");
+plot_grid(table, "outputs/10_throughput.png")
 
 rate = table.set_index(["num_env_runners", "envs_per_runner"])["env_steps_per_s"]
 few, many = min(ENVS), max(ENVS)
 print("fastest row: {} runner(s) x {} envs".format(*rate.idxmax()))
-print(f"{few} -> {many} envs per runner, with {min(RUNNERS)} runners: "
-      f"x{rate[min(RUNNERS), many] / rate[min(RUNNERS), few]:.1f} env steps/s")
-print(f"{min(RUNNERS)} -> {max(RUNNERS)} runners, with {few} env each: "
-      f"x{rate[max(RUNNERS), few] / rate[min(RUNNERS), few]:.1f} env steps/s")
+print(
+    f"{few} -> {many} envs per runner, with {min(RUNNERS)} runners: "
+    f"x{rate[min(RUNNERS), many] / rate[min(RUNNERS), few]:.1f} env steps/s"
+)
+print(
+    f"{min(RUNNERS)} -> {max(RUNNERS)} runners, with {few} env each: "
+    f"x{rate[max(RUNNERS), few] / rate[min(RUNNERS), few]:.1f} env steps/s"
+)
 
 # %% [markdown]
 # ### Why it flattens on 2 cores
@@ -252,8 +254,8 @@ print("logs of head: ", cluster.session_logs)
 # %%
 import pandas as pd
 
-from handson_rl.training.session import connect
 from handson_rl.training.cluster import wait_for_nodes
+from handson_rl.training.session import connect
 
 connect(cluster.address)
 nodes = wait_for_nodes(2)
@@ -277,8 +279,8 @@ pd.DataFrame(
 # node. The Learner stays in this notebook's process, the driver.
 
 # %%
-from handson_rl.training.loop import train
 from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.loop import train
 
 CLUSTER_ITERATIONS = pick(full=5, smoke=1)
 
@@ -307,7 +309,9 @@ def where_am_i(runner):
     }
 
 
-placement = pd.DataFrame(algo.env_runner_group.foreach_env_runner(where_am_i, local_env_runner=False))
+placement = pd.DataFrame(
+    algo.env_runner_group.foreach_env_runner(where_am_i, local_env_runner=False)
+)
 placement["node"] = ["head" if head_id.startswith(n) else "worker" for n in placement["node id"]]
 placement
 
@@ -336,6 +340,7 @@ ray.shutdown()  # disconnect this notebook; the cluster keeps running
 # clusters too). It builds nothing: it reads what your config asks Ray for with
 # `remote_cpus` from `handson_rl.training.cpus`, the check the course's config
 # runs before every build.
+
 
 # %% tags=["needs-solution"]
 def fit_cluster(config, nodes, cpus_per_runner):
@@ -430,7 +435,11 @@ import subprocess
 
 from handson_rl.training.cluster import ray_command
 
-print(subprocess.run([ray_command(), "status"], env=cluster.env(), capture_output=True, text=True, timeout=120).stdout)
+print(
+    subprocess.run(
+        [ray_command(), "status"], env=cluster.env(), capture_output=True, text=True, timeout=120
+    ).stdout
+)
 
 # %% [markdown]
 # The **dashboard** (`cluster.dashboard_url`, on loopback only) shows the same

@@ -46,9 +46,10 @@ ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 import os
 import traceback
 
+from ray.tune.registry import register_env
+
 from handson_rl.arena.env import MultiAgentArena
 from handson_rl.training.config import arena_ppo_config
-from ray.tune.registry import register_env
 
 
 class WhereAmIArena(MultiAgentArena):
@@ -81,7 +82,7 @@ class WhereAmIArena(MultiAgentArena):
 register_env("WhereAmIArena", lambda config: WhereAmIArena(config))
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch11-same-process")
 
@@ -103,7 +104,9 @@ algo = config.build_algo()
 algo.train()
 algo.stop()
 
-print("notebook process:", os.getpid(), "| env's first step ran in:", WhereAmIArena.first_step["pid"])
+print(
+    "notebook process:", os.getpid(), "| env's first step ran in:", WhereAmIArena.first_step["pid"]
+)
 print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in line)[-1200:])
 
 # %% [markdown]
@@ -182,8 +185,13 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 # %%
 from handson_rl.arena.flaky import first_crash
 
-print("step() calls before each board's first crash on env runner 1:",
-      [first_crash(0.05, 9, worker_index=1, board=board) for board in range(SMALL["num_envs_per_env_runner"])])
+print(
+    "step() calls before each board's first crash on env runner 1:",
+    [
+        first_crash(0.05, 9, worker_index=1, board=board)
+        for board in range(SMALL["num_envs_per_env_runner"])
+    ],
+)
 
 # %% tags=["raises-exception"]
 from handson_rl.training.config import flaky_ppo_config
@@ -376,13 +384,17 @@ from handson_rl.arena.rollout import play_episode, random_policies
 print("RLlib's checker:", rllib_check(MysteryArena()) or "ok")
 print("episode_problems:", episode_problems(MysteryArena()) or "ok")
 returns, _ = play_episode(MysteryArena(), random_policies(), seed=0)
-print("one random episode in MysteryArena:", {agent: round(value, 1) for agent, value in returns.items()})
+print(
+    "one random episode in MysteryArena:",
+    {agent: round(value, 1) for agent, value in returns.items()},
+)
 
 # %% [markdown]
 # Fix both bugs in a subclass that overrides only the two broken methods (a
 # method of yours can call `super()._move(...)` and correct what it returns). The
 # check plays random episodes with your class and with the real arena side by
 # side, on the 10 x 10 board and on a 4 x 6 one, and names the first difference.
+
 
 # %% tags=["needs-solution"]
 class FixedArena(MysteryArena):
@@ -395,6 +407,7 @@ class FixedArena(MysteryArena):
         new = cell not in self._visited  # the bug: it asked after adding the cell
         self._visited.add(cell)
         return new
+
     # END SOLUTION
 
 
@@ -429,10 +442,14 @@ check_bug_hunt(FixedArena)
 # %%
 for runner in (1, 2):
     for restarts_before in (0, 1):
-        steps = [first_crash(0.0005, 1639, worker_index=runner, board=board, restarts=restarts_before)
-                 for board in (0, 1)]
-        print(f"env runner {runner}, after {restarts_before} restart(s): step() calls before "
-              f"the first crash of board 0 and board 1: {steps}")
+        steps = [
+            first_crash(0.0005, 1639, worker_index=runner, board=board, restarts=restarts_before)
+            for board in (0, 1)
+        ]
+        print(
+            f"env runner {runner}, after {restarts_before} restart(s): step() calls before "
+            f"the first crash of board 0 and board 1: {steps}"
+        )
 
 # %% [markdown]
 # In 16 iterations a board takes at most 16 x 200 = 3,200 steps (200 per
@@ -461,8 +478,14 @@ FT_ITERATIONS = pick(full=16, smoke=3)
 
 with ray_output_to_file("outputs/11_fault_tolerance.log") as ft_log:
     config = flaky_ppo_config(
-        crash_prob=0.0005, crash_seed=1639, seed=0, num_env_runners=2,
-        num_envs_per_env_runner=2, train_batch_size=400, minibatch_size=400, num_epochs=1,
+        crash_prob=0.0005,
+        crash_seed=1639,
+        seed=0,
+        num_env_runners=2,
+        num_envs_per_env_runner=2,
+        train_batch_size=400,
+        minibatch_size=400,
+        num_epochs=1,
     )
     algo = config.build_algo()
     ft_rows = []
@@ -482,7 +505,13 @@ with ray_output_to_file("outputs/11_fault_tolerance.log") as ft_log:
 ft_table = pd.DataFrame(ft_rows).set_index("iteration")
 print(ft_table.to_string())
 
-crashes = sorted({m.group(0) for m in map(re.compile(r"FlakyArena crashed \(simulated\).*").search, ft_log.lines) if m})
+crashes = sorted(
+    {
+        m.group(0)
+        for m in map(re.compile(r"FlakyArena crashed \(simulated\).*").search, ft_log.lines)
+        if m
+    }
+)
 print(f"\n{ft_log}:")
 print(f"  env crashes (EnvCrash, each logged with its traceback by the env runner): {len(crashes)}")
 for crash in crashes:
@@ -494,8 +523,10 @@ print(f"  runners RLlib took out of service: {taken_out}")
 print(f"  runners RLlib brought back into service: {brought_back}")
 print(f"  iterations in which no runner returned samples: {no_samples}")
 healthy = list(ft_table["healthy runners"])
-print(f"healthy runners: at most {max(healthy)}, at least {min(healthy)}, at the end {healthy[-1]}; "
-      f"restarts: {ft_table['restarts so far'].iloc[-1]}")
+print(
+    f"healthy runners: at most {max(healthy)}, at least {min(healthy)}, at the end {healthy[-1]}; "
+    f"restarts: {ft_table['restarts so far'].iloc[-1]}"
+)
 
 # %% [markdown]
 # Read the table with the summary. While both runners are healthy, every
@@ -551,10 +582,14 @@ with ray_output_to_file("outputs/11_sub_environment_restarts.log") as sub_log:
         if failures:
             break
     algo.stop()
-print(f"after {result['training_iteration']} iteration(s): {failures:.0f} env step failure(s) "
-      "handled inside the runner, training went on")
-print(f"{sub_log}; 'Environment step failed. Will force reset env(s)' logged "
-      f"{sub_log.count('Will force reset env')} time(s)")
+print(
+    f"after {result['training_iteration']} iteration(s): {failures:.0f} env step failure(s) "
+    "handled inside the runner, training went on"
+)
+print(
+    f"{sub_log}; 'Environment step failed. Will force reset env(s)' logged "
+    f"{sub_log.count('Will force reset env')} time(s)"
+)
 
 # %% [markdown]
 # ## Where Ray keeps its logs, and how to look at a running Ray
@@ -575,7 +610,11 @@ context = ray.get_runtime_context()
 session = Path(context.get_temp_dir()) / context.get_session_name() / "logs"
 print(session)
 logs = sorted(p.name for p in session.iterdir())
-print(len(logs), "files, e.g.", [name for name in logs if name.startswith(("raylet", "gcs_server"))][:4])
+print(
+    len(logs),
+    "files, e.g.",
+    [name for name in logs if name.startswith(("raylet", "gcs_server"))][:4],
+)
 
 # %% [markdown]
 # Three tools to look at a running Ray:
@@ -602,7 +641,11 @@ import subprocess
 from handson_rl.training.cluster import ray_command
 
 address = ray.get_runtime_context().gcs_address
-print(subprocess.run([ray_command(), "status", "--address", address], capture_output=True, text=True, timeout=120).stdout)
+print(
+    subprocess.run(
+        [ray_command(), "status", "--address", address], capture_output=True, text=True, timeout=120
+    ).stdout
+)
 
 # %%
 ray.shutdown()

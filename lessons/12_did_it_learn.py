@@ -85,7 +85,7 @@ else:
 # Predict two of the rows before you run the table:
 
 # %% tags=["concept"]
-from handson_rl.exercises.concepts import ask, check
+from handson_rl.exercises.concepts import ask
 
 ask("ch12-random-row")
 
@@ -97,18 +97,23 @@ import inspect
 
 import pandas as pd
 
-from handson_rl.budget import pick
 from handson_rl.arena.rollout import mean_returns, random_policies
+from handson_rl.budget import pick
 from handson_rl.training.measures import matchup_stats
 from handson_rl.training.policies import trained_policies
 
 EPISODES = pick(full=300, smoke=10)
 print(inspect.getsource(matchup_stats))
 stats = matchup_stats(modules, episodes=EPISODES)  # {match-up: {agent: {"mean", "sem"}}}
-table = pd.DataFrame({
-    name: {agent: f"{s[agent]['mean']:+.1f} ± {s[agent]['sem']:.1f}" for agent in ("agent1", "agent2")}
-    for name, s in stats.items()
-}).T
+table = pd.DataFrame(
+    {
+        name: {
+            agent: f"{s[agent]['mean']:+.1f} ± {s[agent]['sem']:.1f}"
+            for agent in ("agent1", "agent2")
+        }
+        for name, s in stats.items()
+    }
+).T
 table
 
 # %% [markdown]
@@ -147,8 +152,15 @@ from handson_rl.training.verdicts import compare
 for claim, held, verdict in learning_verdicts(stats):
     print(f"{'yes' if held else 'NOT SHOWN'}: {claim}\n    {verdict}")
 print("co-adaptation: does agent1 score more against a random agent2 than against the trained one?")
-print("   ", compare(stats["trained agent1 vs random agent2"]["agent1"], stats["trained vs trained"]["agent1"],
-                     names=("against a random agent2", "against the trained agent2"), what="trained agent1"))
+print(
+    "   ",
+    compare(
+        stats["trained agent1 vs random agent2"]["agent1"],
+        stats["trained vs trained"]["agent1"],
+        names=("against a random agent2", "against the trained agent2"),
+        what="trained agent1",
+    ),
+)
 if EPISODES < 100:
     print(f"(only {EPISODES} episodes per match-up: too few to be sure either way)")
 
@@ -168,8 +180,10 @@ ask("ch12-episodes")
 # %%
 for n in (EPISODES, 4 * EPISODES):
     replay = mean_returns(random_policies(seed=200), episodes=n, seed=10_000)
-    print(f"{n:5d} episodes: agent1 {replay['agent1']['mean']:+.1f} ± {replay['agent1']['sem']:.2f}, "
-          f"agent2 {replay['agent2']['mean']:+.1f} ± {replay['agent2']['sem']:.2f}")
+    print(
+        f"{n:5d} episodes: agent1 {replay['agent1']['mean']:+.1f} ± {replay['agent1']['sem']:.2f}, "
+        f"agent2 {replay['agent2']['mean']:+.1f} ± {replay['agent2']['sem']:.2f}"
+    )
 
 # %% [markdown]
 # ## Watch them play
@@ -181,7 +195,9 @@ for n in (EPISODES, 4 * EPISODES):
 from handson_rl.arena.render import show_gif
 from handson_rl.arena.rollout import episode_gif
 
-returns, gif = episode_gif(trained_policies(modules, seed=3), Path("outputs/12_trained_episode.gif"), seed=3)
+returns, gif = episode_gif(
+    trained_policies(modules, seed=3), Path("outputs/12_trained_episode.gif"), seed=3
+)
 print({agent: round(value, 1) for agent, value in returns.items()})
 show_gif(gif)
 
@@ -228,6 +244,7 @@ play("agent2", opponent="trained", modules=modules, seed=5)
 # trained agent1 and compares it with the trained agent2 through the course's
 # verdict rule: did training beat a few lines of code?
 
+
 # %% tags=["needs-solution"]
 def chase(observation, width=10):
     # BEGIN SOLUTION: Task: turn both cells into (row, col), then return the action (0 up, 1 right, 2 down, 3 left) that brings agent2 closer to agent1
@@ -258,13 +275,23 @@ class HandChaser:
 trained = trained_policies(modules, seed=100)  # as in the table, over the same episodes
 rows = {
     "trained vs trained": mean_returns(trained, episodes=EPISODES, seed=10_000),
-    "trained agent1 vs your chaser": mean_returns({"agent1": trained["agent1"], "agent2": HandChaser()},
-                                                  episodes=EPISODES, seed=10_000),
+    "trained agent1 vs your chaser": mean_returns(
+        {"agent1": trained["agent1"], "agent2": HandChaser()}, episodes=EPISODES, seed=10_000
+    ),
 }
 for name, row in rows.items():
-    print(f"{name:>30}: " + ", ".join(f"{a} {m['mean']:+.1f} ± {m['sem']:.1f}" for a, m in row.items()))
-print(compare(rows["trained vs trained"]["agent2"], rows["trained agent1 vs your chaser"]["agent2"],
-              names=("trained agent2", "your chaser"), what="agent2's mean return against the trained agent1"))
+    print(
+        f"{name:>30}: "
+        + ", ".join(f"{a} {m['mean']:+.1f} ± {m['sem']:.1f}" for a, m in row.items())
+    )
+print(
+    compare(
+        rows["trained vs trained"]["agent2"],
+        rows["trained agent1 vs your chaser"]["agent2"],
+        names=("trained agent2", "your chaser"),
+        what="agent2's mean return against the trained agent1",
+    )
+)
 
 # %% [markdown]
 # If your chaser comes out higher, look at agent1's return in its line as well. The trained agent1 met only the trained agent2 in training; a chaser

@@ -87,7 +87,9 @@ def pytest_collection_modifyitems(config, items):
             first.add(item.module.__name__)
     # Modules that need no Ray in-process run first, so the shared Ray starts only
     # once. (A stable sort: modules stay whole and keep their order.)
-    items.sort(key=lambda item: 0 if getattr(item, "module", None) and item.module.__name__ in first else 1)
+    items.sort(
+        key=lambda item: 0 if getattr(item, "module", None) and item.module.__name__ in first else 1
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -22,4 +22,6 @@ class RightAnswer(RLlibCallback):
         episode.custom_data["distances"].append(distance(env, env_index))
 
     def on_episode_end(self, *, episode, metrics_logger, **kwargs):
-        metrics_logger.log_value(NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean")
+        metrics_logger.log_value(
+            NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean"
+        )

@@ -36,7 +36,9 @@ def test_random_play_is_mean_returns_of_random_policies():
     for agent in ("agent1", "agent2"):
         assert play[agent]["mean"] == pytest.approx(ref[agent]["mean"])
         assert play[agent]["sem"] == pytest.approx(ref[agent]["sem"])
-    assert play["combined"]["mean"] == pytest.approx(play["agent1"]["mean"] + play["agent2"]["mean"])
+    assert play["combined"]["mean"] == pytest.approx(
+        play["agent1"]["mean"] + play["agent2"]["mean"]
+    )
     # agent2's rewards are +1.0 per collision and -0.1 otherwise: the counts agree with the returns.
     assert play["agent2"]["mean"] == pytest.approx(1.1 * play["collisions"]["mean"] - 10)
     assert play["episodes"] == 150
@@ -55,7 +57,11 @@ def test_budget_and_bad_input(monkeypatch):
 
 
 def _dashed(ax):
-    return {line.get_gid(): line for line in ax.get_lines() if (line.get_gid() or "").startswith(BASELINE_GID)}
+    return {
+        line.get_gid(): line
+        for line in ax.get_lines()
+        if (line.get_gid() or "").startswith(BASELINE_GID)
+    }
 
 
 def _history():
@@ -84,8 +90,13 @@ def test_tune_curves_and_metric_panels_have_it_too(monkeypatch):
     class Result:
         error = None
         config = {"lr": 1e-3}
-        metrics_dataframe = pd.DataFrame({"training_iteration": [1, 2, 3], COMBINED_RETURN: [-10.0, 0.0, 10.0],
-                                          AGENT1_RETURN: [-1.0, 5.0, 9.0]})
+        metrics_dataframe = pd.DataFrame(
+            {
+                "training_iteration": [1, 2, 3],
+                COMBINED_RETURN: [-10.0, 0.0, 10.0],
+                AGENT1_RETURN: [-1.0, 5.0, 9.0],
+            }
+        )
 
     ax = plot_trials([Result()], COMBINED_RETURN)
     (line,) = _dashed(ax).values()
@@ -93,11 +104,18 @@ def test_tune_curves_and_metric_panels_have_it_too(monkeypatch):
     ax = plot_trials([Result()], AGENT1_RETURN)
     assert list(_dashed(ax)) == [f"{BASELINE_GID}:agent1"]
 
-    history = [{"env_steps": 1000 * i, "agent1_new_fields": 30.0 + i, "collisions": 1.0 + 0.1 * i} for i in range(8)]
+    history = [
+        {"env_steps": 1000 * i, "agent1_new_fields": 30.0 + i, "collisions": 1.0 + 0.1 * i}
+        for i in range(8)
+    ]
     axes = plot_metrics(history)
-    assert [list(_dashed(a)) for a in axes] == [[f"{BASELINE_GID}:agent1_new_fields"], [f"{BASELINE_GID}:collisions"]]
+    assert [list(_dashed(a)) for a in axes] == [
+        [f"{BASELINE_GID}:agent1_new_fields"],
+        [f"{BASELINE_GID}:collisions"],
+    ]
     assert _dashed(axes[1])[f"{BASELINE_GID}:collisions"].get_ydata()[0] == pytest.approx(
-        random_play()["collisions"]["mean"])
+        random_play()["collisions"]["mean"]
+    )
 
 
 def test_every_alias_names_a_statistic():

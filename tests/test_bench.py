@@ -48,7 +48,10 @@ def test_env_is_fast(bench, capsys):
 
 def test_time_to_target_variants_are_course_settings():
     ttt = _bench_module("time_to_target")
-    assert ttt.parse_variant("mb1000:minibatch_size=1000, lr=0.005") == ("mb1000", {"minibatch_size": 1000, "lr": 0.005})
+    assert ttt.parse_variant("mb1000:minibatch_size=1000, lr=0.005") == (
+        "mb1000",
+        {"minibatch_size": 1000, "lr": 0.005},
+    )
     assert ttt.parse_variant("nets:fcnet_hiddens=[32, 32]") == ("nets", {"fcnet_hiddens": [32, 32]})
     with pytest.raises(ValueError, match="not one of the course settings"):
         ttt.parse_variant("x:learning_rate=0.1")
@@ -60,17 +63,34 @@ def test_time_to_target_variants_are_course_settings():
 
 def test_time_to_target_runs_each_variant_after_its_base_setup():
     ttt = _bench_module("time_to_target")
-    args = ttt.parse_args(["--seeds", "5,6", "--only", "course,appo,sb3,sb3_1thread",
-                           "--variant", "mb:minibatch_size=1000", "--appo-variant", "fast:lr=0.003"])
+    args = ttt.parse_args(
+        [
+            "--seeds",
+            "5,6",
+            "--only",
+            "course,appo,sb3,sb3_1thread",
+            "--variant",
+            "mb:minibatch_size=1000",
+            "--appo-variant",
+            "fast:lr=0.003",
+        ]
+    )
     assert args.seeds == [5, 6]
     assert args.setups == ["course", "mb", "appo", "fast", "sb3", "sb3_1thread"]
-    assert args.variants == {"mb": ("course", {"minibatch_size": 1000}), "fast": ("appo", {"lr": 0.003})}
+    assert args.variants == {
+        "mb": ("course", {"minibatch_size": 1000}),
+        "fast": ("appo", {"lr": 0.003}),
+    }
     assert ttt.label("fast", args.variants) == "APPO, fast"
     with pytest.raises(ValueError, match="not one of the appo settings"):
         ttt.parse_variant("x:minibatch_size=1000", "appo")  # a PPO setting, not APPO's
     # The APPO config fits 2 CPUs: one env runner and one learner actor.
     config = ttt.appo_config(seed=0)
-    assert (config.num_env_runners, config.num_learners, config.train_batch_size_per_learner) == (1, 1, 500)
+    assert (config.num_env_runners, config.num_learners, config.train_batch_size_per_learner) == (
+        1,
+        1,
+        500,
+    )
     assert config.min_time_s_per_iteration == 0.5
 
 
@@ -105,7 +125,9 @@ def test_bulk_count_env_runner_logs_what_rllib_logs(ray_session):
             config = config.env_runners(env_runner_cls=cls)
         algo = config.build_algo()
         try:
-            assert type(algo.env_runner).__name__ == ("BulkCountEnvRunner" if cls else "MultiAgentEnvRunner")
+            assert type(algo.env_runner).__name__ == (
+                "BulkCountEnvRunner" if cls else "MultiAgentEnvRunner"
+            )
             for _ in range(3):  # 3 x 150 steps on 4 boards: some of the 100-step episodes end
                 algo.env_runner.sample(num_timesteps=150, explore=True)
             counts[name] = _sampled_counts(algo.env_runner)
@@ -131,13 +153,15 @@ def test_run_notebooks_lists_the_slowest_cells(tmp_path, capsys):
         }
         return cell
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# title"),
-        timed("\n# setup\nimport ray", 0, 2),
-        timed("train(algo, 30)", 3, 40),
-        nbformat.v4.new_code_cell("never ran"),
-        timed("plot()", 41, 42),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# title"),
+            timed("\n# setup\nimport ray", 0, 2),
+            timed("train(algo, 30)", 3, 40),
+            nbformat.v4.new_code_cell("never ran"),
+            timed("plot()", 41, 42),
+        ]
+    )
     path = tmp_path / "03_demo.ipynb"
     nbformat.write(nb, path)
     assert module.slowest_cells(path, 2) == [(37.5, 2, "train(algo, 30)"), (2.5, 1, "# setup")]
@@ -168,8 +192,16 @@ def test_cold_start_medians_count_a_missed_target_as_infinitely_slow():
     assert cold_start.parse_args(["--variants", "course,appo"]).variants == ["course", "appo"]
     with pytest.raises(SystemExit):
         cold_start.parse_args(["--variants", "warp"])
-    rows = [{"variant": "course", "reached": reached, **dict.fromkeys(cold_start.PHASES, seconds)}
-            for reached, seconds in ((True, 10.0), (False, 30.0), (True, 20.0), (False, 5.0), (True, 15.0))]
+    rows = [
+        {"variant": "course", "reached": reached, **dict.fromkeys(cold_start.PHASES, seconds)}
+        for reached, seconds in (
+            (True, 10.0),
+            (False, 30.0),
+            (True, 20.0),
+            (False, 5.0),
+            (True, 15.0),
+        )
+    ]
     med = cold_start.medians(rows, "course")
     assert med["train"] == 15.0  # a phase: the plain median of the five
     assert med["total"] == 20.0  # the total: the two misses count as infinite

@@ -30,8 +30,10 @@ def test_the_course_seed_is_0_unless_set(monkeypatch):
     assert budget.seed() == 0
 
 
-@pytest.mark.parametrize("value, message", [("one", "not a whole number"), ("1.5", "not a whole number"),
-                                            ("-1", "negative")])
+@pytest.mark.parametrize(
+    "value, message",
+    [("one", "not a whole number"), ("1.5", "not a whole number"), ("-1", "negative")],
+)
 def test_a_bad_course_seed_is_an_error(monkeypatch, value, message):
     monkeypatch.setenv("COURSE_SEED", value)
     with pytest.raises(ValueError, match=f"COURSE_SEED.*{message}"):
@@ -57,11 +59,19 @@ def test_the_lessons_train_with_the_course_seed():
     for lesson in sorted(LESSONS_DIR.glob("[0-9][0-9]_*.py")):
         if lesson.name.startswith(FIXED_SEED_CHAPTERS):
             continue
-        cells = [c for c in jupytext.read(lesson).cells if c.cell_type == "code"
-                 and not {"solution", "needs-solution", "check"} & set(c.metadata.get("tags", []))]
-        text = re.sub(r"#.*", "", "\n".join(_strip_regions(c.source, lesson.name)[1] for c in cells))
+        cells = [
+            c
+            for c in jupytext.read(lesson).cells
+            if c.cell_type == "code"
+            and not {"solution", "needs-solution", "check"} & set(c.metadata.get("tags", []))
+        ]
+        text = re.sub(
+            r"#.*", "", "\n".join(_strip_regions(c.source, lesson.name)[1] for c in cells)
+        )
         hits = literal.findall(text)
-        assert not hits, f"{lesson.name} trains with a literal seed; use SEED = handson_rl.budget.seed()"
+        assert not hits, (
+            f"{lesson.name} trains with a literal seed; use SEED = handson_rl.budget.seed()"
+        )
 
 
 def test_run_notebooks_passes_its_seed_to_the_kernels(monkeypatch, capsys):
@@ -74,7 +84,9 @@ def test_run_notebooks_passes_its_seed_to_the_kernels(monkeypatch, capsys):
     monkeypatch.delenv("COURSE_SEED", raising=False)
     monkeypatch.setenv("COURSE_BUDGET", "smoke")
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
-    spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "bench" / "run_notebooks.py")
+    spec = importlib.util.spec_from_file_location(
+        "run_notebooks", ROOT / "bench" / "run_notebooks.py"
+    )
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "run_notebooks", module)
     spec.loader.exec_module(module)

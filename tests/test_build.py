@@ -129,13 +129,21 @@ def _seed_file(directory, ranges):
 def test_seed_placeholders_become_ranges_in_every_generated_file(course):
     _seed_file(course / "bench" / "results", {"ch01.x": {"values": [18.24, 27.5, 21.0]}})
     lesson = course / "lessons" / "01_demo.py"
-    lesson.write_text(lesson.read_text().replace("Some prose.", "agent1 ended {{seeds:ch01.x}}, or {{seeds:ch01.x:.2f}}."))
+    lesson.write_text(
+        lesson.read_text().replace(
+            "Some prose.", "agent1 ended {{seeds:ch01.x}}, or {{seeds:ch01.x:.2f}}."
+        )
+    )
     files = build.planned(course)
-    want = ("agent1 ended between +18.2 and +27.5 (over 3 seeds, `bench/seed_ranges.py`), "
-            "or between 18.24 and 27.50 (over 3 seeds, `bench/seed_ranges.py`).")
+    want = (
+        "agent1 ended between +18.2 and +27.5 (over 3 seeds, `bench/seed_ranges.py`), "
+        "or between 18.24 and 27.50 (over 3 seeds, `bench/seed_ranges.py`)."
+    )
     for folder in ("solutions", "notebooks"):
         assert want in "".join(_cells(files[course / folder / "01_demo.ipynb"])[0]["source"])
-    site = build.build_lesson(lesson, variants=("site",), seeds_dir=course / "bench" / "results")["site"]
+    site = build.build_lesson(lesson, variants=("site",), seeds_dir=course / "bench" / "results")[
+        "site"
+    ]
     assert want in "".join(_cells(site)[0]["source"])
 
 
@@ -143,7 +151,10 @@ def test_a_missing_seed_range_fails_the_build_naming_the_key(course):
     _seed_file(course / "bench" / "results", {"ch01.x": {"values": [1.0, 2.0]}})
     lesson = course / "lessons" / "01_demo.py"
     lesson.write_text(lesson.read_text().replace("Some prose.", "It ended {{seeds:ch01.nope}}."))
-    with pytest.raises(build.LessonError, match=r"01_demo.py, cell 1: No seed range 'ch01.nope'.*bench/seed_ranges.py"):
+    with pytest.raises(
+        build.LessonError,
+        match=r"01_demo.py, cell 1: No seed range 'ch01.nope'.*bench/seed_ranges.py",
+    ):
         build.planned(course)
     lesson.write_text(lesson.read_text().replace("{{seeds:ch01.nope}}", "{{seeds ch01.x}}"))
     with pytest.raises(build.LessonError, match="placeholder that is not"):

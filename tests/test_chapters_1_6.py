@@ -115,7 +115,9 @@ def test_env_runner_copy_is_inference_only_and_learner_copy_is_full():
         learner = algo.learner_group.get_weights(module_ids=["p1"])["p1"]
         weights = {n: v for n, v in learner.items() if not n.endswith("_const")}
         assert sum(np.size(v) for v in weights.values()) == 34_373
-        assert any("critic_encoder" in n for n in weights) and any(n.startswith("vf.") for n in weights)
+        assert any("critic_encoder" in n for n in weights) and any(
+            n.startswith("vf.") for n in weights
+        )
         # The shared part is the same weights in both copies.
         for name, value in runner_params.items():
             assert np.allclose(value.detach().numpy(), weights[name])

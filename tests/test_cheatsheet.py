@@ -144,6 +144,7 @@ def check_config_dict(request):
     raises(TypeError, lambda: PPOConfig().training(lrr=1e-3))  # a typo fails loudly
     return "Legacy"
 
+
 def check_framework_tf(request):
     from ray.rllib.algorithms.ppo import PPOConfig
     from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
@@ -271,6 +272,7 @@ def check_tune_run(request):
     assert inspect.signature(tune.Tuner.fit).return_annotation in (ResultGrid, "ResultGrid")
     return "Legacy"
 
+
 def check_checkpoint_freq(request):
     from ray import tune
 
@@ -361,6 +363,7 @@ def check_user_data(request):
     raises(AttributeError, lambda: episode.user_data)
     return "Gone"
 
+
 def check_custom_metrics(request):
     from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
     from ray.rllib.env.single_agent_episode import SingleAgentEpisode
@@ -440,7 +443,10 @@ def check_train_batch_size(request):
     total.learners(num_learners=2)
     per_learner.learners(num_learners=2)
     assert (total.train_batch_size_per_learner, total.total_train_batch_size) == (2000, 4000)
-    assert (per_learner.train_batch_size_per_learner, per_learner.total_train_batch_size) == (4000, 8000)
+    assert (per_learner.train_batch_size_per_learner, per_learner.total_train_batch_size) == (
+        4000,
+        8000,
+    )
     return "Legacy"
 
 
@@ -466,7 +472,9 @@ def check_preprocessor(request):
     from handson_rl.training.config import OneHotObservations
 
     assert issubclass(OneHotObservations, ConnectorV2) and callable(FlattenObservations)
-    PPOConfig().env_runners(env_to_module_connector=lambda env, spaces, device: OneHotObservations())
+    PPOConfig().env_runners(
+        env_to_module_connector=lambda env, spaces, device: OneHotObservations()
+    )
     old = PPOConfig().environment("CartPole-v1").training(model={"custom_preprocessor": "my_prep"})
     raises(ValueError, old.validate, "Custom preprocessors are deprecated")
     return "Raises"
@@ -479,15 +487,21 @@ def check_policy_spec(request):
     from ray.rllib.policy.policy import PolicySpec
 
     assert "@OldAPIStack" in inspect.getsource(PolicySpec).splitlines()[0]
-    old = PPOConfig().environment("CartPole-v1").multi_agent(
-        policies={"p1": PolicySpec(), "p2": PolicySpec()},
-        policy_mapping_fn=lambda agent_id, episode, **kwargs: "p1",
+    old = (
+        PPOConfig()
+        .environment("CartPole-v1")
+        .multi_agent(
+            policies={"p1": PolicySpec(), "p2": PolicySpec()},
+            policy_mapping_fn=lambda agent_id, episode, **kwargs: "p1",
+        )
     )
     old.validate()
     assert set(old.policies) == {"p1", "p2"}
     new = PPOConfig().multi_agent(policies=["p1", "p2"], policy_mapping_fn=lambda a, e, **k: "p1")
     new.rl_module(
-        rl_module_spec=MultiRLModuleSpec(rl_module_specs={"p1": RLModuleSpec(), "p2": RLModuleSpec()}),
+        rl_module_spec=MultiRLModuleSpec(
+            rl_module_specs={"p1": RLModuleSpec(), "p2": RLModuleSpec()}
+        ),
         algorithm_config_overrides_per_module={"p1": PPOConfig.overrides(lr=1e-4)},
     )
     assert new.get_config_for_module("p1").lr == 1e-4
@@ -508,6 +522,7 @@ def check_timesteps_total(request):
     trial = SimpleNamespace(stopping_criterion={"num_env_steps_sampled_lifetime": 1})
     assert Trial.should_stop(trial, dict(result)) is True
     return "Gone"
+
 
 def check_learn_on_batch(request):
     from ray.rllib.algorithms.ppo.torch.ppo_torch_learner import PPOTorchLearner
@@ -649,28 +664,79 @@ def test_the_table_covers_the_2021_course():
     old = " ".join(row["old"] for row in ROWS)
     new = " ".join(row["new"] for row in ROWS)
     for name in (
-        "PPOTrainer", "ray.rllib.agents", "import gym", '"multiagent"', '"num_workers"',
-        '"num_sgd_iter"', '"sgd_minibatch_size"', "tune.run", "DefaultCallbacks",
-        "user_data", "custom_model", "ModelV2", "compute_action", "trainer.save()",
-        "trainer.restore", "episode_reward_mean", "trainer.workers", "WorkerSet",
-        "RolloutWorker", "learn_on_batch", "checkpoint_freq", "checkpoint_at_end",
-        "get_best_checkpoint", "custom_metrics", "hist_data", '"framework"',
-        '"evaluation_num_workers"', '"train_batch_size"', "num_gpus", "custom_preprocessor",
-        "PolicySpec", "timesteps_total",
+        "PPOTrainer",
+        "ray.rllib.agents",
+        "import gym",
+        '"multiagent"',
+        '"num_workers"',
+        '"num_sgd_iter"',
+        '"sgd_minibatch_size"',
+        "tune.run",
+        "DefaultCallbacks",
+        "user_data",
+        "custom_model",
+        "ModelV2",
+        "compute_action",
+        "trainer.save()",
+        "trainer.restore",
+        "episode_reward_mean",
+        "trainer.workers",
+        "WorkerSet",
+        "RolloutWorker",
+        "learn_on_batch",
+        "checkpoint_freq",
+        "checkpoint_at_end",
+        "get_best_checkpoint",
+        "custom_metrics",
+        "hist_data",
+        '"framework"',
+        '"evaluation_num_workers"',
+        '"train_batch_size"',
+        "num_gpus",
+        "custom_preprocessor",
+        "PolicySpec",
+        "timesteps_total",
     ):
         assert name in old, f"the cheat sheet does not translate {name}"
     for name in (
-        "build_algo()", "ray.rllib.algorithms.ppo", "gymnasium", ".multi_agent(",
-        "policy_mapping_fn=lambda agent_id, episode, **kwargs", "num_env_runners",
-        "num_epochs", "minibatch_size", "tune.Tuner(", ".fit()", "RLlibCallback",
-        "custom_data", "RLModule", "RLModuleSpec", "forward_inference", "get_module",
-        "save_to_path", "Algorithm.from_checkpoint", "restore_from_path",
-        '["env_runners"]["episode_return_mean"]', "env_runner_group", "foreach_env_runner",
-        "algo.env_runner", "EnvRunnerGroup", "learner_group.update(", "CheckpointConfig(",
-        "get_best_result(", "log_value(", '.framework("torch")', "evaluation_num_env_runners",
-        "train_batch_size_per_learner", "num_gpus_per_learner", "env_to_module_connector",
-        "ConnectorV2", "algorithm_config_overrides_per_module", "num_env_steps_sampled_lifetime",
-        "vf_share_layers=False", "to_deterministic()",
+        "build_algo()",
+        "ray.rllib.algorithms.ppo",
+        "gymnasium",
+        ".multi_agent(",
+        "policy_mapping_fn=lambda agent_id, episode, **kwargs",
+        "num_env_runners",
+        "num_epochs",
+        "minibatch_size",
+        "tune.Tuner(",
+        ".fit()",
+        "RLlibCallback",
+        "custom_data",
+        "RLModule",
+        "RLModuleSpec",
+        "forward_inference",
+        "get_module",
+        "save_to_path",
+        "Algorithm.from_checkpoint",
+        "restore_from_path",
+        '["env_runners"]["episode_return_mean"]',
+        "env_runner_group",
+        "foreach_env_runner",
+        "algo.env_runner",
+        "EnvRunnerGroup",
+        "learner_group.update(",
+        "CheckpointConfig(",
+        "get_best_result(",
+        "log_value(",
+        '.framework("torch")',
+        "evaluation_num_env_runners",
+        "train_batch_size_per_learner",
+        "num_gpus_per_learner",
+        "env_to_module_connector",
+        "ConnectorV2",
+        "algorithm_config_overrides_per_module",
+        "num_env_steps_sampled_lifetime",
+        "vf_share_layers=False",
+        "to_deterministic()",
     ):
         assert name in new, f"the cheat sheet does not mention {name}"
 

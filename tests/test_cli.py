@@ -27,11 +27,20 @@ def test_console_script_is_declared():
 def test_help_lists_every_option():
     out = subprocess.run(
         [sys.executable, "-m", "handson_rl.training.cli", "--help"],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout
     for option in (
-        "--max-iterations", "--stop-return", "--stop-on", "--checkpoint-dir", "--seed",
-        "--num-env-runners", "--address", "--max-seconds",
+        "--max-iterations",
+        "--stop-return",
+        "--stop-on",
+        "--checkpoint-dir",
+        "--seed",
+        "--num-env-runners",
+        "--address",
+        "--max-seconds",
     ):
         assert option in out
     assert out.startswith("usage: handson-rl-train")
@@ -77,11 +86,24 @@ def test_tiny_run_prints_progress_and_a_checkpoint_that_restores(ray_session, tm
     from ray.rllib.algorithms.algorithm import Algorithm
 
     ckpt = tmp_path / "run"
-    code = cli.main([
-        "--max-iterations", "2", "--num-env-runners", "0", "--num-envs-per-env-runner", "4",
-        "--train-batch-size", "400", "--seed", "3", "--checkpoint-dir", str(ckpt),
-        "--stop-return", "1000",
-    ])
+    code = cli.main(
+        [
+            "--max-iterations",
+            "2",
+            "--num-env-runners",
+            "0",
+            "--num-envs-per-env-runner",
+            "4",
+            "--train-batch-size",
+            "400",
+            "--seed",
+            "3",
+            "--checkpoint-dir",
+            str(ckpt),
+            "--stop-return",
+            "1000",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("iteration ")]
@@ -140,8 +162,10 @@ class _FakeAlgo:
 def test_train_algo_stops_through_train_until(capsys, stop_on, stop_return, iterations, reached):
     """The command's stop rule is train_until's: a full 100-episode window at the target
     (agent1's, or agent1's plus agent2's with --stop-on combined)."""
-    args = cli.build_parser().parse_args(["--max-iterations", "4", "--stop-on", stop_on]
-                                         + ([] if stop_return is None else ["--stop-return", "18"]))
+    args = cli.build_parser().parse_args(
+        ["--max-iterations", "4", "--stop-on", stop_on]
+        + ([] if stop_return is None else ["--stop-return", "18"])
+    )
     summary = cli.train_algo(_FakeAlgo([30.0, 10.0, 26.0, 30.0]), args, sys.stdout)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("iteration ")]
     assert len(lines) == iterations and "agent1 last-100" in lines[-1]

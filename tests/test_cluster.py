@@ -106,14 +106,25 @@ def test_chapter_10_placed_an_env_runner_on_each_node_and_its_job_trained():
     html = os.environ.get("HANDSON_SITE_HTML")
     if not html:
         if os.environ.get("CI"):
-            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+            pytest.fail(
+                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
+            )
         pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
     chapter = executed_chapter(Path(html), "10_architecture_and_scaling")
     # Two env runners, one CPU each, on two one-CPU nodes: one runner on each node.
     placement = cell_output_text(chapter, "def where_am_i(")
     nodes = sorted(line.split()[-1] for line in placement.strip().splitlines()[1:])
     assert nodes == ["head", "worker"], placement
-    assert "status: SUCCEEDED" in cell_output_text(chapter, "follow_job(client"), "the Ray Job did not succeed"
+    assert "status: SUCCEEDED" in cell_output_text(chapter, "follow_job(client"), (
+        "the Ray Job did not succeed"
+    )
     summary = cell_output_text(chapter, "parse_summary(client.get_job_logs")
-    numbers = {key: int(value) for key, value in re.findall(r"'(iterations|env_steps|num_env_runners)': (\d+)", summary)}
-    assert numbers["iterations"] >= 1 and numbers["env_steps"] >= 200 and numbers["num_env_runners"] == 2, summary
+    numbers = {
+        key: int(value)
+        for key, value in re.findall(r"'(iterations|env_steps|num_env_runners)': (\d+)", summary)
+    }
+    assert (
+        numbers["iterations"] >= 1
+        and numbers["env_steps"] >= 200
+        and numbers["num_env_runners"] == 2
+    ), summary

@@ -23,7 +23,9 @@ from handson_rl.progress import passed
 def progress_file(tmp_path, monkeypatch):
     path = tmp_path / "progress.json"
     monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
-    monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")  # a person answering (a headless run records nothing)
+    monkeypatch.setenv(
+        "HANDSON_RL_FRONTEND", "text"
+    )  # a person answering (a headless run records nothing)
     return path
 
 
@@ -58,11 +60,15 @@ def test_placeholder_and_bad_answers(capsys):
     assert check("ch2-truncated", "?") is None
     assert "Not answered yet" in capsys.readouterr().out
     assert check("ch2-truncated", None) is None
-    with pytest.raises(ConceptCheckError, match=r"not one of the choices .* \['a', 'b', 'c', 'd'\]"):
+    with pytest.raises(
+        ConceptCheckError, match=r"not one of the choices .* \['a', 'b', 'c', 'd'\]"
+    ):
         check("ch2-truncated", "e")
     with pytest.raises(ConceptCheckError, match="letter in quotes"):
         check("ch2-truncated", 2)
-    with pytest.raises(ConceptCheckError, match="There is no concept check 'ch2-trunc'.*ch2-truncated"):
+    with pytest.raises(
+        ConceptCheckError, match="There is no concept check 'ch2-trunc'.*ch2-truncated"
+    ):
         check("ch2-trunc", "b")
 
 
@@ -116,7 +122,7 @@ def _asked():
 
 def test_every_question_is_asked_once_in_its_chapter():
     asked = _asked()
-    assert set(asked) == set(QUESTIONS), (set(asked) ^ set(QUESTIONS))
+    assert set(asked) == set(QUESTIONS), set(asked) ^ set(QUESTIONS)
     for qid, where in asked.items():
         assert len(where) == 1, f"{qid} is asked in {where}"
         assert int(where[0][:2]) == QUESTIONS[qid].chapter, f"{qid} is asked in {where[0]}"
@@ -159,7 +165,9 @@ def test_ch2_truncated_is_what_the_arena_does():
     for _ in range(100):
         _, _, terminateds, truncateds, _ = env.step({"agent1": 1, "agent2": 3})
     assert truncateds["__all__"] is True and terminateds["__all__"] is False
-    with pytest.raises(ArenaStateError):  # choice d's "the 101st step raises" is true, but not the end signal
+    with pytest.raises(
+        ArenaStateError
+    ):  # choice d's "the 101st step raises" is true, but not the end signal
         env.step({"agent1": 1, "agent2": 3})
 
 
@@ -209,8 +217,12 @@ def test_ch12_trained_chaser_beats_a_random_one():
     assert _answer("ch12-chaser") == "a"
     trained = trained_policies(load_pretrained(), seed=100)
     random = random_policies(seed=200)
-    vs_trained = mean_returns({"agent1": trained["agent1"], "agent2": trained["agent2"]}, episodes=50, seed=10_000)
-    vs_random = mean_returns({"agent1": trained["agent1"], "agent2": random["agent2"]}, episodes=50, seed=10_000)
+    vs_trained = mean_returns(
+        {"agent1": trained["agent1"], "agent2": trained["agent2"]}, episodes=50, seed=10_000
+    )
+    vs_random = mean_returns(
+        {"agent1": trained["agent1"], "agent2": random["agent2"]}, episodes=50, seed=10_000
+    )
     gap = vs_trained["agent2"]["mean"] - vs_random["agent2"]["mean"]
     assert gap > 2 * np.hypot(vs_trained["agent2"]["sem"], vs_random["agent2"]["sem"]), gap
 
@@ -237,7 +249,9 @@ def test_built_site_shows_questions_with_the_answer_folded_and_the_play_picture(
     html_dir = os.environ.get("HANDSON_SITE_HTML")
     if not html_dir:
         if os.environ.get("CI"):
-            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+            pytest.fail(
+                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
+            )
         pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
     for chapter in ("02_environment_and_spaces", "12_did_it_learn"):
         text = (Path(html_dir) / "chapters" / f"{chapter}.html").read_text()
@@ -245,7 +259,9 @@ def test_built_site_shows_questions_with_the_answer_folded_and_the_play_picture(
         assert all(q.id in text for q in asked)
         details = re.findall(r"<details[^>]*>(.*?)</details>", text, re.S)
         answers = [d for d in details if "Show answer" in d]
-        assert len(answers) == len(asked), f"{chapter}: {len(answers)} folded answers for {len(asked)} questions"
+        assert len(answers) == len(asked), (
+            f"{chapter}: {len(answers)} folded answers for {len(asked)} questions"
+        )
         assert all("Answer:" in d for d in answers)
         assert "arena-play-picture" in text and "Run this notebook in JupyterLab to play" in text
 
@@ -290,10 +306,19 @@ def test_ch6_greedy_play_costs_agent1_a_lot():
 
     assert _answer("ch6-greedy") == "c"
     p = load_pretrained()
-    sampled = mean_returns({"agent1": ModulePolicy(p["p1"], seed=1), "agent2": ModulePolicy(p["p2"], seed=2)},
-                           episodes=50, seed=1000)
-    greedy = mean_returns({"agent1": ModulePolicy(p["p1"], explore=False), "agent2": ModulePolicy(p["p2"], explore=False)},
-                          episodes=50, seed=1000)
+    sampled = mean_returns(
+        {"agent1": ModulePolicy(p["p1"], seed=1), "agent2": ModulePolicy(p["p2"], seed=2)},
+        episodes=50,
+        seed=1000,
+    )
+    greedy = mean_returns(
+        {
+            "agent1": ModulePolicy(p["p1"], explore=False),
+            "agent2": ModulePolicy(p["p2"], explore=False),
+        },
+        episodes=50,
+        seed=1000,
+    )
     assert greedy["agent1"]["mean"] < sampled["agent1"]["mean"] - 5, (greedy, sampled)
 
 
@@ -314,7 +339,10 @@ def test_ch4_one_input_whoever_asks():
     second, _ = env.reset(seed=0, options={"agent1_pos": [4, 5], "agent2_pos": [4, 4]})
     assert first["agent1"].tolist() == second["agent2"].tolist() == [44, 45]
     module = load_pretrained()["p1"]  # any one module, standing in for the shared one
-    assert np.array_equal(action_probabilities(module, first["agent1"]), action_probabilities(module, second["agent2"]))
+    assert np.array_equal(
+        action_probabilities(module, first["agent1"]),
+        action_probabilities(module, second["agent2"]),
+    )
 
 
 def test_ch7_asha_rungs_of_the_full_course():
@@ -324,7 +352,9 @@ def test_ch7_asha_rungs_of_the_full_course():
     assert asha_rungs(16, 2, 2) == [2, 4, 8]
     lesson = next(LESSONS_DIR.glob("07_*.py")).read_text()
     assert "ASHA_MAX_T = pick(full=16" in lesson and "ASHA_GRACE = pick(full=2" in lesson
-    assert "asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2)" in lesson  # reduction_factor 2, as the question says
+    assert (
+        "asha_rungs(ASHA_MAX_T, ASHA_GRACE, 2)" in lesson
+    )  # reduction_factor 2, as the question says
 
 
 def test_ch3_clipping_never_stops_a_correction():

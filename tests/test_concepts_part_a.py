@@ -63,7 +63,9 @@ def test_ch8_one_callback_object_serves_many_episodes_at_once():
         def on_episode_start(self, *, episode, **kwargs):
             seen.append((id(self), episode.id_))
 
-    config = arena_ppo_config(seed=0, num_env_runners=0, num_envs_per_env_runner=4).callbacks(Recorder)
+    config = arena_ppo_config(seed=0, num_env_runners=0, num_envs_per_env_runner=4).callbacks(
+        Recorder
+    )
     runner = MultiAgentEnvRunner(config=config)
     try:
         runner.sample(num_timesteps=8, random_actions=True)  # 2 steps on each of 4 boards
@@ -111,7 +113,9 @@ def test_ch9_weights_of_the_bigger_env_runner_copy():
     assert QUESTIONS["ch9-parameters"].answer == "a"
     acting = count_parameters(_default_module([128, 128, 128], inference_only=True))
     assert acting == 200 * 128 + 128 + 2 * (128 * 128 + 128) + 128 * 4 + 4 == 59_268
-    assert 110_000 < count_parameters(_default_module([128, 128, 128], inference_only=False)) < 125_000  # b
+    assert (
+        110_000 < count_parameters(_default_module([128, 128, 128], inference_only=False)) < 125_000
+    )  # b
     assert count_parameters(_default_module([64, 64], inference_only=True)) == 17_284  # d
 
 
@@ -134,6 +138,8 @@ def test_ch9_an_untrained_module_is_nearly_uniform():
             model_config={},
         ).build()
         with torch.no_grad():
-            probs = torch.softmax(module.forward_inference({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS], -1)
+            probs = torch.softmax(
+                module.forward_inference({Columns.OBS: obs})[Columns.ACTION_DIST_INPUTS], -1
+            )
         assert probs.min() > 0.15 and probs.max() < 0.35  # near 0.25 (not c)
         assert (probs - 0.25).abs().max() > 1e-3  # but not exactly (not b)

@@ -31,12 +31,15 @@ def test_ch10_forty_minibatch_updates_for_both_modules_together():
     from ray.rllib.utils.minibatch_utils import MiniBatchCyclicIterator
 
     assert _answer("ch10-sgd-steps") == "b"
-    batch = MultiAgentBatch({m: SampleBatch({"obs": np.zeros((2000, 2))}) for m in ("p1", "p2")},
-                            env_steps=2000)
+    batch = MultiAgentBatch(
+        {m: SampleBatch({"obs": np.zeros((2000, 2))}) for m in ("p1", "p2")}, env_steps=2000
+    )
     minibatches = list(MiniBatchCyclicIterator(batch, num_epochs=10, minibatch_size=500))
     assert len(minibatches) == 40
-    assert all({m: len(b) for m, b in mb.policy_batches.items()} == {"p1": 500, "p2": 500}
-               for mb in minibatches)
+    assert all(
+        {m: len(b) for m, b in mb.policy_batches.items()} == {"p1": 500, "p2": 500}
+        for mb in minibatches
+    )
 
 
 @pytest.mark.ray
@@ -83,7 +86,9 @@ def test_ch11_with_zero_env_runners_the_build_steps_the_env_here(ray_session):
     assert _answer("ch11-same-process") == "b" and _answer("ch11-first-step") == "b"
     register_env("recorder_24b", lambda config: _Recorder(config))
     _Recorder.steps = []
-    config = arena_ppo_config(num_env_runners=0, num_envs_per_env_runner=1).environment("recorder_24b")
+    config = arena_ppo_config(num_env_runners=0, num_envs_per_env_runner=1).environment(
+        "recorder_24b"
+    )
     assert _Recorder.steps == []  # .environment(...) made no env
     algo = config.build_algo()
     try:

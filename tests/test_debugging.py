@@ -51,8 +51,12 @@ def scripts(tmp_path_factory):
         path.write_text(INIT + body + "ray.shutdown()\n")
         out = (folder / f"{name}.out").open("w+")
         proc = subprocess.Popen(
-            [sys.executable, str(path)], stdin=subprocess.PIPE if name == "pdb" else subprocess.DEVNULL,
-            stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+            [sys.executable, str(path)],
+            stdin=subprocess.PIPE if name == "pdb" else subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
         )
         proc.out = out
         procs[name] = proc
@@ -102,13 +106,15 @@ def test_breakpoint_after_ray_init_waits_for_the_distributed_debugger(scripts):
 
 
 def test_in_a_jupyter_kernel_breakpoint_is_skipped_and_pdb_asks_for_input():
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(
-            "import time\nstart = time.perf_counter()\nbreakpoint()\n"
-            "print('skipped in', round(time.perf_counter() - start, 1), 's')"
-        ),
-        nbformat.v4.new_code_cell("import pdb\npdb.set_trace()"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import time\nstart = time.perf_counter()\nbreakpoint()\n"
+                "print('skipped in', round(time.perf_counter() - start, 1), 's')"
+            ),
+            nbformat.v4.new_code_cell("import pdb\npdb.set_trace()"),
+        ]
+    )
     nbclient.NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
     first = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "skipped in" in first, nb.cells[0].outputs

@@ -29,9 +29,7 @@ def _no_warnings(fn, *args, allowed=(), **kwargs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = fn(*args, **kwargs)
-    unexpected = [
-        str(w.message) for w in caught if not any(a in str(w.message) for a in allowed)
-    ]
+    unexpected = [str(w.message) for w in caught if not any(a in str(w.message) for a in allowed)]
     assert not unexpected, unexpected
     return result
 
@@ -70,7 +68,7 @@ def test_gymnasium_check_env_on_single_agent_view(agent, config):
 
 def test_single_agent_view_spaces_and_observations():
     config = {"width": 7, "height": 4}
-    for agent, other in (("agent1", "agent2"), ("agent2", "agent1")):
+    for agent in ("agent1", "agent2"):
         view = SingleAgentView(config, agent=agent)
         assert view.observation_space == gym.spaces.MultiDiscrete([28, 28])
         assert view.action_space == gym.spaces.Discrete(4)

@@ -29,7 +29,9 @@ def reset_2021(env, policies, seed=None):
     frames = [env.render()]
     done = False
     while not done:
-        obs, rewards, terminateds, truncateds, infos = env.step({a: policies[a].act(obs[a]) for a in obs})
+        obs, rewards, terminateds, truncateds, infos = env.step(
+            {a: policies[a].act(obs[a]) for a in obs}
+        )
         done = truncateds["__all__"]
     return returns, frames
 
@@ -80,12 +82,18 @@ def _right(env, policies, seed=None, returns=None, stop=None, frames_every_step=
     frames = [env.render()]
     done = False
     while not done:
-        obs, rewards, terminateds, truncateds, infos = env.step({a: policies[a].act(obs[a]) for a in obs})
+        obs, rewards, terminateds, truncateds, infos = env.step(
+            {a: policies[a].act(obs[a]) for a in obs}
+        )
         for a, r in rewards.items():
             returns[a] += r
         if frames_every_step:
             frames.append(env.render())
-        done = stop(terminateds, truncateds) if stop else terminateds["__all__"] or truncateds["__all__"]
+        done = (
+            stop(terminateds, truncateds)
+            if stop
+            else terminateds["__all__"] or truncateds["__all__"]
+        )
     return returns, frames
 
 
@@ -107,7 +115,9 @@ def resets_when_truncated(env, policies, seed=None):
     obs, infos = env.reset(seed=seed)
     frames = [env.render()]
     while True:
-        obs, rewards, terminateds, truncateds, infos = env.step({a: policies[a].act(obs[a]) for a in obs})
+        obs, rewards, terminateds, truncateds, infos = env.step(
+            {a: policies[a].act(obs[a]) for a in obs}
+        )
         frames.append(env.render())
         if truncateds["__all__"]:
             obs, infos = env.reset()
@@ -242,7 +252,9 @@ def resets_twice_first(env, policies, seed=None):
 
 
 def any_and_all(env, policies, seed=None):
-    return _right(env, policies, seed, stop=lambda term, trunc: any(term.values()) or all(trunc.values()))
+    return _right(
+        env, policies, seed, stop=lambda term, trunc: any(term.values()) or all(trunc.values())
+    )
 
 
 RIGHT = [with_count, resets_twice_first, any_and_all]

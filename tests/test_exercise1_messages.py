@@ -33,7 +33,9 @@ def _loop(stop=None, n_steps=None, policy_input=None, gamma=1.0):
 
 def test_terminated_only_gets_its_own_message():
     answer = _loop(stop=lambda term, trunc: term["__all__"])
-    with pytest.raises(ExerciseError, match=r"never looks at `truncateds\['__all__'\]`.*truncation"):
+    with pytest.raises(
+        ExerciseError, match=r"never looks at `truncateds\['__all__'\]`.*truncation"
+    ):
         check_exercise1(answer)
 
 

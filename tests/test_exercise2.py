@@ -37,7 +37,10 @@ def test_right_answer_passes_and_reports_when_target_was_reached(capsys):
 
 
 def test_target_not_reached_in_all_iterations_is_reported_not_an_error(capsys):
-    slow = [fake_result(3000, returns=[1.0] * MAX_IT), fake_result(4000, returns=[2.0] * MAX_IT, index=1)]
+    slow = [
+        fake_result(3000, returns=[1.0] * MAX_IT),
+        fake_result(4000, returns=[2.0] * MAX_IT, index=1),
+    ]
     assert check(slow) == {3000: None, 4000: None}
     assert "Neither trial reached" in capsys.readouterr().out
 
@@ -47,7 +50,11 @@ def test_target_not_reached_in_all_iterations_is_reported_not_an_error(capsys):
     [
         (None, {"episode_reward_mean": TARGET, ITERATION: MAX_IT}, "2021 name"),
         (None, {COMBINED_RETURN: TARGET}, "Stop after 100 iterations"),
-        (None, {"env_runners/agent_episode_returns_mean/agent1": TARGET, ITERATION: MAX_IT}, "one agent"),
+        (
+            None,
+            {"env_runners/agent_episode_returns_mean/agent1": TARGET, ITERATION: MAX_IT},
+            "one agent",
+        ),
         (None, {COMBINED_RETURN: 40.0, ITERATION: MAX_IT}, "The target is 30.0"),
         (None, {COMBINED_RETURN: TARGET, ITERATION: MAX_IT, "time_total_s": 600}, "extra criteria"),
         (None, [COMBINED_RETURN, ITERATION], "should be the dict"),
@@ -55,9 +62,21 @@ def test_target_not_reached_in_all_iterations_is_reported_not_an_error(capsys):
         (lambda: [fake_result(3000), fake_result(5000, index=1)], None, "[3000, 5000]"),
         (lambda: [fake_result(3000), fake_result(4000, envs=1, index=1)], None, "stepped 1 envs"),
         (lambda: [fake_result(3000, lr=0.5), fake_result(4000, index=1)], None, "lr=0.5"),
-        (lambda: [fake_result(3000), fake_result(4000, error=RuntimeError("boom"), index=1)], None, "failed with RuntimeError"),
-        (lambda: [fake_result(3000), fake_result(4000, returns=(1.0, 2.0), index=1)], None, "stopped after 2 iterations"),
-        (lambda: [fake_result(3000), fake_result(4000, checkpoint=False, index=1)], None, "checkpoint_at_end=True"),
+        (
+            lambda: [fake_result(3000), fake_result(4000, error=RuntimeError("boom"), index=1)],
+            None,
+            "failed with RuntimeError",
+        ),
+        (
+            lambda: [fake_result(3000), fake_result(4000, returns=(1.0, 2.0), index=1)],
+            None,
+            "stopped after 2 iterations",
+        ),
+        (
+            lambda: [fake_result(3000), fake_result(4000, checkpoint=False, index=1)],
+            None,
+            "checkpoint_at_end=True",
+        ),
     ],
 )
 def test_wrong_answers_fail_with_a_helpful_message(results, stop, message):
@@ -76,18 +95,29 @@ def test_the_tuner_instead_of_its_results_is_named():
     from ray import tune
 
     tuner = tune.Tuner(lambda config: None)  # no Ray needed to make one
-    assert first_line(tuner).startswith("You passed the Tuner itself; pass what `tuner.fit()` returned")
+    assert first_line(tuner).startswith(
+        "You passed the Tuner itself; pass what `tuner.fit()` returned"
+    )
     assert first_line(tuner.fit).startswith("You passed Tuner.fit without calling it;")
 
 
 @pytest.mark.parametrize(
     ("results", "first"),
     [
-        (lambda: good_results()[0], "You passed one trial's Result (what results.get_best_result() returns)"),
-        (lambda: pd.DataFrame({"a": range(459)}), "You passed a DataFrame (from results.get_dataframe())"),
+        (
+            lambda: good_results()[0],
+            "You passed one trial's Result (what results.get_best_result() returns)",
+        ),
+        (
+            lambda: pd.DataFrame({"a": range(459)}),
+            "You passed a DataFrame (from results.get_dataframe())",
+        ),
         (lambda: 42, "`results` is int 42; pass what `tuner.fit()` returned"),
         (
-            lambda: [fake_result(3000, experiment_dir="/tmp/ray_results/PPO_2026"), fake_result(4000, index=1)],
+            lambda: [
+                fake_result(3000, experiment_dir="/tmp/ray_results/PPO_2026"),
+                fake_result(4000, index=1),
+            ],
             "The trial with batch 3000 was saved in /tmp/ray_results/PPO_2026, but chapter 12 looks",
         ),
         (
@@ -138,8 +168,10 @@ def test_tune_checkpoints_a_class_trainable_at_the_end_unless_told_not_to(ray_se
         tuner = tune.Tuner(
             Counter,
             run_config=tune.RunConfig(
-                name="exercise2", storage_path=str(EXERCISE2_DIR.parent.absolute()),
-                stop={ITERATION: 3}, verbose=0,
+                name="exercise2",
+                storage_path=str(EXERCISE2_DIR.parent.absolute()),
+                stop={ITERATION: 3},
+                verbose=0,
                 checkpoint_config=tune.CheckpointConfig(**checkpointing),
             ),
         )

@@ -9,14 +9,13 @@ import re
 
 import numpy as np
 import pytest
+from exercise3_answers import NAME, RightAnswer
+from exercise3_answers import distance as _distance
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from handson_rl.exercises import exercise3
 from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.exercise3 import check_exercise3
-
-from exercise3_answers import NAME, RightAnswer
-from exercise3_answers import distance as _distance
 
 
 class LogsEveryStep(RLlibCallback):
@@ -31,7 +30,9 @@ class NoReduction(RightAnswer):
 
 class SumReduction(RightAnswer):
     def on_episode_end(self, *, episode, metrics_logger, **kwargs):
-        metrics_logger.log_value(NAME, float(np.mean(episode.custom_data["distances"])), reduce="sum")
+        metrics_logger.log_value(
+            NAME, float(np.mean(episode.custom_data["distances"])), reduce="sum"
+        )
 
 
 class PositionalHook(RightAnswer):
@@ -62,7 +63,9 @@ class StateOnSelfResetAtStart(StateOnSelf):
 
 class OtherName(RightAnswer):
     def on_episode_end(self, *, episode, metrics_logger, **kwargs):
-        metrics_logger.log_value("distance", float(np.mean(episode.custom_data["distances"])), reduce="mean")
+        metrics_logger.log_value(
+            "distance", float(np.mean(episode.custom_data["distances"])), reduce="mean"
+        )
 
 
 class NoHooks(RLlibCallback):
@@ -126,7 +129,15 @@ HINT_NAME = "steps_seen"
 
 
 def _call(reduce, window):
-    return [{"key": HINT_NAME, "value": 3.0, "reduce": reduce, "window": window, "hook": "on_episode_end"}]
+    return [
+        {
+            "key": HINT_NAME,
+            "value": 3.0,
+            "reduce": reduce,
+            "window": window,
+            "hook": "on_episode_end",
+        }
+    ]
 
 
 def test_a_window_without_a_reduction_is_a_windowed_mean_and_passes():
@@ -168,5 +179,7 @@ def test_bare_attribute_errors_get_a_hint_and_keep_the_learners_traceback(answer
     assert re.search(hint, str(caught.value).splitlines()[0])  # the hint names the mistake first
     # The learner's own error stays attached, and its frames are the ones shown.
     assert isinstance(caught.value.learner_error, AttributeError)
-    assert [name for _, _, name in caught.value.learner_frames()] == [answer.on_episode_step.__name__ if answer is ArenaFromVectorEnv else "on_episode_start"]
+    assert [name for _, _, name in caught.value.learner_frames()] == [
+        answer.on_episode_step.__name__ if answer is ArenaFromVectorEnv else "on_episode_start"
+    ]
     assert caught.value.__cause__ is None and caught.value.__suppress_context__ is True

@@ -6,14 +6,13 @@ right answers' full check trains a tiny PPO (``ray``)."""
 
 import numpy as np
 import pytest
+from exercise3_answers import NAME
+from exercise3_answers import RightAnswer as Right
+from exercise3_answers import distance as _distance
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.exercise3 import check_exercise3
-
-from exercise3_answers import NAME
-from exercise3_answers import RightAnswer as Right
-from exercise3_answers import distance as _distance
 
 
 class CustomMetrics2021(Right):
@@ -26,7 +25,9 @@ class MisspeltEnd(RLlibCallback):
     on_episode_step = Right.on_episode_step
 
     def on_episode_finish(self, *, episode, metrics_logger, **kwargs):
-        metrics_logger.log_value(NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean")
+        metrics_logger.log_value(
+            NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean"
+        )
 
 
 class OnlyMisspelt(RLlibCallback):
@@ -39,7 +40,9 @@ class NoStart(RLlibCallback):
         episode.custom_data["distances"].append(_distance(env, env_index))
 
     def on_episode_end(self, *, episode, metrics_logger, **kwargs):
-        metrics_logger.log_value(NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean")
+        metrics_logger.log_value(
+            NAME, float(np.mean(episode.custom_data["distances"])), reduce="mean"
+        )
 
 
 class StartSetsOtherKey(NoStart):
@@ -156,7 +159,9 @@ def test_a_callback_using_the_real_arguments_passes_the_whole_check(ray_session,
     assert "Exercise 3 solved" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("answer", [UsesRunnerAndModule, StaticHooks, HelperMethods], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "answer", [UsesRunnerAndModule, StaticHooks, HelperMethods], ids=lambda c: c.__name__
+)
 def test_right_answers_written_differently_pass_the_hook_checks(answer):
     # Everything before the training run (which the test above covers once).
     from handson_rl.exercises import exercise3

@@ -121,7 +121,10 @@ class WrongEmbeddings(RightAnswer):
 
     def _forward_train(self, batch, **kwargs):
         features = self.encoder(batch[Columns.OBS])
-        return {Columns.ACTION_DIST_INPUTS: self.policy_head(features), Columns.EMBEDDINGS: features}
+        return {
+            Columns.ACTION_DIST_INPUTS: self.policy_head(features),
+            Columns.EMBEDDINGS: features,
+        }
 
     def compute_values(self, batch, embeddings=None):
         if embeddings is None:

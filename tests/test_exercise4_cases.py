@@ -16,7 +16,12 @@ from handson_rl.exercises.exercise4 import check_exercise4
 
 def _mlp(obs_size, activation=nn.Tanh):
     return nn.Sequential(
-        nn.Linear(obs_size, 64), activation(), nn.Linear(64, 64), activation(), nn.Linear(64, 64), activation()
+        nn.Linear(obs_size, 64),
+        activation(),
+        nn.Linear(64, 64),
+        activation(),
+        nn.Linear(64, 64),
+        activation(),
     )
 
 
@@ -71,7 +76,9 @@ class TanhStoredWithoutParentheses(Right):
         self.act = nn.Tanh
 
     def _forward(self, batch, **kwargs):
-        return {Columns.ACTION_DIST_INPUTS: self.policy_head(self.act(self.encoder(batch[Columns.OBS])))}
+        return {
+            Columns.ACTION_DIST_INPUTS: self.policy_head(self.act(self.encoder(batch[Columns.OBS])))
+        }
 
 
 class BuildInsteadOfSetup(TorchRLModule, ValueFunctionAPI):
@@ -89,7 +96,9 @@ class TooFewLayersNumpySizes(Right):
     def setup(self):
         super().setup()
         n = self.action_space.n
-        self.encoder = nn.Sequential(nn.Linear(self.observation_space.shape[0], np.int64(64)), nn.Tanh())
+        self.encoder = nn.Sequential(
+            nn.Linear(self.observation_space.shape[0], np.int64(64)), nn.Tanh()
+        )
         self.policy_head = nn.Linear(64, n)
 
 

@@ -85,13 +85,18 @@ def test_ipython_shows_the_message_first_then_only_the_learners_line(shown):
 
 def test_plain_python_prints_a_short_traceback_with_the_learners_line(shown):
     err = shown.stderr
-    assert err.splitlines()[:2] == ["Traceback (most recent call last):", f'  File "{ANSWER_FILE}", line 14, in <module>'], err
+    assert err.splitlines()[:2] == [
+        "Traceback (most recent call last):",
+        f'  File "{ANSWER_FILE}", line 14, in <module>',
+    ], err
     assert f"ExerciseError: {FIRST_LINE}" in err.splitlines()[-1], err
     assert "returns[a] += r  # THE LEARNER'S LINE" in err
     assert "check_exercise1(run_episode)" in err
     # Of the checker's own code, only the one line that raises the error shows.
     files = re.findall(r'File "([^"]+)"', err)
-    assert [f for f in files if f.startswith(EXERCISES_DIR)] == [str(Path(EXERCISES_DIR) / "common.py")], err
+    assert [f for f in files if f.startswith(EXERCISES_DIR)] == [
+        str(Path(EXERCISES_DIR) / "common.py")
+    ], err
     assert "direct cause" not in err and "During handling" not in err
     assert len(err.splitlines()) <= 12, err
 
@@ -114,7 +119,9 @@ def test_render_traceback_lists_the_learners_frames_and_error():
     while tb is not None:
         files.append(tb.tb_frame.f_code.co_filename)
         tb = tb.tb_next
-    assert [f for f in files if f.startswith(EXERCISES_DIR)] == [str(Path(EXERCISES_DIR) / "common.py")]
+    assert [f for f in files if f.startswith(EXERCISES_DIR)] == [
+        str(Path(EXERCISES_DIR) / "common.py")
+    ]
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 

@@ -44,9 +44,15 @@ def test_vf_share_layers_default_is_false_although_default_model_config_says_tru
 
 def test_default_module_really_has_a_separate_value_network():
     _, module = _built_default_module()
-    names = {name.split(".")[1] for name, _ in module.named_parameters() if name.startswith("encoder.")}
+    names = {
+        name.split(".")[1] for name, _ in module.named_parameters() if name.startswith("encoder.")
+    }
     assert names == {"actor_encoder", "critic_encoder"}
-    hidden = [m.out_features for m in module.encoder.actor_encoder.modules() if isinstance(m, torch.nn.Linear)]
+    hidden = [
+        m.out_features
+        for m in module.encoder.actor_encoder.modules()
+        if isinstance(m, torch.nn.Linear)
+    ]
     assert hidden == rllib_default("fcnet_hiddens")
 
 

@@ -44,7 +44,9 @@ def test_crashes_are_seeded_per_runner_and_sub_env():
     from handson_rl.arena import flaky
 
     def schedule(**where):
-        return _steps_until_crash(FlakyArena(_Context({"crash_prob": 0.01, "crash_seed": 7}, **where)))
+        return _steps_until_crash(
+            FlakyArena(_Context({"crash_prob": 0.01, "crash_seed": 7}, **where))
+        )
 
     flaky._INSTANCES.clear()
     first = [schedule(worker_index=w, vector_index=v) for w in (1, 2) for v in (0, 1)]
@@ -62,13 +64,19 @@ def test_first_crash_replays_flaky_arenas_draws(monkeypatch):
         for restarts_before in (0, 2):
             flaky._INSTANCES.clear()
             monkeypatch.setattr(flaky, "current_actor_restarts", lambda n=restarts_before: n)
-            envs = [FlakyArena(_Context({"crash_prob": 0.01, "crash_seed": 5}, worker_index=1))
-                    for _ in range(board + 1)]
+            envs = [
+                FlakyArena(_Context({"crash_prob": 0.01, "crash_seed": 5}, worker_index=1))
+                for _ in range(board + 1)
+            ]
             assert envs[-1].board == board and envs[-1].runner_restarts == restarts_before
-            expected = flaky.first_crash(0.01, 5, worker_index=1, board=board, restarts=restarts_before)
+            expected = flaky.first_crash(
+                0.01, 5, worker_index=1, board=board, restarts=restarts_before
+            )
             assert _steps_until_crash(envs[-1]) == expected
     # A restarted runner draws another schedule.
-    assert flaky.first_crash(0.01, 5, worker_index=1) != flaky.first_crash(0.01, 5, worker_index=1, restarts=1)
+    assert flaky.first_crash(0.01, 5, worker_index=1) != flaky.first_crash(
+        0.01, 5, worker_index=1, restarts=1
+    )
 
 
 def test_chapter_11_crash_schedules_tell_the_story_its_prose_tells():
@@ -79,6 +87,7 @@ def test_chapter_11_crash_schedules_tell_the_story_its_prose_tells():
 
     first = [first_crash(0.05, 9, worker_index=1, board=b) for b in range(4)]
     assert min(first) == first[0] == 8
+
     # Fault tolerance: crash_prob 0.0005, crash_seed 1639, two runners with 2 boards,
     # 16 iterations of 400 steps: at most 3,200 steps per board. Only runner 2's
     # board 0 crashes, at its 214th call (third iteration: 1 + 213 sampled steps);
@@ -126,8 +135,14 @@ def test_training_completes_despite_crashing_env_runners(ray_session):
     # runner 2 crashes in the third iteration, and nothing else crashes for far
     # longer than this test runs (test_chapter_11_crash_schedules_...).
     config = flaky_ppo_config(
-        crash_prob=0.0005, crash_seed=1639, seed=0, num_env_runners=2, num_envs_per_env_runner=2,
-        train_batch_size=400, minibatch_size=400, num_epochs=1,
+        crash_prob=0.0005,
+        crash_seed=1639,
+        seed=0,
+        num_env_runners=2,
+        num_envs_per_env_runner=2,
+        train_batch_size=400,
+        minibatch_size=400,
+        num_epochs=1,
     )
     algo = config.build_algo()
     results = []
@@ -155,8 +170,14 @@ def test_training_completes_despite_crashing_env_runners(ray_session):
 
 def test_sub_environment_restarts_keep_the_runner_alive(ray_session):
     config = flaky_ppo_config(
-        crash_prob=0.002, crash_seed=1, seed=0, num_env_runners=0, num_envs_per_env_runner=2,
-        train_batch_size=400, minibatch_size=400, num_epochs=1,
+        crash_prob=0.002,
+        crash_seed=1,
+        seed=0,
+        num_env_runners=0,
+        num_envs_per_env_runner=2,
+        train_batch_size=400,
+        minibatch_size=400,
+        num_epochs=1,
     ).fault_tolerance(restart_failed_sub_environments=True)
     algo = config.build_algo()
     try:

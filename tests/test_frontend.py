@@ -80,9 +80,13 @@ def test_in_a_real_kernel_jupyterlab_gets_widgets_and_a_headless_run_a_picture()
                 if msg["msg_type"] in ("stream", "display_data", "execute_result", "error"):
                     outputs.append(msg)
 
-            reply = kc.execute_interactive(CODE, allow_stdin=allow_stdin, output_hook=keep,
-                                           stdin_hook=lambda msg: pytest.fail("the kernel asked for input"),
-                                           timeout=180)
+            reply = kc.execute_interactive(
+                CODE,
+                allow_stdin=allow_stdin,
+                output_hook=keep,
+                stdin_hook=lambda msg: pytest.fail("the kernel asked for input"),
+                timeout=180,
+            )
             assert reply["content"]["status"] == "ok", outputs
             runs[allow_stdin] = outputs
     finally:

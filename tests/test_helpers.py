@@ -25,7 +25,9 @@ def test_one_hot_layout_and_errors():
 
 def test_play_episode_and_mean_returns():
     env = MultiAgentArena({"render_mode": "rgb_array", "timestep_limit": 10})
-    policies = {a: RandomPolicy(env.get_action_space(a), seed=i) for i, a in enumerate(env.possible_agents)}
+    policies = {
+        a: RandomPolicy(env.get_action_space(a), seed=i) for i, a in enumerate(env.possible_agents)
+    }
     returns, frames = play_episode(env, policies, seed=1, render=True)
     assert returns == pytest.approx(env.returns) and len(frames) == 11
     with pytest.raises(KeyError, match="agent2"):
@@ -92,7 +94,10 @@ def test_mean_returns_memoizes_module_policies_with_the_same_results():
     from handson_rl.training.policies import ModulePolicy
 
     def policies(memo):
-        made = {"agent1": ModulePolicy(_LinearModule(1), seed=1), "agent2": ModulePolicy(_LinearModule(2), seed=2)}
+        made = {
+            "agent1": ModulePolicy(_LinearModule(1), seed=1),
+            "agent2": ModulePolicy(_LinearModule(2), seed=2),
+        }
         return made if memo else {agent: _WithoutMemo(p) for agent, p in made.items()}
 
     memoized, plain = policies(True), policies(False)

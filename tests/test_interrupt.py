@@ -68,7 +68,9 @@ class Kernel:
                 msg = self.kc.get_iopub_msg(timeout=max(0.1, min(5.0, deadline - time.monotonic())))
             except queue.Empty:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"cell still running after {timeout} s:\n{code}\n{''.join(shown)[-2000:]}")
+                    raise TimeoutError(
+                        f"cell still running after {timeout} s:\n{code}\n{''.join(shown)[-2000:]}"
+                    ) from None
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
@@ -99,7 +101,9 @@ class Kernel:
 
     def ok(self, code: str, timeout: float = 300.0) -> str:
         reply, text, _ = self.run(code, timeout)
-        assert reply["status"] == "ok", f"{reply.get('ename')}: {reply.get('evalue')}\n{text[-3000:]}"
+        assert reply["status"] == "ok", (
+            f"{reply.get('ename')}: {reply.get('evalue')}\n{text[-3000:]}"
+        )
         return text
 
     def ray_processes(self) -> set[int]:
@@ -164,14 +168,21 @@ def _interrupt_train_then_go_on(kernel: Kernel, runners: int) -> None:
         f"algo = arena_ppo_config(seed=0, num_env_runners={runners}, {SMALL}).build_algo()\n"
         "history = []"
     )
-    reply, text, _ = kernel.run("train(algo, 500, label='PPO', history=history)", interrupt_when=_training)
+    reply, text, _ = kernel.run(
+        "train(algo, 500, label='PPO', history=history)", interrupt_when=_training
+    )
     assert reply["status"] == "error" and reply["ename"] == "KeyboardInterrupt", text[-2000:]
-    assert "interrupted after" in text and "continue with train(algo, ...) or call algo.stop()" in text
+    assert (
+        "interrupted after" in text and "continue with train(algo, ...) or call algo.stop()" in text
+    )
     done = int(kernel.ok("print(len(history))").strip())
     assert 1 <= done < 500
     assert "(2/2)" in kernel.ok("train(algo, 2, label='again')")
     kernel.ok("algo.stop()\nalgo.stop()  # twice is fine too")
-    assert kernel.ok("import time; time.sleep(1); print(ray.available_resources().get('CPU'))").strip() == "2.0"
+    assert (
+        kernel.ok("import time; time.sleep(1); print(ray.available_resources().get('CPU'))").strip()
+        == "2.0"
+    )
 
 
 def test_interrupted_training_and_tune_leave_the_notebook_usable_and_nothing_running(tmp_path):
@@ -225,7 +236,10 @@ def test_two_notebooks_each_starting_ray_both_train_and_leave_nothing_running():
                 timeout=240,
             )
             assert "(1/1)" in text
-        sessions = {k.ok("print(ray._private.worker._global_node.session_name)").strip() for k in (first, second)}
+        sessions = {
+            k.ok("print(ray._private.worker._global_node.session_name)").strip()
+            for k in (first, second)
+        }
         assert len(sessions) == 2  # each notebook has its own Ray
         names = {psutil.Process(p).name() for p in _alive(first.ray_processes())}
         assert {"gcs_server", "raylet"} <= names, names  # what the leftover check looks for exists

@@ -15,14 +15,13 @@ import stat
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from handson_rl import lab
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 # --- the launcher's decisions -------------------------------------------------
+
 
 def test_root_gets_allow_root_and_a_headless_machine_no_browser():
     cmd = lab.lab_command([], root=True, display=False)
@@ -61,6 +60,7 @@ def test_the_address_is_the_last_thing_printed_and_a_busy_port_is_named():
 
 # --- the set-up's failure modes ------------------------------------------------
 
+
 def _fake_python(tmp_path: Path, version_ok: bool, venv_ok: bool) -> Path:
     """A stand-in interpreter: answers course.sh's version and venv checks as told."""
     fake = tmp_path / "fake-python"
@@ -68,8 +68,8 @@ def _fake_python(tmp_path: Path, version_ok: bool, venv_ok: bool) -> Path:
         "#!/usr/bin/env bash\n"
         'case "$*" in\n'
         f'  *--version*) echo "Python {"3.11.9" if version_ok else "3.10.12"}";;\n'
-        f'  *version_info*) exit {0 if version_ok else 1};;\n'
-        f'  *ensurepip*) exit {0 if venv_ok else 1};;\n'
+        f"  *version_info*) exit {0 if version_ok else 1};;\n"
+        f"  *ensurepip*) exit {0 if venv_ok else 1};;\n"
         '  *) echo "fake python: unexpected $*" >&2; exit 3;;\n'
         "esac\n"
     )
@@ -82,7 +82,10 @@ def _run_course_sh(tmp_path: Path, *args: str, **env) -> subprocess.CompletedPro
     copy.mkdir(exist_ok=True)
     (copy / "course.sh").write_text((ROOT / "course.sh").read_text())
     return subprocess.run(
-        ["bash", str(copy / "course.sh"), *args], capture_output=True, text=True, timeout=120,
+        ["bash", str(copy / "course.sh"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, **env},
     )
 
@@ -124,10 +127,14 @@ def test_lab_without_network_says_the_index_is_unreachable(tmp_path):
     for name in ("pyproject.toml", "requirements/lock.txt"):
         (copy / name).write_text((ROOT / name).read_text())
     result = _run_course_sh(
-        tmp_path, "setup",
+        tmp_path,
+        "setup",
         PIP_CONFIG_FILE=os.devnull,  # no local wheel folders or mirrors: only the index below
-        PIP_INDEX_URL="http://127.0.0.1:9/simple", PIP_RETRIES="0", PIP_TIMEOUT="2",
-        PIP_NO_CACHE_DIR="1", PYTHON=_python311(),
+        PIP_INDEX_URL="http://127.0.0.1:9/simple",
+        PIP_RETRIES="0",
+        PIP_TIMEOUT="2",
+        PIP_NO_CACHE_DIR="1",
+        PYTHON=_python311(),
     )
     assert result.returncode == 1
     assert _last_line(result).startswith("pip could not download the packages")

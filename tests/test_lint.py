@@ -19,11 +19,10 @@ from handson_rl.paths import ROOT
 #: (notebooks/ and solutions/ are generated from the lessons and excluded).
 CHECKED = ["src", "bench", "tests", "lessons", "conftest.py"]
 
-#: False until the whole repository has been formatted once with
-#: ``ruff check --fix`` and ``ruff format`` (one mechanical commit, made when nobody
-#: else is editing). Then set it to True: from that commit on, CI fails on any
-#: lint error or unformatted file.
-ENFORCED = False
+#: True since the whole repository was formatted once with ``ruff check --fix`` and
+#: ``ruff format``: CI fails on any lint error or unformatted file. (False would turn
+#: both checks into skips that print the report.)
+ENFORCED = True
 
 
 def _ruff() -> str:
@@ -64,7 +63,11 @@ def test_ruff_configuration_is_read():
     bad = "import os\nimport sys\n\nprint(sys.argv)\n"
     result = subprocess.run(
         [_ruff(), "check", "--no-fix", "--stdin-filename", "src/handson_rl/example.py", "-"],
-        cwd=ROOT, input=bad, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        input=bad,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "F401" in result.stdout

@@ -25,7 +25,9 @@ HOW_TO_FIX = (
 def test_this_environment_is_exactly_the_lock():
     locked, _ = lock.read_lock()
     problems = lock.differences(locked, lock.installed_packages())
-    assert not problems, "This environment differs from the lock:\n" + "\n".join(problems) + "\n" + HOW_TO_FIX
+    assert not problems, (
+        "This environment differs from the lock:\n" + "\n".join(problems) + "\n" + HOW_TO_FIX
+    )
 
 
 def test_the_lock_is_current_with_pyproject():
@@ -34,7 +36,16 @@ def test_the_lock_is_current_with_pyproject():
 
 def test_the_lock_covers_every_extra_and_every_direct_pin():
     locked, _ = lock.read_lock()
-    for name in ("ray", "torch", "gymnasium", "jupyterlab", "pytest", "sphinx", "playwright", "stable-baselines3"):
+    for name in (
+        "ray",
+        "torch",
+        "gymnasium",
+        "jupyterlab",
+        "pytest",
+        "sphinx",
+        "playwright",
+        "stable-baselines3",
+    ):
         assert name in locked, f"{name} is missing from the lock"
     assert locked["torch"] == "2.13.0"  # the release, not the local "+cpu" build label
 
@@ -56,7 +67,9 @@ def test_a_comment_in_pyproject_does_not_make_the_lock_stale(tmp_path):
 
 
 def test_differences_name_each_kind_of_mismatch():
-    lines = lock.differences({"a": "1.0", "b": "2.0", "c": "3.0"}, {"a": "1.0", "b": "2.1", "d": "4.0"})
+    lines = lock.differences(
+        {"a": "1.0", "b": "2.0", "c": "3.0"}, {"a": "1.0", "b": "2.1", "d": "4.0"}
+    )
     assert lines == [
         "b: 2.1 installed, the lock pins 2.0",
         "c: the lock pins 3.0, not installed",
@@ -66,7 +79,13 @@ def test_differences_name_each_kind_of_mismatch():
 
 def test_render_lock_normalizes_names_drops_build_labels_and_tools():
     text = lock.render_lock(
-        ["PyYAML==6.0.3", "torch==2.13.0+cpu", "pip==23.2.1", "-e git+https://x#egg=handson_rl", "jupyter_core==5.9.1"],
+        [
+            "PyYAML==6.0.3",
+            "torch==2.13.0+cpu",
+            "pip==23.2.1",
+            "-e git+https://x#egg=handson_rl",
+            "jupyter_core==5.9.1",
+        ],
         digest="abc",
     )
     pins, digest = lock.parse_lock(text)
@@ -92,14 +111,18 @@ def test_environment_yml_installs_with_the_lock_and_its_versions():
         match = re.match(r"([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)", line)
         if match:
             name = lock.normalize(match.group(1))
-            assert locked.get(name) == match.group(3), f"environment.yml: {line}, the lock has {locked.get(name)}"
+            assert locked.get(name) == match.group(3), (
+                f"environment.yml: {line}, the lock has {locked.get(name)}"
+            )
 
 
 def test_course_sh_installs_every_extra_with_the_lock():
     script = (ROOT / "course.sh").read_text()
     assert "LOCK=requirements/lock.txt" in script and '-c "$LOCK"' in script
     extras = re.search(r"ALL_EXTRAS=(\S+)", script).group(1).split(",")
-    assert sorted(extras) == lock.extras(), "course.sh must install every extra pyproject.toml defines"
+    assert sorted(extras) == lock.extras(), (
+        "course.sh must install every extra pyproject.toml defines"
+    )
 
 
 def test_a_path_added_at_run_time_is_not_part_of_the_environment(monkeypatch, tmp_path):

@@ -22,9 +22,13 @@ from handson_rl.training.tensorboard import EventFileError, read_scalars
 
 
 def test_count_step_events_reads_agent1s_info_once():
-    assert count_step_events({AGENT1: {"new_field": True, "collision": False}, AGENT2: {"collision": False}}) == (1, 0)
+    assert count_step_events(
+        {AGENT1: {"new_field": True, "collision": False}, AGENT2: {"collision": False}}
+    ) == (1, 0)
     # A collision is in both agents' infos but is one event.
-    assert count_step_events({AGENT1: {"new_field": False, "collision": True}, AGENT2: {"collision": True}}) == (0, 1)
+    assert count_step_events(
+        {AGENT1: {"new_field": False, "collision": True}, AGENT2: {"collision": True}}
+    ) == (0, 1)
     assert count_step_events({}) == (0, 0)
 
 
@@ -46,11 +50,17 @@ def _play_through_callback(callback, seed, logger):
         obs, rewards, terms, truncs, infos = env.step(actions)
         collisions += infos[AGENT2]["collision"]
         episode.add_env_step(
-            observations=obs, actions=actions, rewards=rewards, infos=infos,
-            terminateds=terms, truncateds=truncs,
+            observations=obs,
+            actions=actions,
+            rewards=rewards,
+            infos=infos,
+            terminateds=terms,
+            truncateds=truncs,
         )
         callback.on_episode_step(episode=episode, metrics_logger=logger, env_index=0)
-    callback.on_episode_end(episode=episode, metrics_logger=logger, env_index=0, prev_episode_chunks=[])
+    callback.on_episode_end(
+        episode=episode, metrics_logger=logger, env_index=0, prev_episode_chunks=[]
+    )
     return env, collisions
 
 
@@ -78,7 +88,14 @@ def test_callback_logs_the_mean_over_episodes():
 def test_metric_history_marks_iterations_without_episodes_as_nan():
     results = [
         {"training_iteration": 1, "env_runners": {"num_env_steps_sampled_lifetime": 100}},
-        {"training_iteration": 2, "env_runners": {"num_env_steps_sampled_lifetime": 200, NEW_FIELDS: 12.5, COLLISIONS: 2.0}},
+        {
+            "training_iteration": 2,
+            "env_runners": {
+                "num_env_steps_sampled_lifetime": 200,
+                NEW_FIELDS: 12.5,
+                COLLISIONS: 2.0,
+            },
+        },
     ]
     rows = metric_history(results)
     assert rows[0]["iteration"] == 1 and math.isnan(rows[0][NEW_FIELDS])
@@ -113,8 +130,13 @@ def test_read_scalars_explains_an_empty_or_missing_directory(tmp_path):
 def _tiny_config():
     # 0 env runners x 2 envs, 200 steps per iteration: exactly 2 episodes per iteration.
     return arena_ppo_config(
-        seed=0, num_env_runners=0, num_envs_per_env_runner=2,
-        train_batch_size=200, minibatch_size=200, num_epochs=1, fcnet_hiddens=[16],
+        seed=0,
+        num_env_runners=0,
+        num_envs_per_env_runner=2,
+        train_batch_size=200,
+        minibatch_size=200,
+        num_epochs=1,
+        fcnet_hiddens=[16],
     ).callbacks(ArenaMetrics)
 
 
@@ -171,15 +193,24 @@ def test_chapter8_claim_both_agents_learn(ray_session, tmp_path):
     from handson_rl.training.metrics import history_from_dataframe
 
     config = arena_ppo_config(
-        seed=0, num_env_runners=0, num_envs_per_env_runner=32,
-        train_batch_size=2000, minibatch_size=2000,
+        seed=0,
+        num_env_runners=0,
+        num_envs_per_env_runner=32,
+        train_batch_size=2000,
+        minibatch_size=2000,
     ).callbacks(ArenaMetrics)
     grid = tune.Tuner(
         PPO,
         param_space=config,
-        run_config=tune.RunConfig(storage_path=str(tmp_path), name="claim", stop={"training_iteration": 40}, verbose=0),
+        run_config=tune.RunConfig(
+            storage_path=str(tmp_path), name="claim", stop={"training_iteration": 40}, verbose=0
+        ),
     ).fit()
-    rows = [r for r in history_from_dataframe(grid[0].metrics_dataframe) if not math.isnan(r[NEW_FIELDS])]
+    rows = [
+        r
+        for r in history_from_dataframe(grid[0].metrics_dataframe)
+        if not math.isnan(r[NEW_FIELDS])
+    ]
     first, last = rows[:5], rows[-5:]
     for key in (NEW_FIELDS, COLLISIONS):
         assert np.mean([r[key] for r in last]) > np.mean([r[key] for r in first]) + 1, key

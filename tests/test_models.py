@@ -49,7 +49,9 @@ def test_forward_passes_have_the_right_shapes(shared):
     values = module.compute_values(batch)
     assert values.shape == (5,)
     # Handing the features back gives the same values without running the encoder again.
-    torch.testing.assert_close(module.compute_values(batch, embeddings=train[Columns.EMBEDDINGS]), values)
+    torch.testing.assert_close(
+        module.compute_values(batch, embeddings=train[Columns.EMBEDDINGS]), values
+    )
 
 
 def test_initial_policy_is_close_to_uniform():
@@ -72,22 +74,31 @@ def test_defaults_are_rllibs_default_network():
     from handson_rl.training.config import COURSE_SETTINGS
 
     ours = _module()
-    assert DEFAULT_MODEL_CONFIG == {"hidden_sizes": COURSE_SETTINGS["fcnet_hiddens"], "activation": "tanh", "shared_encoder": False}
+    assert DEFAULT_MODEL_CONFIG == {
+        "hidden_sizes": COURSE_SETTINGS["fcnet_hiddens"],
+        "activation": "tanh",
+        "shared_encoder": False,
+    }
     assert DefaultModelConfig().fcnet_activation == "tanh"
     rllib = RLModuleSpec(
         module_class=DefaultPPOTorchRLModule,
         catalog_class=PPOCatalog,
         observation_space=OBS_SPACE,
         action_space=ACT_SPACE,
-        model_config=dataclasses.asdict(DefaultModelConfig(
-            fcnet_hiddens=COURSE_SETTINGS["fcnet_hiddens"],
-            vf_share_layers=COURSE_SETTINGS["vf_share_layers"],
-        )),
+        model_config=dataclasses.asdict(
+            DefaultModelConfig(
+                fcnet_hiddens=COURSE_SETTINGS["fcnet_hiddens"],
+                vf_share_layers=COURSE_SETTINGS["vf_share_layers"],
+            )
+        ),
     ).build()
 
     def layers(module):
-        return [(type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None))
-                for m in module.modules() if isinstance(m, (torch.nn.Linear, torch.nn.Tanh, torch.nn.ReLU))]
+        return [
+            (type(m).__name__, getattr(m, "in_features", None), getattr(m, "out_features", None))
+            for m in module.modules()
+            if isinstance(m, (torch.nn.Linear, torch.nn.Tanh, torch.nn.ReLU))
+        ]
 
     assert sorted(layers(ours)) == sorted(layers(rllib))
     assert count_parameters(ours) == count_parameters(rllib) == 34_373
@@ -109,11 +120,15 @@ def test_shared_encoder_drops_the_value_encoder():
 def test_model_config_sizes_the_network():
     small = _module(hidden_sizes=[32], activation="relu")
     assert [m.out_features for m in small.encoder if isinstance(m, torch.nn.Linear)] == [32]
-    assert isinstance(small.encoder[1], torch.nn.ReLU) and isinstance(small.value_encoder[1], torch.nn.ReLU)
+    assert isinstance(small.encoder[1], torch.nn.ReLU) and isinstance(
+        small.value_encoder[1], torch.nn.ReLU
+    )
     # 2 x (200*32+32) encoders, 32*4+4 policy head, 32+1 value head.
     assert count_parameters(small) == 2 * (200 * 32 + 32) + 32 * 4 + 4 + 32 + 1
     default = _module()
-    assert [m.out_features for m in default.encoder if isinstance(m, torch.nn.Linear)] == DEFAULT_MODEL_CONFIG["hidden_sizes"]
+    assert [
+        m.out_features for m in default.encoder if isinstance(m, torch.nn.Linear)
+    ] == DEFAULT_MODEL_CONFIG["hidden_sizes"]
 
 
 @pytest.mark.parametrize(
@@ -150,9 +165,15 @@ def test_module_spec_gives_each_agent_its_own_network():
 
 def test_ppo_builds_and_trains_with_the_custom_module(ray_session):
     config = arena_ppo_config(
-        seed=0, num_env_runners=0, num_envs_per_env_runner=2,
-        train_batch_size=200, minibatch_size=200, num_epochs=1,
-    ).rl_module(rl_module_spec=arena_module_spec({"p2": {"hidden_sizes": [32], "activation": "tanh"}}))
+        seed=0,
+        num_env_runners=0,
+        num_envs_per_env_runner=2,
+        train_batch_size=200,
+        minibatch_size=200,
+        num_epochs=1,
+    ).rl_module(
+        rl_module_spec=arena_module_spec({"p2": {"hidden_sizes": [32], "activation": "tanh"}})
+    )
     algo = config.build_algo()
     try:
         p1, p2 = algo.get_module("p1"), algo.get_module("p2")
@@ -164,6 +185,8 @@ def test_ppo_builds_and_trains_with_the_custom_module(ray_session):
     finally:
         algo.stop()
     assert result["env_runners"]["num_episodes"] == 2
-    assert any(not torch.equal(b, a.detach()) for b, a in zip(before, after)), "p1's weights did not change"
+    assert any(not torch.equal(b, a.detach()) for b, a in zip(before, after)), (
+        "p1's weights did not change"
+    )
     learner = result["learners"]["p1"]
     assert np.isfinite(learner["vf_loss"]) and np.isfinite(learner["policy_loss"])

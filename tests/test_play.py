@@ -18,8 +18,22 @@ def no_progress(monkeypatch):
 
 
 def test_moves_from_keys_words_letters_and_numbers():
-    assert [parse_move(m) for m in ("ArrowUp", "ArrowRight", "ArrowDown", "ArrowLeft")] == [0, 1, 2, 3]
-    assert [parse_move(m) for m in ("w", "D", " s ", "a", "UP", "left", 2, "3")] == [0, 1, 2, 3, 0, 3, 2, 3]
+    assert [parse_move(m) for m in ("ArrowUp", "ArrowRight", "ArrowDown", "ArrowLeft")] == [
+        0,
+        1,
+        2,
+        3,
+    ]
+    assert [parse_move(m) for m in ("w", "D", " s ", "a", "UP", "left", 2, "3")] == [
+        0,
+        1,
+        2,
+        3,
+        0,
+        3,
+        2,
+        3,
+    ]
     for bad in ("x", 4, -1, None, True, 1.0):
         with pytest.raises(PlayError):
             parse_move(bad)
@@ -41,7 +55,9 @@ def test_the_game_is_the_arena_with_a_seeded_opponent():
     opponent = RandomPolicy(env.get_action_space("agent2"), seed=5)
     for move in moves:
         step = game.move(move)
-        obs, rewards, _, _, infos = env.step({"agent1": move, "agent2": opponent.act(obs["agent2"])})
+        obs, rewards, _, _, infos = env.step(
+            {"agent1": move, "agent2": opponent.act(obs["agent2"])}
+        )
         assert step.rewards == rewards and step.returns == env.returns
         assert step.collision == infos["agent1"]["collision"]
         assert game.observation.tolist() == obs["agent1"].tolist()
@@ -61,7 +77,11 @@ def test_restart_replays_the_same_start():
     game = ArenaGame("agent1", "random", seed=2)
     first = [game.move(m).other for m in "dsdsdsdsds"]
     game.restart()
-    assert game.step_count == 0 and game.history == [] and game.returns == {"agent1": 0.0, "agent2": 0.0}
+    assert (
+        game.step_count == 0
+        and game.history == []
+        and game.returns == {"agent1": 0.0, "agent2": 0.0}
+    )
     assert [game.move(m).other for m in "dsdsdsdsds"] == first  # same opponent moves
     game.restart(seed=3)
     assert game.seed == 3 and game.step_count == 0
@@ -73,8 +93,8 @@ def test_summary_compares_with_the_trained_and_a_random_agent_from_the_same_star
         game.move("right" if game.step_count % 20 < 9 else "down")
     ref = game.reference()
     # The reference is the trained agent1 in your seat, same env seed, the same random agent2.
-    from handson_rl.arena.rollout import play_episode
     from handson_rl.arena.game import trained_policy
+    from handson_rl.arena.rollout import play_episode
 
     env = MultiAgentArena()
     mine = trained_policy("agent1", None, seed=3)
@@ -128,7 +148,9 @@ def test_widget_shows_the_summary_and_disables_the_arrows_at_the_end():
     view = PlayView(ArenaGame("agent1", "random", seed=1))
     for _ in range(100):
         view.press("down")
-    assert "Episode over" in view.summary.value and "the trained agent1 scored" in view.summary.value
+    assert (
+        "Episode over" in view.summary.value and "the trained agent1 scored" in view.summary.value
+    )
     assert all(button.disabled for button in view.buttons.values())
     view.press("up")  # a late key press does nothing
     assert view.game.step_count == 100
@@ -156,7 +178,11 @@ def test_headless_play_shows_the_state_without_waiting(monkeypatch, capsys):
 def test_text_prompt_plays_restarts_and_stops():
     replies = iter(["d", "jump", "s", "r", "ArrowRight", "q"])
     written = []
-    game = play_text(ArenaGame("agent1", "random", seed=0), read=lambda prompt: next(replies), write=written.append)
+    game = play_text(
+        ArenaGame("agent1", "random", seed=0),
+        read=lambda prompt: next(replies),
+        write=written.append,
+    )
     text = "\n".join(written)
     assert "'jump' is not a move" in text
     assert "step 1: you right" in text and "step 2: you down" in text
@@ -204,7 +230,10 @@ def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
         game.move("down")
     monkeypatch.setattr(game_module, "trained_policy", missing)
     summary = game.summary()
-    assert "Episode over" in summary and "(No trained agent1 to compare with: No pre-trained module" in summary
+    assert (
+        "Episode over" in summary
+        and "(No trained agent1 to compare with: No pre-trained module" in summary
+    )
 
 
 def test_an_error_in_a_button_callback_shows_in_the_control():

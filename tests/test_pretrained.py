@@ -28,7 +28,9 @@ def modules():
 def test_pretrained_modules_restore_on_the_pinned_ray(modules):
     assert set(modules) == {"p1", "p2"}
     meta = info()
-    assert meta["ray"] == ray.__version__, "re-make with `python -m handson_rl.maintainers.make_pretrained`"
+    assert meta["ray"] == ray.__version__, (
+        "re-make with `python -m handson_rl.maintainers.make_pretrained`"
+    )
     size = sum(f.stat().st_size for f in PRETRAINED_DIR.rglob("*") if f.is_file())
     assert size < 1_000_000, f"the pre-trained agents should stay small, are {size} bytes"
 
@@ -36,14 +38,20 @@ def test_pretrained_modules_restore_on_the_pinned_ray(modules):
 def test_trained_agent1_beats_a_random_agent1_against_the_same_opponent(modules):
     trained = trained_policies(modules, seed=11)
     random_agent1 = RandomPolicy(MultiAgentArena().get_action_space("agent1"), seed=5)
-    versus_trained_agent2 = mean_returns({"agent1": trained["agent1"], "agent2": trained["agent2"]}, 100, seed=500)
-    random_vs_same = mean_returns({"agent1": random_agent1, "agent2": trained["agent2"]}, 100, seed=500)
+    versus_trained_agent2 = mean_returns(
+        {"agent1": trained["agent1"], "agent2": trained["agent2"]}, 100, seed=500
+    )
+    random_vs_same = mean_returns(
+        {"agent1": random_agent1, "agent2": trained["agent2"]}, 100, seed=500
+    )
     margin = versus_trained_agent2["agent1"]["mean"] - random_vs_same["agent1"]["mean"]
     assert margin > 10, (versus_trained_agent2, random_vs_same)
     # Chapter 12's agent2 claim: the trained agent2 catches the trained agent1
     # more often than a random agent2 does.
     random_agent2 = RandomPolicy(MultiAgentArena().get_action_space("agent2"), seed=6)
-    versus_random_agent2 = mean_returns({"agent1": trained["agent1"], "agent2": random_agent2}, 100, seed=500)
+    versus_random_agent2 = mean_returns(
+        {"agent1": trained["agent1"], "agent2": random_agent2}, 100, seed=500
+    )
     assert versus_trained_agent2["agent2"]["mean"] > versus_random_agent2["agent2"]["mean"] + 1
 
 

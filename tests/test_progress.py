@@ -38,7 +38,9 @@ def test_where_progress_is_kept(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_BUDGET", "full")
     assert progress_file() == ROOT / "course_progress.json"
     assert "/course_progress.json" in (ROOT / ".gitignore").read_text().splitlines()
-    monkeypatch.setenv("COURSE_BUDGET", "smoke")  # CI and the tests never tick off a learner's checks
+    monkeypatch.setenv(
+        "COURSE_BUDGET", "smoke"
+    )  # CI and the tests never tick off a learner's checks
     assert progress_file() == ROOT / "_build" / "course_progress_smoke.json"
     monkeypatch.setenv("HANDSON_RL_PROGRESS", str(tmp_path / "p.json"))
     assert progress_file() == tmp_path / "p.json"
@@ -112,9 +114,16 @@ def test_the_command(path, capsys):
 
 def test_the_command_runs_as_a_module(path):
     record("exercise4")
-    out = subprocess.run([sys.executable, "-m", "handson_rl.progress"], capture_output=True, text=True,
-                         check=True, timeout=120).stdout
-    assert re.search(r"chapter 9: 1 of \d+ passed", out) and "[x] Exercise 4: a deeper module" in out
+    out = subprocess.run(
+        [sys.executable, "-m", "handson_rl.progress"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert (
+        re.search(r"chapter 9: 1 of \d+ passed", out) and "[x] Exercise 4: a deeper module" in out
+    )
 
 
 def test_course_sh_has_a_progress_command():
@@ -175,4 +184,6 @@ def test_every_checker_records_its_pass(n):
     module = importlib.import_module(f"handson_rl.exercises.exercise{n}")
     source = inspect.getsource(getattr(module, f"check_exercise{n}"))
     assert f'record("exercise{n}")' in source
-    assert source.rstrip().splitlines()[-1].strip().startswith("return")  # recorded right before it returns
+    assert (
+        source.rstrip().splitlines()[-1].strip().startswith("return")
+    )  # recorded right before it returns

@@ -24,7 +24,9 @@ def _pins(requirements):
 
 def _pyproject_pins():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    reqs = list(data["dependencies"]) + [r for rs in data["optional-dependencies"].values() for r in rs]
+    reqs = list(data["dependencies"]) + [
+        r for rs in data["optional-dependencies"].values() for r in rs
+    ]
     for req in reqs:
         assert "==" in req, f"pyproject.toml: {req!r} is not pinned to an exact version"
     return _pins(reqs)
@@ -53,8 +55,14 @@ def test_importing_ray_does_not_compile_rfc3987_syntax():
 
     assert _pyproject_pins()["jsonschema"][1] == "4.24.0"
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, ray; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys, ray; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["False", "False"], (
@@ -76,7 +84,9 @@ def test_environment_yml_matches_pyproject():
             f"pyproject.toml as {project[name]}"
         )
     for name, pin in conda_pins.items():
-        assert project.get(name) == pin, f"environment.yml: {name} {pin} != pyproject {project.get(name)}"
+        assert project.get(name) == pin, (
+            f"environment.yml: {name} {pin} != pyproject {project.get(name)}"
+        )
     assert "-e ." in pip_section
 
 
@@ -123,10 +133,13 @@ def test_the_repository_cites_only_its_own_documents():
     ).stdout.split()
     outside = "COURSE" + ".md"
     citing = [
-        name for name in tracked
+        name
+        for name in tracked
         if name.endswith((".py", ".md", ".sh", ".yml", ".toml"))
         and outside in (ROOT / name).read_text(errors="ignore")
     ]
-    assert not citing, f"{citing} cite {outside}, which is not part of this repository: cite docs/ instead"
+    assert not citing, (
+        f"{citing} cite {outside}, which is not part of this repository: cite docs/ instead"
+    )
     for doc in ("docs/game.md", "docs/conventions.md"):
         assert (ROOT / doc).exists(), f"{doc} is missing"

@@ -190,7 +190,10 @@ print("=== DONE", flush=True)
 @pytest.fixture(scope="module")
 def scripts():
     """Both scripts at once: each spends most of its time waiting for its own Ray."""
-    procs = {"learner": _start(START_RAY + LEARNER_SCRIPT), "course": _start(START_RAY + COURSE_PATHS_SCRIPT)}
+    procs = {
+        "learner": _start(START_RAY + LEARNER_SCRIPT),
+        "course": _start(START_RAY + COURSE_PATHS_SCRIPT),
+    }
     try:
         yield {name: _finish(proc) for name, proc in procs.items()}
     finally:
@@ -357,10 +360,10 @@ def course_events(scripts):
     proc = scripts["course"]
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"the course paths failed (exit {proc.returncode}):\n{out[-5000:]}"
-    line = next(l for l in proc.stdout.splitlines() if l.startswith("=== EVENTS "))
-    events = json.loads(line[len("=== EVENTS "):])
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("=== EVENTS "))
+    events = json.loads(line[len("=== EVENTS ") :])
     marker = next(i for i, e in enumerate(events) if e["kind"] == "marker")
-    return events[:marker], events[marker + 1:]
+    return events[:marker], events[marker + 1 :]
 
 
 @pytest.mark.ray
@@ -376,9 +379,9 @@ def test_course_code_calls_no_deprecated_api(course_events):
     _, events = course_events
     blamed = [e for e in events if blamed_on_course(e)]
     report = "\n\n".join(
-        e["message"] + "\n  called from " + " <- ".join(
-            f"{Path(f).name}:{n} {fn}" for f, n, fn in reversed(e["stack"][-6:])
-        )
+        e["message"]
+        + "\n  called from "
+        + " <- ".join(f"{Path(f).name}:{n} {fn}" for f, n, fn in reversed(e["stack"][-6:]))
         for e in blamed
     )
     assert not blamed, "course code triggers deprecation warnings:\n" + report
@@ -396,7 +399,8 @@ def test_rllib_internal_deprecations_are_only_known_ones(course_events):
     _, events = course_events
     internal = {e["message"][:80] for e in events if not blamed_on_course(e)}
     unknown = {
-        m for m in internal
+        m
+        for m in internal
         if not is_noise(m) and not any(known in m for known in KNOWN_INTERNAL_DEPRECATIONS)
     }
     assert not unknown, (
@@ -446,6 +450,7 @@ def test_ray_output_to_file_catches_all_three_kinds_and_restores_them(tmp_path, 
     assert log.count(r"taking actor \d+ out of service") == 1
     assert log.matches("core_worker") == ["[C++] core_worker.cc:2465: max_restarts > 0"]
     assert log.count(r"^\(raylet\) A worker died") == 1 and log.count("a Tune warning") == 1
+
     # Afterwards everything prints again, and an error in the block is not swallowed.
     def restored():
         loggers = [logging.getLogger(n) for n in ("ray", "ray.rllib", "ray.tune", "")]
@@ -459,7 +464,7 @@ def test_ray_output_to_file_catches_all_three_kinds_and_restores_them(tmp_path, 
     restored()
     with pytest.raises(ZeroDivisionError):
         with ray_output_to_file(tmp_path / "again.log", settle=0):
-            1 / 0
+            _ = 1 / 0
     restored()
 
 

@@ -121,7 +121,9 @@ def test_default_model_config_shares_the_encoder_unless_told_not_to():
         dataclasses.asdict(DefaultModelConfig(fcnet_hiddens=[128] * 3, vf_share_layers=False))
     )
     assert hasattr(shared.encoder, "encoder") and not hasattr(shared.encoder, "actor_encoder")
-    assert hasattr(separate.encoder, "actor_encoder") and hasattr(separate.encoder, "critic_encoder")
+    assert hasattr(separate.encoder, "actor_encoder") and hasattr(
+        separate.encoder, "critic_encoder"
+    )
 
 
 def test_ppo_standardises_the_advantages():
@@ -153,7 +155,9 @@ def test_agent1s_return_counts_a_collision_instead_of_a_new_cell():
             collisions += infos["agent1"]["collision"]
             both += infos["agent1"]["new_field"] and infos["agent1"]["collision"]
             done = truncated["__all__"]
-        assert env.returns["agent1"] == pytest.approx(1.5 * new - 0.5 * collisions - 50 - 1.5 * both)
+        assert env.returns["agent1"] == pytest.approx(
+            1.5 * new - 0.5 * collisions - 50 - 1.5 * both
+        )
         saw_both += both
     assert saw_both > 0  # the case the correction is for does happen
 
@@ -165,7 +169,12 @@ def _in_fresh_home(home: Path, code: str, **env) -> subprocess.CompletedProcess:
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), **env}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=180, cwd=ROOT, env=environment, check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+        env=environment,
+        check=False,
     )
 
 
@@ -175,7 +184,10 @@ def test_ray_start_uses_a_token_but_never_makes_one(tmp_path):
     start = inspect.getsource(scripts.start.callback)  # `ray start`
     head, rest = start.split("maybe_enable_token_auth_if_token_available()", 1)
     assert "if head:" in head  # the call sits in the head node's branch ...
-    assert rest.count("ensure_token_if_auth_enabled(system_config, create_token_if_missing=False)") == 2
+    assert (
+        rest.count("ensure_token_if_auth_enabled(system_config, create_token_if_missing=False)")
+        == 2
+    )
     assert "maybe_enable_token_auth_if_token_available" not in rest  # ... and only there
 
     check = """
@@ -219,7 +231,9 @@ def test_a_local_storage_path_fails_a_worker_nodes_first_checkpoint(tmp_path):
     local = tmp_path / "checkpoint"
     local.mkdir()
     (local / "weights").write_text("...")
-    with pytest.raises(RuntimeError, match="A local path on the head node is not accessible by worker nodes"):
+    with pytest.raises(
+        RuntimeError, match="A local path on the head node is not accessible by worker nodes"
+    ):
         storage.persist_current_checkpoint(Checkpoint.from_directory(str(local)))
 
 

@@ -25,7 +25,11 @@ PRIVATE_NAMES = ("._private", "._raylet", "._global_registry", "_train_batch_siz
 def _python(code: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=120, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
     )
 
@@ -35,8 +39,11 @@ def test_every_function_has_a_test_here():
     public -= {"annotations"}
     tested = {n.removeprefix("test_") for n in globals() if n.startswith("test_")}
     assert public == {
-        "refresh_auth_config", "add_worker_log_skip_regex", "restart_local_sampling",
-        "current_actor_restarts", "worker_output_to",
+        "refresh_auth_config",
+        "add_worker_log_skip_regex",
+        "restart_local_sampling",
+        "current_actor_restarts",
+        "worker_output_to",
     }
     assert all(any(name in t for t in tested) for name in public)
 
@@ -139,7 +146,9 @@ def test_restart_local_sampling_recovers_an_env_runner_interrupted_mid_step():
 
     from handson_rl.training.config import arena_ppo_config
 
-    runner = MultiAgentEnvRunner(config=arena_ppo_config(seed=0, num_env_runners=0, num_envs_per_env_runner=2))
+    runner = MultiAgentEnvRunner(
+        config=arena_ppo_config(seed=0, num_env_runners=0, num_envs_per_env_runner=2)
+    )
     try:
         runner.sample(num_timesteps=20)
         # What an interrupt between taking and recomputing the cached output leaves behind:
@@ -167,7 +176,7 @@ def test_current_actor_restarts_reads_the_gcs_actor_table_like_ray_does():
     assert callable(state.actors)
     assert '"NumRestarts": actor_table_data.num_restarts' in inspect.getsource(state)
     source = inspect.getsource(RuntimeContext.was_current_actor_reconstructed.fget)
-    assert 'actors(actor_id=' in source and 'actor_info["NumRestarts"]' in source
+    assert "actors(actor_id=" in source and 'actor_info["NumRestarts"]' in source
     # Outside Ray, or in the driver: 0.
     assert ray_internals.current_actor_restarts() == 0
 
@@ -216,11 +225,17 @@ def test_worker_output_to_swaps_and_restores_rays_printers():
             handler = dict(dispatcher.handlers)["ray_print_logs"]
             assert handler is not original and dict(dispatcher.handlers)["other"] is original
             assert ray_worker.print_to_stdstream is not saved_print
-            batch = {"lines": ["hello", "world"], "pid": 42, "ip": "127.0.0.2",
-                     "actor_name": "MultiAgentEnvRunner", "is_err": True}
+            batch = {
+                "lines": ["hello", "world"],
+                "pid": 42,
+                "ip": "127.0.0.2",
+                "actor_name": "MultiAgentEnvRunner",
+                "is_err": True,
+            }
             handler(batch)
-            ray_worker.print_to_stdstream({"lines": ["A worker died"], "pid": "raylet", "is_err": False},
-                                          ignore_prefix=False)
+            ray_worker.print_to_stdstream(
+                {"lines": ["A worker died"], "pid": "raylet", "is_err": False}, ignore_prefix=False
+            )
         assert dispatcher.handlers == [("ray_print_logs", original), ("other", original)]
         assert ray_worker.print_to_stdstream is saved_print
     finally:

@@ -67,7 +67,9 @@ def test_the_first_runs_displays_are_hidden(shell):
     real = shell.display_pub.publish
     shell.display_pub.publish = lambda data, *a, **k: published.append(data)
     try:
-        shell.run_cell("from IPython.display import display\ndisplay({'text/plain': 'shown'}, raw=True)")
+        shell.run_cell(
+            "from IPython.display import display\ndisplay({'text/plain': 'shown'}, raw=True)"
+        )
     finally:
         shell.display_pub.publish = real
     assert published == [{"text/plain": "shown"}]
@@ -88,7 +90,9 @@ def test_an_ipython_dir_turns_run_twice_on_for_every_kernel(tmp_path):
     try:
         shown = []
         for code in ("x = 0", "x += 1\nprint('x =', x)"):
-            kc.execute_interactive(code, timeout=60, output_hook=lambda m: shown.append(m["content"].get("text", "")))
+            kc.execute_interactive(
+                code, timeout=60, output_hook=lambda m: shown.append(m["content"].get("text", ""))
+            )
         assert "".join(shown) == "x = 2\n"
     finally:
         kc.stop_channels()
@@ -185,7 +189,10 @@ def test_the_oldest_algorithm_holding_cpus_is_stopped_and_named(fake_ray, capsys
 def test_cpus_held_by_something_else_fail_within_seconds(fake_ray):
     fake_ray.free = 0
     start = time.monotonic()
-    with pytest.raises(cpus.NotEnoughCPUsError, match=r"needs 2 CPUs \(2 env runners x 1 CPU\), but only 0 of this Ray's 2"):
+    with pytest.raises(
+        cpus.NotEnoughCPUsError,
+        match=r"needs 2 CPUs \(2 env runners x 1 CPU\), but only 0 of this Ray's 2",
+    ):
         cpus.make_room(_request(2), wait_s=0.5)
     assert time.monotonic() - start < 5
 
@@ -207,8 +214,10 @@ def test_a_tune_trial_counts_the_cpus_tunes_placement_groups_hold(fake_ray, monk
     import ray.util
 
     fake_ray.free = 0
-    tables = {"created": {"a": {"state": "CREATED", "bundles": {0: {"CPU": 1.0}}}},
-              "pending": {"a": {"state": "PENDING", "bundles": {0: {"CPU": 1.0}}}}}
+    tables = {
+        "created": {"a": {"state": "CREATED", "bundles": {0: {"CPU": 1.0}}}},
+        "pending": {"a": {"state": "PENDING", "bundles": {0: {"CPU": 1.0}}}},
+    }
     monkeypatch.setattr(ray.util, "placement_group_table", lambda: tables["created"])
     assert cpus.free_cpus_for_tune() == 1
     cpus.make_room(_request(1), free=cpus.free_cpus_for_tune, wait_s=0.2)
@@ -234,11 +243,19 @@ def test_the_course_config_is_a_ppo_config_that_survives_copy_and_pickle():
 def quick_config():
     from handson_rl.training.config import arena_ppo_config
 
-    return arena_ppo_config(seed=0, num_env_runners=2, num_envs_per_env_runner=2,
-                            train_batch_size=200, minibatch_size=200, num_epochs=1)
+    return arena_ppo_config(
+        seed=0,
+        num_env_runners=2,
+        num_envs_per_env_runner=2,
+        train_batch_size=200,
+        minibatch_size=200,
+        num_epochs=1,
+    )
 
 
-def test_building_twice_stops_the_first_and_a_checkpoint_restores(ray_session, quick_config, capsys, tmp_path):
+def test_building_twice_stops_the_first_and_a_checkpoint_restores(
+    ray_session, quick_config, capsys, tmp_path
+):
     from ray.rllib.algorithms.algorithm import Algorithm
 
     first = quick_config.build_algo()
@@ -288,16 +305,26 @@ def test_a_tune_trial_that_can_never_start_fails_at_once(ray_session, tmp_path):
     tuner = tune.Tuner(
         PPO,
         param_space=arena_ppo_config(seed=0, num_env_runners=2),  # 3 CPUs per trial
-        run_config=tune.RunConfig(name="too_big", storage_path=str(tmp_path), stop={"training_iteration": 1},
-                                  verbose=0, callbacks=[TuneProgress()]),
+        run_config=tune.RunConfig(
+            name="too_big",
+            storage_path=str(tmp_path),
+            stop={"training_iteration": 1},
+            verbose=0,
+            callbacks=[TuneProgress()],
+        ),
     )
     start = time.monotonic()
-    with pytest.raises(cpus.NotEnoughCPUsError, match=r"Each trial of this Tune run needs 3 CPUs \(1 for the trial's own process \+ 2 for"):
+    with pytest.raises(
+        cpus.NotEnoughCPUsError,
+        match=r"Each trial of this Tune run needs 3 CPUs \(1 for the trial's own process \+ 2 for",
+    ):
         tuner.fit()
     assert time.monotonic() - start < 60
 
 
-def test_a_tune_run_stops_the_algorithm_that_holds_the_cpus(ray_session, quick_config, tmp_path, capsys):
+def test_a_tune_run_stops_the_algorithm_that_holds_the_cpus(
+    ray_session, quick_config, tmp_path, capsys
+):
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
@@ -308,8 +335,13 @@ def test_a_tune_run_stops_the_algorithm_that_holds_the_cpus(ray_session, quick_c
         tuner = tune.Tuner(
             PPO,
             param_space=quick_config.copy().env_runners(num_env_runners=0),
-            run_config=tune.RunConfig(name="after_algo", storage_path=str(tmp_path),
-                                      stop={"training_iteration": 1}, verbose=0, callbacks=[TuneProgress()]),
+            run_config=tune.RunConfig(
+                name="after_algo",
+                storage_path=str(tmp_path),
+                stop={"training_iteration": 1},
+                verbose=0,
+                callbacks=[TuneProgress()],
+            ),
         )
         grid = tuner.fit()
         assert not grid.errors
@@ -344,9 +376,14 @@ def test_train_given_none_or_a_config_names_the_cell_to_run():
     from handson_rl.training.config import arena_ppo_config
     from handson_rl.training.loop import train
 
-    with pytest.raises(TypeError, match=r"got None\. Run the cell that builds it first \(algo = config.build_algo\(\)\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"got None\. Run the cell that builds it first \(algo = config.build_algo\(\)\)",
+    ):
         train(None, 1)
-    with pytest.raises(TypeError, match=r"got a CoursePPOConfig \(a config: call its .build_algo\(\)\)"):
+    with pytest.raises(
+        TypeError, match=r"got a CoursePPOConfig \(a config: call its .build_algo\(\)\)"
+    ):
         train(arena_ppo_config(), 1)
 
 
@@ -355,6 +392,8 @@ def test_train_on_a_stopped_algorithm_says_it_was_stopped():
 
     from handson_rl.training.loop import train
 
-    stopped = SimpleNamespace(train=lambda: {}, config=SimpleNamespace(num_env_runners=2), env_runner_group=_Group(0))
+    stopped = SimpleNamespace(
+        train=lambda: {}, config=SimpleNamespace(num_env_runners=2), env_runner_group=_Group(0)
+    )
     with pytest.raises(RuntimeError, match="This algorithm was stopped"):
         train(stopped, 1)

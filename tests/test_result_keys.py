@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 from handson_rl.paths import ROOT
 
@@ -79,10 +78,10 @@ def test_result_keys_only_in_results_module():
 def test_the_scan_finds_a_key():
     """The scan can fail: a key read directly is found, a docstring or message is not."""
     source = (
-        'def f(result):\n'
+        "def f(result):\n"
         '    """Reads result["env_runners"]."""\n'
         '    steps = result["env_runners"]["num_env_steps_sampled_lifetime"]\n'
-        '    print(f"no key {steps} in result[\'timers\']")\n'
+        "    print(f\"no key {steps} in result['timers']\")\n"
         '    return result.get("timers/learner_update_timer"), result["training_iteration"]\n'
     )
     assert keys_spelled_in(source) == [

@@ -29,5 +29,7 @@ _PRINT_ORDER = (
 def test_module_order_does_not_follow_the_hash_seed(hash_seed):
     # PYTHONHASHSEED 1 and 7 put {"p1", "p2"} in the order p2, p1.
     env = dict(os.environ, PYTHONHASHSEED=hash_seed)
-    out = subprocess.run([sys.executable, "-c", _PRINT_ORDER], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _PRINT_ORDER], env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "['p1', 'p2']"

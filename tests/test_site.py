@@ -25,29 +25,37 @@ def _cells(text: str):
 
 
 def test_site_page_folds_each_solution_after_the_exercise_cell():
-    texts = build_lesson(LESSONS_DIR / "02_environment_and_spaces.py",
-                         variants=("solution", "exercise", "site"))
+    texts = build_lesson(
+        LESSONS_DIR / "02_environment_and_spaces.py", variants=("solution", "exercise", "site")
+    )
     page, solution = _cells(texts["site"]), _cells(texts["solution"])
+
     # The same code runs on the site as in the solution notebook, plus the stamp.
     def code(cells):
         return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
 
     # (and, after each concept check, its folded answer: tests/test_concepts.py)
-    answers = [c for c in code(page) if c.startswith("from handson_rl.exercises.concepts import reveal")]
+    answers = [
+        c for c in code(page) if c.startswith("from handson_rl.exercises.concepts import reveal")
+    ]
     assert [c for c in code(page) if c not in answers] == [SITE_STAMP] + code(solution)
     folded = [c for c in page if "hide-input" in c["metadata"].get("tags", [])]
     assert folded, "no solution is folded"
     for cell in folded:
         assert cell["metadata"]["mystnb"]["code_prompt_show"] == "Show solution"
         before = page[page.index(cell) - 1]
-        assert before["cell_type"] == "markdown" and "NotImplementedError" in "".join(before["source"])
+        assert before["cell_type"] == "markdown" and "NotImplementedError" in "".join(
+            before["source"]
+        )
     stamp = page[1]
     assert stamp["metadata"]["tags"] == ["remove-input"] and "stamp()" in "".join(stamp["source"])
 
 
 def test_chapters_without_exercises_fold_nothing():
     # Chapter 1 has concept checks but no exercise and no task.
-    page = _cells(build_lesson(LESSONS_DIR / "01_rl_and_rllib_in_a_nutshell.py", variants=("site",))["site"])
+    page = _cells(
+        build_lesson(LESSONS_DIR / "01_rl_and_rllib_in_a_nutshell.py", variants=("site",))["site"]
+    )
     assert not [c for c in page if "hide-input" in c["metadata"].get("tags", [])]
 
 
@@ -84,14 +92,16 @@ def _page(body: str) -> str:
 def test_check_site_finds_errors_broken_links_missing_images_and_cdn_scripts(tmp_path):
     (tmp_path / "chapters").mkdir()
     (tmp_path / "index.html").write_text(_page('<a href="chapters/01_x.html">ok</a>'))
-    (tmp_path / "chapters" / "01_x.html").write_text(_page(
-        "<p>Outputs on this page: executed today</p>"
-        '<div class="cell docutils container"><div class="output traceback highlight-ipythontb">boom</div></div>'
-        '<div class="cell tag_raises-exception docutils container">'
-        '<div class="output traceback highlight-ipythontb">meant</div></div>'
-        '<img src="../_images/missing.png"><a href="../nowhere.html#x">x</a>'
-        '<script src="https://cdn.example.org/lib.js"></script>'
-    ))
+    (tmp_path / "chapters" / "01_x.html").write_text(
+        _page(
+            "<p>Outputs on this page: executed today</p>"
+            '<div class="cell docutils container"><div class="output traceback highlight-ipythontb">boom</div></div>'
+            '<div class="cell tag_raises-exception docutils container">'
+            '<div class="output traceback highlight-ipythontb">meant</div></div>'
+            '<img src="../_images/missing.png"><a href="../nowhere.html#x">x</a>'
+            '<script src="https://cdn.example.org/lib.js"></script>'
+        )
+    )
     problems = site.check_site(tmp_path, ["01_x", "02_y"])
     text = "\n".join(problems)
     assert "no page for chapter 02_y" in text
@@ -117,7 +127,9 @@ def test_built_site():
     html = _built_site()
     if html is None:
         if os.environ.get("CI"):
-            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+            pytest.fail(
+                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
+            )
         pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
     assert site.check_site(html, CHAPTERS) == []
     for name in CHAPTERS:
@@ -128,7 +140,9 @@ def test_built_site():
     # Tune's progress line survives Tune's Jupyter reporter clearing the cell
     # (TuneProgress makes its line only when the first trial starts).
     for name in ("07_ray_tune", "08_callbacks_and_metrics"):
-        assert "(done)" in (html / "chapters" / f"{name}.html").read_text(), f"{name}: no Tune progress line"
+        assert "(done)" in (html / "chapters" / f"{name}.html").read_text(), (
+            f"{name}: no Tune progress line"
+        )
     gifs = [p for p in (html / "_images").glob("*.gif")] if (html / "_images").exists() else []
     assert len(gifs) >= 3, f"expected the GIFs of chapters 2, 6 and 12 in the site, found {gifs}"
 

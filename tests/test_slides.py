@@ -26,6 +26,7 @@ CHAPTERS = sorted(p.stem for p in LESSONS_DIR.glob("[0-9][0-9]_*.py"))
 
 # ------------------------------------------------------------- shortening
 
+
 def test_short_code_stays_as_it_is():
     code = "x = 1\n# a comment\nprint(x)"
     assert slides.shorten_code(code) == (code, False)
@@ -57,7 +58,9 @@ def test_first_sentence_ignores_dots_in_code_maths_and_abbreviations():
     assert slides.first_sentence("No end here") == "No end here"
     # A numbered bold lead-in is not a sentence of its own.
     text = "**1. The advantage: better or worse?** Next to the policy. More here."
-    assert slides.first_sentence(text) == "**1. The advantage: better or worse?** Next to the policy."
+    assert (
+        slides.first_sentence(text) == "**1. The advantage: better or worse?** Next to the policy."
+    )
 
 
 def test_a_long_paragraph_keeps_its_first_sentence_and_headings_stay():
@@ -78,7 +81,9 @@ def test_long_list_items_keep_their_first_sentence():
 
 
 def test_links_to_repository_files_become_text_and_web_links_stay():
-    out = slides.render_markdown("See the [cheat sheet](../docs/old_api_cheatsheet.md) and [Ray](https://docs.ray.io).")
+    out = slides.render_markdown(
+        "See the [cheat sheet](../docs/old_api_cheatsheet.md) and [Ray](https://docs.ray.io)."
+    )
     assert "<code>cheat sheet</code>" in out and "old_api_cheatsheet.md" not in out
     assert '<a href="https://docs.ray.io">Ray</a>' in out
 
@@ -89,49 +94,78 @@ def test_maths_is_rendered_for_mathjax():
 
 
 def test_setup_cells_are_recognised():
-    assert slides.is_setup("from handson_rl.budget import pick\n\nITERATIONS = pick(full=30, smoke=2)", [])
+    assert slides.is_setup(
+        "from handson_rl.budget import pick\n\nITERATIONS = pick(full=30, smoke=2)", []
+    )
     assert slides.is_setup("import ray\nquiet_ray()", [])
     assert not slides.is_setup("import ray\nprint(1)", [{"output_type": "stream", "text": "1\n"}])
     assert not slides.is_setup("config = PPOConfig()", [])
 
 
 def test_outputs_keep_figures_and_the_end_of_long_logs():
-    png = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}}
-    log = {"output_type": "stream", "name": "stdout", "text": "".join(f"line {i}\n" for i in range(50))}
-    widget = {"output_type": "display_data", "data": {"application/vnd.jupyter.widget-view+json": {}}}
+    png = {
+        "output_type": "display_data",
+        "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"},
+    }
+    log = {
+        "output_type": "stream",
+        "name": "stdout",
+        "text": "".join(f"line {i}\n" for i in range(50)),
+    }
+    widget = {
+        "output_type": "display_data",
+        "data": {"application/vnd.jupyter.widget-view+json": {}},
+    }
     rendered = slides.render_outputs([log, widget, png])
-    assert len(rendered.figures) == 1 and "data:image/png;base64,iVBORw0KGgo=" in rendered.figures[0]
+    assert (
+        len(rendered.figures) == 1 and "data:image/png;base64,iVBORw0KGgo=" in rendered.figures[0]
+    )
     assert "line 49" in rendered.text[0] and "line 5\n" not in rendered.text[0]
     assert "41 lines above" in rendered.text[0]
 
 
 # ----------------------------------------------------------------- structure
 
+
 def _slides(cells):
     return slides.chapter_slides(cells)
 
 
 def test_headings_start_columns_and_a_short_lead_gets_its_code_as_a_fragment():
-    columns = _slides([
-        Cell("markdown", "# 3. Title\n\nGoal."),
-        Cell("code", "from x import y", outputs=[]),  # set-up: skipped
-        Cell("markdown", "## First topic\n\nShort lead:"),
-        Cell("code", "print(1)", outputs=[{"output_type": "stream", "name": "stdout", "text": "1\n"}]),
-        Cell("markdown", "More text on its own slide."),
-        Cell("markdown", "## Second topic"),
-    ])
+    columns = _slides(
+        [
+            Cell("markdown", "# 3. Title\n\nGoal."),
+            Cell("code", "from x import y", outputs=[]),  # set-up: skipped
+            Cell("markdown", "## First topic\n\nShort lead:"),
+            Cell(
+                "code",
+                "print(1)",
+                outputs=[{"output_type": "stream", "name": "stdout", "text": "1\n"}],
+            ),
+            Cell("markdown", "More text on its own slide."),
+            Cell("markdown", "## Second topic"),
+        ]
+    )
     assert len(columns) == 3 and [len(c) for c in columns] == [1, 2, 1]
     first_topic = "".join(columns[1][0].parts)
     assert 'class="cell fragment"' in first_topic and "print" in first_topic
-    assert "from" not in "".join(p for c in columns for s in c for p in s.parts).split("First topic")[0]
+    assert (
+        "from"
+        not in "".join(p for c in columns for s in c for p in s.parts).split("First topic")[0]
+    )
     assert columns[1][1].context == "First topic"
 
 
 def test_a_heading_inside_a_markdown_cell_starts_a_new_topic_there():
-    columns = _slides([
-        Cell("markdown", "# 9. Title"),
-        Cell("markdown", "The end of the first topic.\n\n## Second topic\n\nIts text.\n\n```python\n## not a heading\n```"),
-    ])
+    columns = _slides(
+        [
+            Cell("markdown", "# 9. Title"),
+            Cell(
+                "markdown",
+                "The end of the first topic.\n\n## Second topic\n\nIts text.\n\n```python\n## not a heading\n```",
+            ),
+        ]
+    )
     assert len(columns) == 2
     assert "The end of the first topic." in "".join(columns[0][-1].parts)
     second = "".join(columns[1][0].parts)
@@ -139,12 +173,14 @@ def test_a_heading_inside_a_markdown_cell_starts_a_new_topic_there():
 
 
 def test_explicit_marks_win_over_the_default():
-    columns = _slides([
-        Cell("markdown", "# 1. Title"),
-        Cell("markdown", "Hidden from the slides.", slide_type="skip"),
-        Cell("markdown", "A new column without a heading.", slide_type="slide"),
-        Cell("markdown", "Same slide.", slide_type="-"),
-    ])
+    columns = _slides(
+        [
+            Cell("markdown", "# 1. Title"),
+            Cell("markdown", "Hidden from the slides.", slide_type="skip"),
+            Cell("markdown", "A new column without a heading.", slide_type="slide"),
+            Cell("markdown", "Same slide.", slide_type="-"),
+        ]
+    )
     assert len(columns) == 2 and len(columns[1]) == 1
     text = "".join(columns[1][0].parts)
     assert "A new column" in text and "Same slide." in text
@@ -153,20 +189,29 @@ def test_explicit_marks_win_over_the_default():
 
 def test_notes_comments_and_shortened_text_go_to_the_speaker_notes():
     long = "Short start. Then " + "words " * 80
-    columns = _slides([
-        Cell("markdown", "# 7. Tune\n\n<!-- notes: start the sweep, then the break -->"),
-        Cell("markdown", f"## Topic\n\n{long}"),
-    ])
+    columns = _slides(
+        [
+            Cell("markdown", "# 7. Tune\n\n<!-- notes: start the sweep, then the break -->"),
+            Cell("markdown", f"## Topic\n\n{long}"),
+        ]
+    )
     assert "start the sweep, then the break" in "".join(columns[0][0].notes)
     assert "notes:" not in "".join(columns[0][0].parts)
     assert "words words" in "".join(columns[1][0].notes)
 
 
 def test_an_exercise_shows_the_stub_then_the_solution():
-    columns = _slides([
-        Cell("markdown", "## Exercise 1"),
-        Cell("code", "def f():\n    return 1", outputs=[], stub="def f():\n    raise NotImplementedError('x')"),
-    ])
+    columns = _slides(
+        [
+            Cell("markdown", "## Exercise 1"),
+            Cell(
+                "code",
+                "def f():\n    return 1",
+                outputs=[],
+                stub="def f():\n    raise NotImplementedError('x')",
+            ),
+        ]
+    )
     stub, solution = ("".join(s.parts) for s in columns[0][1:])
     assert "NotImplementedError" in stub and "as learners get it" in stub
     assert "return" in solution and "NotImplementedError" not in solution
@@ -181,19 +226,28 @@ def test_every_lesson_makes_a_deck_with_notes(name):
     lesson = LESSONS_DIR / f"{name}.py"
     cells = slides.lesson_cells(lesson, _unexecuted(lesson))
     columns = slides.chapter_slides(cells)
-    headings = [line for c in cells if c.kind == "markdown" for line in c.source.splitlines()
-                if line.startswith("## ")]
+    headings = [
+        line
+        for c in cells
+        if c.kind == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
     assert len(columns) == len(headings) + 1  # the title slide, then one column per topic
     assert any(slide.notes for column in columns for slide in column), "no speaker notes"
     text = slides.deck_html(name, columns, "")
     assert "RevealNotes" in text
     # Links may point anywhere; nothing is loaded from another host.
-    assert not re.search(r"<(script|img|link|iframe|video|source)\b[^>]*(src|href)=\"(https?:)?//", text)
+    assert not re.search(
+        r"<(script|img|link|iframe|video|source)\b[^>]*(src|href)=\"(https?:)?//", text
+    )
 
 
 def test_a_bad_mark_in_a_lesson_is_refused(tmp_path):
     lesson = tmp_path / "01_x.py"
-    lesson.write_text('# %% [markdown]\n# # 1. X\n\n# %% [markdown] slideshow={"slide_type": "slid"}\n# text\n')
+    lesson.write_text(
+        '# %% [markdown]\n# # 1. X\n\n# %% [markdown] slideshow={"slide_type": "slid"}\n# text\n'
+    )
     page = nbformat.v4.new_notebook()
     with pytest.raises(SlidesError, match="slide_type 'slid' is not one of"):
         slides.lesson_cells(lesson, page)
@@ -210,10 +264,14 @@ def test_a_lesson_that_changed_since_the_build_is_refused():
 def test_no_website_build_says_how_to_make_one(tmp_path):
     with pytest.raises(SlidesError, match="bash course.sh site"):
         slides.build_decks(tmp_path / "out", tmp_path / "no_cache", "smoke")
-    assert slides.main(["--budget", "smoke", "--site", str(tmp_path), "--out", str(tmp_path / "o")]) == 1
+    assert (
+        slides.main(["--budget", "smoke", "--site", str(tmp_path), "--out", str(tmp_path / "o")])
+        == 1
+    )
 
 
 # ---------------------------------------------------------- the built decks
+
 
 @pytest.mark.built_site
 def test_built_decks():
@@ -221,7 +279,9 @@ def test_built_decks():
     html_dir = os.environ.get("HANDSON_SITE_HTML")
     if not html_dir:
         if os.environ.get("CI"):
-            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+            pytest.fail(
+                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
+            )
         pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
     decks = Path(html_dir) / "slides"
     index = (decks / "index.html").read_text()
@@ -230,17 +290,22 @@ def test_built_decks():
         assert f'href="{name}.html"' in index
         assert '<aside class="notes">' in text, f"{name}: no speaker notes"
         assert "Outputs on these slides: executed" in text, f"{name}: no date of its outputs"
-    with_figures = [n for n in CHAPTERS if "data:image/png;base64" in (decks / f"{n}.html").read_text()]
+    with_figures = [
+        n for n in CHAPTERS if "data:image/png;base64" in (decks / f"{n}.html").read_text()
+    ]
     assert len(with_figures) >= 6, with_figures
     assert (decks / "assets" / "reveal" / "reveal.js").exists()
     landing = (Path(html_dir) / "index.html").read_text()
     assert 'href="slides/index.html"' in landing and "instructor_guide.html" in landing
     guide = (Path(html_dir) / "docs" / "instructor_guide.html").read_text()
     assert "A learner who fell behind" in html.unescape(guide)
-    assert site.check_site(Path(html_dir), []) == []  # slides/ included: no broken or remote reference
+    assert (
+        site.check_site(Path(html_dir), []) == []
+    )  # slides/ included: no broken or remote reference
 
 
 # ------------------------------------------------------- the instructor guide
+
 
 def _literal_text(path: Path) -> str:
     """Every string literal of a module, a placeholder (\\0) where an f-string inserts a value."""
@@ -249,7 +314,9 @@ def _literal_text(path: Path) -> str:
     pieces = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.JoinedStr):
-            pieces.append("".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values))
+            pieces.append(
+                "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             pieces.append(node.value)
     return "\0".join(" ".join(piece.split()) for piece in pieces)
@@ -258,7 +325,10 @@ def _literal_text(path: Path) -> str:
 def test_the_guide_quotes_the_checkers_real_messages():
     """Each message the guide quotes under "Mistakes the checker catches" is in the checkers' code."""
     guide = (LESSONS_DIR.parent / "docs" / "instructor_guide.md").read_text()
-    source = "\0".join(_literal_text(p) for p in sorted((LESSONS_DIR.parent / "src" / "handson_rl" / "exercises").rglob("*.py")))
+    source = "\0".join(
+        _literal_text(p)
+        for p in sorted((LESSONS_DIR.parent / "src" / "handson_rl" / "exercises").rglob("*.py"))
+    )
     quotes = []
     for block in re.findall(r"\*\*Mistakes the checker catches\*\*.*?\n((?:  .*\n)+)", guide):
         quotes += re.findall(r'- "(.*?)"[;.]?\s*(?=\n  - |\Z)', block, re.S)
@@ -276,7 +346,11 @@ def test_the_guide_quotes_the_checkers_real_messages():
                 # A number in the guide may be a constant the checker's f-string fills in.
                 pieces = re.split(r"(agent1|\d+)", chunk)
                 pattern = "".join(
-                    f"(?:{re.escape(p)}|\\x00)" if i % 2 else re.escape(p).replace("\\ ", "\\x00?\\ ")
+                    f"(?:{re.escape(p)}|\\x00)"
+                    if i % 2
+                    else re.escape(p).replace("\\ ", "\\x00?\\ ")
                     for i, p in enumerate(pieces)
                 )
-                assert re.search(pattern, source), f"the guide quotes {chunk!r}, which no checker says (any more)"
+                assert re.search(pattern, source), (
+                    f"the guide quotes {chunk!r}, which no checker says (any more)"
+                )

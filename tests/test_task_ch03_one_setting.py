@@ -25,7 +25,9 @@ def test_written_differently_passes():
 def test_gradient_steps_is_epochs_times_minibatches():
     assert gradient_steps(arena_ppo_config(seed=0)) == 10
     assert gradient_steps(arena_ppo_config(seed=0, train_batch_size=4000)) == 20
-    assert gradient_steps(arena_ppo_config(seed=0, train_batch_size=3000)) == 20  # 2 minibatches, the last partly reused
+    assert (
+        gradient_steps(arena_ppo_config(seed=0, train_batch_size=3000)) == 20
+    )  # 2 minibatches, the last partly reused
 
 
 RIGHT = arena_ppo_config(seed=0, train_batch_size=4000)
@@ -34,14 +36,49 @@ RIGHT = arena_ppo_config(seed=0, train_batch_size=4000)
 @pytest.mark.parametrize(
     "config, steps, grads, message",
     [
-        (arena_ppo_config(seed=0).training(train_batch_size=4000), 4000, 20, "RLlib's default already"),
-        (arena_ppo_config(seed=0).training(train_batch_size=8000), 4000, 20, "You set train_batch_size=8000"),
-        (arena_ppo_config(seed=0, num_envs_per_env_runner=32), 4000, 20, "changes how the steps are collected"),
+        (
+            arena_ppo_config(seed=0).training(train_batch_size=4000),
+            4000,
+            20,
+            "RLlib's default already",
+        ),
+        (
+            arena_ppo_config(seed=0).training(train_batch_size=8000),
+            4000,
+            20,
+            "You set train_batch_size=8000",
+        ),
+        (
+            arena_ppo_config(seed=0, num_envs_per_env_runner=32),
+            4000,
+            20,
+            "changes how the steps are collected",
+        ),
         (arena_ppo_config(seed=0).learners(num_learners=2), 4000, 20, "You changed num_learners"),
-        (arena_ppo_config(seed=0, train_batch_size=4000, minibatch_size=4000), 4000, 10, "You changed minibatch_size too"),
-        (arena_ppo_config(seed=0, train_batch_size=4000, lr=1e-3), 4000, 20, "Change one setting only"),
-        (arena_ppo_config(seed=0, train_batch_size=6000), 6000, 30, "twice the course's 2000 is 4000"),
-        (PPOConfig().training(train_batch_size_per_learner=4000), 4000, 20, "start from `arena_ppo_config"),
+        (
+            arena_ppo_config(seed=0, train_batch_size=4000, minibatch_size=4000),
+            4000,
+            10,
+            "You changed minibatch_size too",
+        ),
+        (
+            arena_ppo_config(seed=0, train_batch_size=4000, lr=1e-3),
+            4000,
+            20,
+            "Change one setting only",
+        ),
+        (
+            arena_ppo_config(seed=0, train_batch_size=6000),
+            6000,
+            30,
+            "twice the course's 2000 is 4000",
+        ),
+        (
+            PPOConfig().training(train_batch_size_per_learner=4000),
+            4000,
+            20,
+            "start from `arena_ppo_config",
+        ),
         ({"train_batch_size": 4000}, 4000, 20, "should be a PPO config"),
         (RIGHT, ..., 20, "Fill in your prediction"),
         (RIGHT, "4000", 20, "should be a number"),

@@ -74,7 +74,11 @@ def a_counter(agent_id, episode, **kwargs):
 
 
 def one_in_four(agent_id, episode, **kwargs):
-    return "explorer" if agent_id == "agent1" else ("chaser_old" if hash(episode.id_) % 4 == 0 else "chaser")
+    return (
+        "explorer"
+        if agent_id == "agent1"
+        else ("chaser_old" if hash(episode.id_) % 4 == 0 else "chaser")
+    )
 
 
 def swapped(agent_id, episode, **kwargs):

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from handson_rl.arena.rollout import mean_returns, play_episode
 from handson_rl.arena import MultiAgentArena
+from handson_rl.arena.rollout import mean_returns, play_episode
 from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.tasks.ch06_both_ways import check_both_ways
 from handson_rl.progress import passed
@@ -39,15 +39,19 @@ def reference(checkpoint_dir, episodes, seed):  # the lesson's solution
     p1, p2 = load_module(checkpoint_dir, "p1"), load_module(checkpoint_dir, "p2")
     sampled = {"agent1": ModulePolicy(p1, seed=seed), "agent2": ModulePolicy(p2, seed=seed + 1)}
     greedy = {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, explore=False)}
-    return {"sampled": mean_returns(sampled, episodes, seed=seed),
-            "greedy": mean_returns(greedy, episodes, seed=seed)}
+    return {
+        "sampled": mean_returns(sampled, episodes, seed=seed),
+        "greedy": mean_returns(greedy, episodes, seed=seed),
+    }
 
 
 def own_loop(checkpoint_dir, episodes, seed):  # right, written differently: plain means
     from ray.rllib.core.rl_module.rl_module import RLModule
 
-    modules = {a: RLModule.from_checkpoint(f"{checkpoint_dir}/learner_group/learner/rl_module/{m}")
-               for a, m in (("agent1", "p1"), ("agent2", "p2"))}
+    modules = {
+        a: RLModule.from_checkpoint(f"{checkpoint_dir}/learner_group/learner/rl_module/{m}")
+        for a, m in (("agent1", "p1"), ("agent2", "p2"))
+    }
     out = {}
     for name, explore in (("greedy", False), ("sampled", True)):
         policies = {a: ModulePolicy(m, explore=explore, seed=99) for a, m in modules.items()}
@@ -73,23 +77,42 @@ def make_in_memory(checkpoint):
 
     def in_memory(checkpoint_dir, episodes, seed):  # the notebook's modules, not the path's
         sampled = {"agent1": ModulePolicy(p1, seed=1), "agent2": ModulePolicy(p2, seed=2)}
-        greedy = {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, explore=False)}
-        return {"sampled": mean_returns(sampled, episodes, seed=seed),
-                "greedy": mean_returns(greedy, episodes, seed=seed)}
+        greedy = {
+            "agent1": ModulePolicy(p1, explore=False),
+            "agent2": ModulePolicy(p2, explore=False),
+        }
+        return {
+            "sampled": mean_returns(sampled, episodes, seed=seed),
+            "greedy": mean_returns(greedy, episodes, seed=seed),
+        }
 
     return in_memory
 
 
-def variant(greedy_explore=False, sampled_explore=True, swap_modules=False, seed_shift=None, swap_keys=False):
+def variant(
+    greedy_explore=False, sampled_explore=True, swap_modules=False, seed_shift=None, swap_keys=False
+):
     def answer(checkpoint_dir, episodes, seed):
         p1, p2 = load_module(checkpoint_dir, "p1"), load_module(checkpoint_dir, "p2")
         if swap_modules:
             p1, p2 = p2, p1
         env_seed = seed if seed_shift is None else seed_shift
-        g = mean_returns({"agent1": ModulePolicy(p1, explore=greedy_explore, seed=5),
-                          "agent2": ModulePolicy(p2, explore=greedy_explore, seed=6)}, episodes, seed=env_seed)
-        s = mean_returns({"agent1": ModulePolicy(p1, explore=sampled_explore, seed=5),
-                          "agent2": ModulePolicy(p2, explore=sampled_explore, seed=6)}, episodes, seed=env_seed)
+        g = mean_returns(
+            {
+                "agent1": ModulePolicy(p1, explore=greedy_explore, seed=5),
+                "agent2": ModulePolicy(p2, explore=greedy_explore, seed=6),
+            },
+            episodes,
+            seed=env_seed,
+        )
+        s = mean_returns(
+            {
+                "agent1": ModulePolicy(p1, explore=sampled_explore, seed=5),
+                "agent2": ModulePolicy(p2, explore=sampled_explore, seed=6),
+            },
+            episodes,
+            seed=env_seed,
+        )
         return {"sampled": g, "greedy": s} if swap_keys else {"sampled": s, "greedy": g}
 
     return answer

@@ -18,7 +18,9 @@ def progress_file(tmp_path, monkeypatch):
 
 
 def reference(config, nodes, cpus_per_runner):  # the lesson's solution
-    runners = sum((cpus - 1 if name == "head" else cpus) // cpus_per_runner for name, cpus in nodes.items())
+    runners = sum(
+        (cpus - 1 if name == "head" else cpus) // cpus_per_runner for name, cpus in nodes.items()
+    )
     return config.env_runners(num_env_runners=runners, num_cpus_per_env_runner=cpus_per_runner)
 
 
@@ -44,20 +46,27 @@ def test_right_answers_pass(answer, capsys, progress_file):
 
 
 def total_divided(config, nodes, per):
-    return config.env_runners(num_env_runners=sum(nodes.values()) // per, num_cpus_per_env_runner=per)
+    return config.env_runners(
+        num_env_runners=sum(nodes.values()) // per, num_cpus_per_env_runner=per
+    )
 
 
 def no_driver_cpu(config, nodes, per):
-    return config.env_runners(num_env_runners=sum(c // per for c in nodes.values()), num_cpus_per_env_runner=per)
+    return config.env_runners(
+        num_env_runners=sum(c // per for c in nodes.values()), num_cpus_per_env_runner=per
+    )
 
 
 def total_minus_driver(config, nodes, per):
-    return config.env_runners(num_env_runners=(sum(nodes.values()) - 1) // per, num_cpus_per_env_runner=per)
+    return config.env_runners(
+        num_env_runners=(sum(nodes.values()) - 1) // per, num_cpus_per_env_runner=per
+    )
 
 
 def cpus_not_set(config, nodes, per):
-    return config.env_runners(num_env_runners=reference(config, nodes, per).num_env_runners,
-                              num_cpus_per_env_runner=1)
+    return config.env_runners(
+        num_env_runners=reference(config, nodes, per).num_env_runners, num_cpus_per_env_runner=1
+    )
 
 
 def hard_coded(config, nodes, per):
@@ -69,8 +78,10 @@ def no_return(config, nodes, per):
 
 
 def off_by_one(config, nodes, per):
-    return config.env_runners(num_env_runners=reference(config, nodes, per).num_env_runners + 1,
-                              num_cpus_per_env_runner=per)
+    return config.env_runners(
+        num_env_runners=reference(config, nodes, per).num_env_runners + 1,
+        num_cpus_per_env_runner=per,
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ differently, and each named mistake. No Ray, no training: about a second."""
 import numpy as np
 import pytest
 
+from handson_rl.arena.broken import episode_problems, rllib_check
 from handson_rl.arena.env import MultiAgentArena
 from handson_rl.arena.mystery import MysteryArena
-from handson_rl.arena.broken import episode_problems, rllib_check
 from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.tasks.ch11_bug_hunt import check_bug_hunt
 from handson_rl.progress import passed

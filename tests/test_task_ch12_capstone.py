@@ -18,7 +18,10 @@ def progress_file(tmp_path, monkeypatch):
 
 
 def reference(observation, width):  # the lesson's solution
-    (row, col), (row1, col1) = divmod(int(observation[0]), width), divmod(int(observation[1]), width)
+    (row, col), (row1, col1) = (
+        divmod(int(observation[0]), width),
+        divmod(int(observation[1]), width),
+    )
     if row1 != row:
         return 0 if row1 < row else 2
     return 3 if col1 < col else 1
@@ -44,7 +47,10 @@ def obs_swapped(observation, width):
 
 
 def rows_and_columns_swapped(observation, width):
-    (col, row), (col1, row1) = divmod(int(observation[0]), width), divmod(int(observation[1]), width)
+    (col, row), (col1, row1) = (
+        divmod(int(observation[0]), width),
+        divmod(int(observation[1]), width),
+    )
     if row1 != row:
         return 0 if row1 < row else 2
     return 3 if col1 < col else 1

@@ -14,8 +14,10 @@ from handson_rl.paths import LESSONS_DIR, ROOT
 
 
 def _modules():
-    return {name: importlib.import_module(f"handson_rl.exercises.tasks.{name}")
-            for _, name, _ in pkgutil.iter_modules(tasks.__path__)}
+    return {
+        name: importlib.import_module(f"handson_rl.exercises.tasks.{name}")
+        for _, name, _ in pkgutil.iter_modules(tasks.__path__)
+    }
 
 
 def test_each_task_module_records_a_listed_task():
@@ -35,4 +37,6 @@ def test_each_task_is_tested_and_checked_in_its_lesson(name):
     lesson = next(LESSONS_DIR.glob(f"{chapter:02d}_*.py")).read_text()
     cells = re.split(r"^# %%", lesson, flags=re.M)
     checks = [c for c in cells if c.startswith(' tags=["check"]') and f"tasks.{name} import" in c]
-    assert len(checks) == 1, f"lesson {chapter:02d} should check task {name} once in a cell tagged check"
+    assert len(checks) == 1, (
+        f"lesson {chapter:02d} should check task {name} once in a cell tagged check"
+    )

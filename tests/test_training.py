@@ -264,7 +264,7 @@ def test_iterate_yields_one_row_and_the_windows_per_train_call():
 
 def test_iterate_without_a_count_runs_until_the_caller_stops():
     algo = FakeAlgo([[1.0]] * 10)
-    for done, step in enumerate(iterate(algo), start=1):
+    for done, step in enumerate(iterate(algo), start=1):  # noqa: B007 (read after the loop)
         if done == 4:
             break
     assert algo.calls == 4 and step.row["iteration"] == 4
@@ -326,7 +326,15 @@ def test_summarize_and_window_on_real_results(ray_session):
     finally:
         algo.stop()
     row = rows[-1]
-    assert set(row) == {"iteration", "env_steps", "episodes", "return", "agent1", "agent2", "time_s"}
+    assert set(row) == {
+        "iteration",
+        "env_steps",
+        "episodes",
+        "return",
+        "agent1",
+        "agent2",
+        "time_s",
+    }
     assert row["iteration"] == 2 and row["env_steps"] == 800 and row["episodes"] == 4
     assert row["return"] == pytest.approx(row["agent1"] + row["agent2"], abs=1e-4)
     assert -100 <= row["agent1"] <= 99 and -10 <= row["agent2"] <= 100

@@ -34,14 +34,22 @@ def test_results_table_has_one_row_per_trial():
 
 @pytest.mark.parametrize(
     ("max_t", "grace_period", "reduction_factor", "expected"),
-    [(16, 2, 2, [2, 4, 8]), (12, 3, 2, [3, 6]), (100, 1, 4, [1, 4, 16, 64]), (2, 1, 2, [1]), (4, 4, 2, [])],
+    [
+        (16, 2, 2, [2, 4, 8]),
+        (12, 3, 2, [3, 6]),
+        (100, 1, 4, [1, 4, 16, 64]),
+        (2, 1, 2, [1]),
+        (4, 4, 2, []),
+    ],
 )
 def test_asha_rungs_match_rays_scheduler(max_t, grace_period, reduction_factor, expected):
     from ray.tune.schedulers import ASHAScheduler
 
     assert asha_rungs(max_t, grace_period, reduction_factor) == expected
     # The same milestones as Ray's own bracket (private, read here only to check).
-    bracket = ASHAScheduler(max_t=max_t, grace_period=grace_period, reduction_factor=reduction_factor)._brackets[0]
+    bracket = ASHAScheduler(
+        max_t=max_t, grace_period=grace_period, reduction_factor=reduction_factor
+    )._brackets[0]
     assert sorted(m for m, _ in bracket._rungs if m < max_t) == expected
 
 
@@ -54,9 +62,14 @@ def test_plot_trials_labels_sampled_learning_rates_briefly():
     import matplotlib
 
     matplotlib.use("Agg")
-    ax = plot_trials([fake_result(3000, lr=0.000473829), fake_result(4000, index=1)], label_keys=("lr",))
+    ax = plot_trials(
+        [fake_result(3000, lr=0.000473829), fake_result(4000, index=1)], label_keys=("lr",)
+    )
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert [label for label in labels if not label.startswith("random play")] == ["lr=0.000474", "lr=0.003"]
+    assert [label for label in labels if not label.startswith("random play")] == [
+        "lr=0.000474",
+        "lr=0.003",
+    ]
 
 
 def test_trial_cpus_counts_main_process_and_env_runners():
@@ -88,8 +101,17 @@ def _last_iteration(trial_dir: Path) -> int:
 def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
     """Kill a real Tune run part-way (SIGKILL to its process group), restore, finish."""
     storage, name, iterations = tmp_path / "tune", "crash", 4
-    base = [sys.executable, "-m", "handson_rl.training.tuning", "--storage", str(storage), "--name", name,
-            "--iterations", str(iterations)]
+    base = [
+        sys.executable,
+        "-m",
+        "handson_rl.training.tuning",
+        "--storage",
+        str(storage),
+        "--name",
+        name,
+        "--iterations",
+        str(iterations),
+    ]
     env = {**os.environ, "COURSE_BUDGET": "smoke"}
     before = interrupt_run(base, storage / name, min_checkpoints=2, timeout=300, env=env)
     assert sum(len(c) for c in before.values()) >= 2
@@ -122,7 +144,9 @@ def test_tune_progress_makes_its_line_when_the_first_trial_starts(capsys):
     progress.on_experiment_end(trials=[])  # an experiment with no trial ends quietly
     trial = SimpleNamespace(trial_id="t_00000")
     progress.on_trial_start(0, [trial], trial)
-    progress.on_trial_result(0, [trial], trial, {ITERATION: 3, "env_runners": {"episode_return_mean": 12.5}})
+    progress.on_trial_result(
+        0, [trial], trial, {ITERATION: 3, "env_runners": {"episode_return_mean": 12.5}}
+    )
     progress.on_trial_complete(0, [trial], trial)
     progress.on_experiment_end(trials=[trial])
     out = capsys.readouterr().out
@@ -137,5 +161,7 @@ def test_iterations_logged_skips_what_a_kill_leaves_behind(tmp_path):
     assert _last_iteration(trial) == 0  # no file yet
     (trial / "result.json").write_text("")
     assert _last_iteration(trial) == 0  # started, no result yet
-    (trial / "result.json").write_text('{"training_iteration": 1}\n{"training_iteration": 2}\n{"training_it')
+    (trial / "result.json").write_text(
+        '{"training_iteration": 1}\n{"training_iteration": 2}\n{"training_it'
+    )
     assert _iterations_logged(trial) == [1, 2] and _last_iteration(trial) == 2

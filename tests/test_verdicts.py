@@ -1,13 +1,21 @@
 """The one verdict rule (handson_rl.training.verdicts): beyond or within the noise."""
 
 import doctest
+import json
 import math
 
 import numpy as np
 import pytest
 
 from handson_rl.training import verdicts
-from handson_rl.training.verdicts import compare, in_range
+from handson_rl.training.verdicts import (
+    SeedRangeError,
+    compare,
+    in_range,
+    load_ranges,
+    seed_range,
+    your_run,
+)
 
 
 def test_the_docstring_example_holds():
@@ -58,7 +66,10 @@ def test_bad_input_says_what_to_pass():
 
 
 def test_in_range():
-    assert in_range(21.0, 18.0, 27.5, seeds=10) == "your run: +21.0, inside the range of 10 seeds (+18.0 to +27.5)"
+    assert (
+        in_range(21.0, 18.0, 27.5, seeds=10)
+        == "your run: +21.0, inside the range of 10 seeds (+18.0 to +27.5)"
+    )
     assert "below the range" in in_range(10.0, 18.0, 27.5, seeds=10)
     assert "above the range" in in_range(30.0, 18.0, 27.5, seeds=10)
     with pytest.raises(ValueError):
@@ -66,10 +77,6 @@ def test_in_range():
 
 
 # --- seed ranges (bench/results/seeds_*.json) ---------------------------------
-
-import json
-
-from handson_rl.training.verdicts import SeedRangeError, load_ranges, seed_range, your_run
 
 
 def _write(directory, name, ranges, command="python bench/fake.py --seeds 0-2"):
@@ -79,7 +86,12 @@ def _write(directory, name, ranges, command="python bench/fake.py --seeds 0-2"):
 
 def test_seed_range_reads_and_merges_the_files(tmp_path):
     _write(tmp_path, "seeds_a.json", {"ch06.x": {"values": [18.2, 27.5, 21.0], "what": "x"}})
-    _write(tmp_path, "seeds_b.json", {"ch04.y": {"values": [1.0, 2.0], "what": "y"}}, "python bench/other.py")
+    _write(
+        tmp_path,
+        "seeds_b.json",
+        {"ch04.y": {"values": [1.0, 2.0], "what": "y"}},
+        "python bench/other.py",
+    )
     (tmp_path / "not_a_seed_file.json").write_text("{}")  # other results are ignored
     assert sorted(load_ranges(tmp_path)) == ["ch04.y", "ch06.x"]
     found = seed_range("ch06.x", tmp_path)
@@ -90,9 +102,14 @@ def test_seed_range_reads_and_merges_the_files(tmp_path):
 
 def test_your_run_places_the_value_and_explains_outside(tmp_path):
     _write(tmp_path, "seeds_a.json", {"k": {"values": [18.2, 27.5, 21.0]}})
-    assert your_run("k", 21.0, directory=tmp_path) == "your run: +21.0, inside the range of 3 seeds (+18.2 to +27.5)"
+    assert (
+        your_run("k", 21.0, directory=tmp_path)
+        == "your run: +21.0, inside the range of 3 seeds (+18.2 to +27.5)"
+    )
     below = your_run("k", 12.3, label="agent1", directory=tmp_path)
-    assert below.startswith("your run, agent1: +12.3, below the range of 3 seeds (+18.2 to +27.5): ")
+    assert below.startswith(
+        "your run, agent1: +12.3, below the range of 3 seeds (+18.2 to +27.5): "
+    )
     assert "not repeatable" in below
     assert "above the range" in your_run("k", 30, why="because", directory=tmp_path)
     assert your_run("k", 30, why="because", directory=tmp_path).endswith(": because")
@@ -108,7 +125,9 @@ def test_a_missing_key_names_it_and_the_scripts(tmp_path):
 def test_a_duplicate_key_fails_naming_both_files(tmp_path):
     _write(tmp_path, "seeds_a.json", {"k": {"values": [1.0, 2.0]}})
     _write(tmp_path, "seeds_b.json", {"k": {"values": [3.0, 4.0]}})
-    with pytest.raises(SeedRangeError, match=r"'k' is stored twice, in seeds_a.json and in seeds_b.json"):
+    with pytest.raises(
+        SeedRangeError, match=r"'k' is stored twice, in seeds_a.json and in seeds_b.json"
+    ):
         load_ranges(tmp_path)
 
 

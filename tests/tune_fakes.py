@@ -18,8 +18,15 @@ _CHECKPOINT_DIR = Path("/nonexistent/fake_checkpoint")
 
 
 def fake_result(
-    batch=3000, envs=5, lr=LR, returns=(5.0, 20.0, 31.0), error=None, index=0, checkpoint=True,
-    experiment_dir=None, checkpoint_iteration=None,
+    batch=3000,
+    envs=5,
+    lr=LR,
+    returns=(5.0, 20.0, 31.0),
+    error=None,
+    index=0,
+    checkpoint=True,
+    experiment_dir=None,
+    checkpoint_iteration=None,
 ):
     """A ray.tune.Result like the ones tuner.fit() returns, without training.
 
@@ -31,7 +38,11 @@ def fake_result(
     """
     iterations = list(range(1, len(returns) + 1))
     df = pd.DataFrame(
-        {ITERATION: iterations, COMBINED_RETURN: list(returns), "time_total_s": [10.0 * i for i in iterations]}
+        {
+            ITERATION: iterations,
+            COMBINED_RETURN: list(returns),
+            "time_total_s": [10.0 * i for i in iterations],
+        }
     )
     # What Tune stores: the trial's config as a dict, made by RLlib itself.
     config = (
@@ -42,12 +53,19 @@ def fake_result(
     )
     metrics = {
         ITERATION: iterations[-1],
-        "env_runners": {"episode_return_mean": returns[-1], "agent_episode_returns_mean": {"agent1": 1.0, "agent2": -2.0}},
+        "env_runners": {
+            "episode_return_mean": returns[-1],
+            "agent_episode_returns_mean": {"agent1": 1.0, "agent2": -2.0},
+        },
         "config": config,
     }
     saved = Checkpoint.from_directory(str(_CHECKPOINT_DIR)) if checkpoint else None
     saved_at = iterations[-1] if checkpoint_iteration is None else checkpoint_iteration
-    experiment_dir = Path("outputs/tune/exercise2").absolute() if experiment_dir is None else Path(experiment_dir)
+    experiment_dir = (
+        Path("outputs/tune/exercise2").absolute()
+        if experiment_dir is None
+        else Path(experiment_dir)
+    )
     return Result(
         metrics=metrics,
         checkpoint=saved,

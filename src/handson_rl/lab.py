@@ -60,12 +60,15 @@ def is_root() -> bool:
 def lab_command(extra_args: list[str], *, root: bool, display: bool) -> list[str]:
     """The ``jupyter lab`` command line for this machine."""
     cmd = [
-        sys.executable, "-m", "jupyterlab",
+        sys.executable,
+        "-m",
+        "jupyterlab",
         # The course folder is the server's root (notebooks/ and solutions/ side by
         # side); the browser, when one opens, starts on chapter 1.
         f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
         # Its own start-up lines: this launcher prints what a learner needs.
-        "--log-level=WARN", "--LabApp.log_level=WARN",
+        "--log-level=WARN",
+        "--LabApp.log_level=WARN",
     ]
     if root:
         cmd.append("--allow-root")
@@ -174,11 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     extra = list(sys.argv[1:] if argv is None else argv)
     root, display = is_root(), has_display()
     if root:
-        print("Running as root (as in a container or a cloud VM): JupyterLab is started "
-              "with --allow-root, which it needs for that.")
+        print(
+            "Running as root (as in a container or a cloud VM): JupyterLab is started "
+            "with --allow-root, which it needs for that."
+        )
     if not display:
-        print("No display here: JupyterLab will not open a browser; open the address "
-              "printed below yourself.")
+        print(
+            "No display here: JupyterLab will not open a browser; open the address "
+            "printed below yourself."
+        )
     print("Starting JupyterLab...", flush=True)
     # A token of our own (JupyterLab then prints no banner of its own; the address
     # below carries it), unless the learner set one.

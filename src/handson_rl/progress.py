@@ -27,7 +27,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from handson_rl import budget
@@ -127,8 +127,9 @@ def _write(path: Path, data: dict) -> None:
         raise
 
 
-def record(item_id: str, *, chapter: int | None = None, kind: str | None = None,
-           title: str | None = None) -> bool:
+def record(
+    item_id: str, *, chapter: int | None = None, kind: str | None = None, title: str | None = None
+) -> bool:
     """Note that ``item_id`` passed; return True if it was written to the file.
 
     Items of the :func:`catalogue` need only their id; anything else (a task) also
@@ -150,7 +151,7 @@ def record(item_id: str, *, chapter: int | None = None, kind: str | None = None,
     path = progress_file()
     if path is None or _nobody_there():
         return False
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         data = load(path)
         entry = data["passed"].get(item_id) or {"first": now}
@@ -191,9 +192,13 @@ def chapter_items(chapter: int, data: dict | None = None) -> list[tuple[Item, bo
     known = {item.id for item in items}
     for item_id, entry in done.items():
         if item_id not in known and entry.get("chapter") == chapter:
-            items.append(Item(item_id, chapter, entry.get("kind", "task"), entry.get("title", item_id)))
+            items.append(
+                Item(item_id, chapter, entry.get("kind", "task"), entry.get("title", item_id))
+            )
     order = {kind: i for i, kind in enumerate(KINDS)}
-    items.sort(key=lambda item: order.get(item.kind, len(KINDS)))  # stable: catalogue order within a kind
+    items.sort(
+        key=lambda item: order.get(item.kind, len(KINDS))
+    )  # stable: catalogue order within a kind
     return [(item, item.id in done) for item in items]
 
 
@@ -212,15 +217,20 @@ def report(chapter: int | None = None, path: Path | None = None) -> str:
     """The progress report: one line per chapter (or only ``chapter``'s)."""
     path = progress_file() if path is None else Path(path)
     data = load(path) if path is not None else _empty()
-    chapters = sorted({item.chapter for item in catalogue().values()}
-                      | {e.get("chapter") for e in data["passed"].values() if isinstance(e.get("chapter"), int)})
+    chapters = sorted(
+        {item.chapter for item in catalogue().values()}
+        | {e.get("chapter") for e in data["passed"].values() if isinstance(e.get("chapter"), int)}
+    )
     if chapter is not None:
         chapters = [chapter]
     lines = [line for ch in chapters for line in chapter_lines(ch, data)]
     if chapter is None:
         total = sum(len(chapter_items(ch, data)) for ch in chapters)
-        lines.insert(0, f"Course progress: {len(data['passed'])} of {max(total, len(data['passed']))} passed "
-                        f"(kept in {_where(path) if path is not None else 'nowhere: HANDSON_RL_PROGRESS=off'})")
+        lines.insert(
+            0,
+            f"Course progress: {len(data['passed'])} of {max(total, len(data['passed']))} passed "
+            f"(kept in {_where(path) if path is not None else 'nowhere: HANDSON_RL_PROGRESS=off'})",
+        )
     return "\n".join(lines)
 
 
@@ -246,7 +256,9 @@ def main(argv=None) -> int:
         description="Show which concept checks, exercises and tasks you have passed.",
     )
     parser.add_argument("--chapter", type=int, help="only this chapter (1-12)")
-    parser.add_argument("--file", action="store_true", help="print where progress is kept, and exit")
+    parser.add_argument(
+        "--file", action="store_true", help="print where progress is kept, and exit"
+    )
     parser.add_argument("--reset", action="store_true", help="forget everything (deletes the file)")
     args = parser.parse_args(argv)
     if args.chapter is not None and not 1 <= args.chapter <= 12:

@@ -62,7 +62,9 @@ def _free_port() -> int:
 def lab_root(tmp_path_factory) -> Path:
     """A copy of the course's notebooks (and what they link to) for the server."""
     root = tmp_path_factory.mktemp("lab")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("outputs"))
+    shutil.copytree(
+        ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("outputs")
+    )
     for extra in ("images", "videos", "docs"):
         if (ROOT / extra).is_dir():
             shutil.copytree(ROOT / extra, root / extra)
@@ -101,15 +103,22 @@ def jupyter_lab(lab_root, tmp_path_factory):
     log = open(home / "server.log", "w")
     server = subprocess.Popen(
         [
-            str(jupyter), "lab", "--no-browser",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+            str(jupyter),
+            "lab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={lab_root}",
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             "--LabApp.expose_app_in_browser=True",
             *(["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
         ],
-        cwd=lab_root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=lab_root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -117,7 +126,8 @@ def jupyter_lab(lab_root, tmp_path_factory):
         while True:
             if server.poll() is not None:
                 raise RuntimeError(
-                    "jupyter lab exited during start-up:\n" + (home / "server.log").read_text()[-3000:]
+                    "jupyter lab exited during start-up:\n"
+                    + (home / "server.log").read_text()[-3000:]
                 )
             try:
                 with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as r:

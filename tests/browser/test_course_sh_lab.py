@@ -61,7 +61,11 @@ def lab_from_course_sh(tmp_path):
     before = CHAPTER1.read_bytes()
     process = subprocess.Popen(
         ["bash", "course.sh", "lab", "--port", str(port), "--ServerApp.ip=127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     lines: queue.Queue = queue.Queue()
@@ -75,7 +79,9 @@ def lab_from_course_sh(tmp_path):
             except queue.Empty:
                 continue
             if line is None:
-                pytest.fail("bash course.sh lab ended before printing an address:\n" + "\n".join(printed))
+                pytest.fail(
+                    "bash course.sh lab ended before printing an address:\n" + "\n".join(printed)
+                )
             printed.append(line)
             if "/lab/tree/notebooks/" in line:
                 address = line.strip()
@@ -94,7 +100,9 @@ def lab_from_course_sh(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        assert CHAPTER1.read_bytes() == before, "the lab command changed notebooks/ in the repository"
+        assert CHAPTER1.read_bytes() == before, (
+            "the lab command changed notebooks/ in the repository"
+        )
 
 
 def test_course_sh_lab_serves_chapter_1_headless_as_this_user(lab_from_course_sh, browser):
@@ -115,7 +123,9 @@ def test_course_sh_lab_serves_chapter_1_headless_as_this_user(lab_from_course_sh
     try:
         page.goto(address)
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
-        tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel").first.inner_text()
+        tab = page.locator(
+            ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel"
+        ).first.inner_text()
         assert tab == CHAPTER1.name, f"the open tab is {tab!r}, not chapter 1"
         # The kernel starts with the notebook: wait until the status bar says it is idle.
         page.wait_for_function(
@@ -130,7 +140,9 @@ def test_course_sh_lab_serves_chapter_1_headless_as_this_user(lab_from_course_sh
                 return prompt && /\\[1\\]/.test(prompt.textContent);
             }"""
         )
-        errors = first_code.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        errors = first_code.locator(
+            ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+        )
         assert "Traceback" not in (errors.all_inner_texts() and "\n".join(errors.all_inner_texts()))
         shot = ROOT / "test-artifacts" / "browser" / "course_sh_lab_chapter1.png"
         shot.parent.mkdir(parents=True, exist_ok=True)

@@ -183,7 +183,9 @@ def wait_or_explain(page, js, arg, what, timeout=60_000):
             state = page.evaluate(JS_STATE)
         except Exception as e:  # the page itself is broken
             state = repr(e)
-        pytest.fail(f"Timed out after {timeout / 1000:.0f} s waiting for {what}; the page shows {state}")
+        pytest.fail(
+            f"Timed out after {timeout / 1000:.0f} s waiting for {what}; the page shows {state}"
+        )
 
 
 def _check_rendering(state: dict, nb: Path) -> None:
@@ -225,7 +227,9 @@ def test_notebooks_exist():
     assert LIVE_CHAPTER in [nb.name for nb in NOTEBOOKS]
 
 
-@pytest.mark.parametrize("nb", [n for n in NOTEBOOKS if n.name != LIVE_CHAPTER], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "nb", [n for n in NOTEBOOKS if n.name != LIVE_CHAPTER], ids=lambda p: p.stem
+)
 def test_notebook_renders(lab_page, nb):
     page = lab_page
     state = _open(page, nb)

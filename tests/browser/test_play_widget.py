@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -115,12 +115,14 @@ def _expect(page, game: ArenaGame, what: str) -> None:
     )
     shown = _shown(page)
     for key, value in want.items():
-        assert shown[key] == value, f"after {what}: {key} shows {shown[key]!r}, the game says {value!r}"
+        assert shown[key] == value, (
+            f"after {what}: {key} shows {shown[key]!r}, the game says {value!r}"
+        )
 
 
 def test_play_control_in_jupyterlab(lab_page):
     page = lab_page
-    started = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     play_cell = _cell_index('play("agent1", opponent="random", seed=1)')
     concept_cell = _cell_index('ask("ch2-truncated")')
     page.evaluate(JS_OPEN, f"notebooks/{CHAPTER.name}")
@@ -146,7 +148,9 @@ def test_play_control_in_jupyterlab(lab_page):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         box.screenshot(path=str(ARTIFACTS / "play_widget.png"))
         # The arrow keys moved the agent, not JupyterLab's cell selection.
-        active = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex")
+        active = page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex"
+        )
         assert active == play_cell, f"the arrow keys moved JupyterLab to cell {active}"
 
         # Restart: the same start again.
@@ -165,7 +169,10 @@ def test_play_control_in_jupyterlab(lab_page):
         page.wait_for_selector(".arena-play .arena-summary", timeout=90_000)
         summary = _shown(page)["summary"]
         ref = game.reference()
-        assert "Episode over" in summary and f"the trained agent1 scored {ref.trained['agent1']:+.1f}" in summary, summary
+        assert (
+            "Episode over" in summary
+            and f"the trained agent1 scored {ref.trained['agent1']:+.1f}" in summary
+        ), summary
         assert page.locator(".arena-play .arena-up").is_disabled()
         box.screenshot(path=str(ARTIFACTS / "play_widget_summary.png"))
 
@@ -176,10 +183,14 @@ def test_play_control_in_jupyterlab(lab_page):
         check.scroll_into_view_if_needed()
         check.get_by_text(re.compile(r"^c\) both are True")).click()
         check.get_by_role("button", name="Check my answer").click()
-        page.wait_for_function("() => /Not quite \\(c\\)/.test(document.querySelector('.concept-check').textContent)")
+        page.wait_for_function(
+            "() => /Not quite \\(c\\)/.test(document.querySelector('.concept-check').textContent)"
+        )
         check.get_by_text(re.compile(r"^b\) ")).click()
         check.get_by_role("button", name="Check my answer").click()
-        page.wait_for_function("() => /Right \\(b\\)/.test(document.querySelector('.concept-check').textContent)")
+        page.wait_for_function(
+            "() => /Right \\(b\\)/.test(document.querySelector('.concept-check').textContent)"
+        )
         check.screenshot(path=str(ARTIFACTS / "concept_check.png"))
         # The right answer went into the progress file (the smoke budget's: JupyterLab runs with it here).
         entry = json.loads(SMOKE_PROGRESS.read_text())["passed"]["ch2-truncated"]

@@ -44,8 +44,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def site_url(missing_or_fail):
     html = _site_dir()
     if html is None or not (html / "index.html").exists():
-        missing_or_fail(f"No built site ({html or '_build/site-*/html'}); build it with "
-                         "`python -m handson_rl.maintainers.site --budget smoke`.")
+        missing_or_fail(
+            f"No built site ({html or '_build/site-*/html'}); build it with "
+            "`python -m handson_rl.maintainers.site --budget smoke`."
+        )
     handler = functools.partial(_QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -82,9 +84,12 @@ def test_landing_page(site_page, site_url):
     page.goto(f"{site_url}/index.html")
     page.wait_for_load_state("networkidle")
     assert page.title().startswith("Hands-on RL with Ray RLlib")
-    assert any("arena" in src for src in page.evaluate(_VISIBLE_IMAGES, "article img")), \
+    assert any("arena" in src for src in page.evaluate(_VISIBLE_IMAGES, "article img")), (
         "the board picture is not visible on the landing page"
-    links = page.eval_on_selector_all("article table a", "(els) => els.map((a) => a.getAttribute('href'))")
+    )
+    links = page.eval_on_selector_all(
+        "article table a", "(els) => els.map((a) => a.getAttribute('href'))"
+    )
     assert len(links) == 12 and all(href.startswith("chapters/") for href in links), links
     page.screenshot(path=str(ARTIFACTS / "site_landing.png"), full_page=False)
     assert not failed, f"requests that failed: {failed}"
@@ -122,7 +127,9 @@ def test_chapter_1_mermaid_and_chapter_2_gif_and_solution(site_page, site_url):
 
     page.goto(f"{site_url}/chapters/02_environment_and_spaces.html")
     page.wait_for_load_state("networkidle")
-    gifs = [src for src in page.evaluate(_VISIBLE_IMAGES, ".cell_output img") if src.endswith(".gif")]
+    gifs = [
+        src for src in page.evaluate(_VISIBLE_IMAGES, ".cell_output img") if src.endswith(".gif")
+    ]
     assert gifs, "chapter 2 shows no GIF"
     # Exercise 1's solution is folded, and opens on a click.
     toggle = page.locator(".tag_hide-input details summary").first

@@ -45,8 +45,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def deck_url(missing_or_fail):
     html = _site_dir()
     if html is None or not (html / "slides" / f"{DECK}.html").exists():
-        missing_or_fail(f"No built slide decks ({html or '_build/site-*/html'}/slides); build the site "
-                        "with `python -m handson_rl.maintainers.site --budget smoke` (it writes them).")
+        missing_or_fail(
+            f"No built slide decks ({html or '_build/site-*/html'}/slides); build the site "
+            "with `python -m handson_rl.maintainers.site --budget smoke` (it writes them)."
+        )
     handler = functools.partial(_QuietHandler, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -105,9 +107,12 @@ def test_a_deck_opens_with_a_plot_on_a_slide(browser, deck_url):
         figures = page.evaluate(_FIGURE_SHOWN)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"slides_{DECK}.png"))
-        assert figures and all(f["drawn"] and f["visible"] and f["width"] > 200 and f["inside"] for f in figures), \
-            f"slide {at}: {figures}"
-        page.wait_for_function("() => document.querySelector('mjx-container')")  # the maths is typeset
+        assert figures and all(
+            f["drawn"] and f["visible"] and f["width"] > 200 and f["inside"] for f in figures
+        ), f"slide {at}: {figures}"
+        page.wait_for_function(
+            "() => document.querySelector('mjx-container')"
+        )  # the maths is typeset
         assert failed == [], f"requests that failed: {failed}"
     finally:
         context.close()

@@ -22,6 +22,7 @@ from handson_rl import budget
 from handson_rl.arena.env import MultiAgentArena
 from handson_rl.arena.rollout import play_episode, random_policies
 
+
 def default_episodes() -> int:
     """Episodes behind the baseline: 1,000 for learners, 200 under the smoke budget."""
     return budget.pick(full=1000, smoke=200)
@@ -45,7 +46,7 @@ def _random_play(episodes: int, seed: int, policy_seed: int, config_items: tuple
     for episode in range(episodes):
         events = Counter()
 
-        def count(rewards, infos):
+        def count(rewards, infos, events=events):
             events["new_field"] += int(infos["agent1"]["new_field"])
             events["collision"] += int(infos["agent1"]["collision"])
 
@@ -60,8 +61,9 @@ def _random_play(episodes: int, seed: int, policy_seed: int, config_items: tuple
     return out
 
 
-def random_play(episodes: int | None = None, seed: int = 0, policy_seed: int = 7,
-                env_config: dict | None = None) -> dict:
+def random_play(
+    episodes: int | None = None, seed: int = 0, policy_seed: int = 7, env_config: dict | None = None
+) -> dict:
     """Mean and standard error per episode of random play, for every curve's baseline.
 
     ``{"agent1": {"mean", "sem"}, "agent2": ..., "combined": ...,
@@ -75,4 +77,6 @@ def random_play(episodes: int | None = None, seed: int = 0, policy_seed: int = 7
         raise ValueError(f"episodes must be a positive int, got {episodes!r}.")
     items = tuple(sorted((env_config or {}).items()))
     result = _random_play(episodes, seed, policy_seed, items)
-    return {key: (dict(value) if isinstance(value, dict) else value) for key, value in result.items()}
+    return {
+        key: (dict(value) if isinstance(value, dict) else value) for key, value in result.items()
+    }

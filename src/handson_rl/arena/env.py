@@ -82,9 +82,7 @@ def _validate_config(config: Mapping | None) -> dict:
                 f"{type(value).__name__} {value!r}."
             )
         if value < minimum:
-            raise ArenaConfigError(
-                f"env_config[{key!r}] must be at least {minimum}, got {value}."
-            )
+            raise ArenaConfigError(f"env_config[{key!r}] must be at least {minimum}, got {value}.")
         cfg[key] = int(value)
     if cfg["render_mode"] not in MultiAgentArena.metadata["render_modes"]:
         raise ArenaConfigError(
@@ -171,9 +169,7 @@ class MultiAgentArena(MultiAgentEnv):
         n_cells = self.width * self.height
         self.possible_agents = list(AGENTS)
         self.agents = list(AGENTS)
-        self.observation_spaces = {
-            a: gym.spaces.MultiDiscrete([n_cells, n_cells]) for a in AGENTS
-        }
+        self.observation_spaces = {a: gym.spaces.MultiDiscrete([n_cells, n_cells]) for a in AGENTS}
         self.action_spaces = {a: gym.spaces.Discrete(4) for a in AGENTS}
 
         # Episode state; `_timestep is None` means "never reset".
@@ -236,15 +232,11 @@ class MultiAgentArena(MultiAgentEnv):
         super().reset(seed=seed)  # seeds self.np_random (gymnasium convention)
         options = self._validate_options(options)
         (self._r1, self._c1) = options.get("agent1_pos", (0, 0))
-        (self._r2, self._c2) = options.get(
-            "agent2_pos", (self.height - 1, self.width - 1)
-        )
+        (self._r2, self._c2) = options.get("agent2_pos", (self.height - 1, self.width - 1))
         order = options.get("move_order", "random")
         if order == "random":
             # One coin per step, drawn up front from the seeded generator.
-            self._agent1_first = (
-                self.np_random.random(self.timestep_limit) < 0.5
-            ).tolist()
+            self._agent1_first = (self.np_random.random(self.timestep_limit) < 0.5).tolist()
         else:
             self._agent1_first = [order == "agent1_first"] * self.timestep_limit
         self._timestep = 0
@@ -288,9 +280,7 @@ class MultiAgentArena(MultiAgentEnv):
         p1 = out.get("agent1_pos", (0, 0))
         p2 = out.get("agent2_pos", (self.height - 1, self.width - 1))
         if p1 == p2:
-            raise ArenaConfigError(
-                f"agent1 and agent2 cannot start on the same cell {list(p1)}."
-            )
+            raise ArenaConfigError(f"agent1 and agent2 cannot start on the same cell {list(p1)}.")
         if out.get("move_order", "random") not in MOVE_ORDERS:
             raise ArenaConfigError(
                 f"reset option 'move_order' must be one of {list(MOVE_ORDERS)}, "
@@ -302,8 +292,7 @@ class MultiAgentArena(MultiAgentEnv):
     def _check_can_step(self) -> None:
         if self._timestep is None:
             raise ArenaStateError(
-                "step() was called before reset(). Call env.reset() first to start "
-                "an episode."
+                "step() was called before reset(). Call env.reset() first to start an episode."
             )
         if self._done:
             raise ArenaStateError(
@@ -318,7 +307,7 @@ class MultiAgentArena(MultiAgentEnv):
         w, h = self.width, self.height
         r1, c1, r2, c2 = self._r1, self._c1, self._r2, self._c2
         collision = new_field = False
-        for mover in ((1, 2) if self._agent1_first[self._timestep] else (2, 1)):
+        for mover in (1, 2) if self._agent1_first[self._timestep] else (2, 1):
             if mover == 1:
                 dr, dc = _DELTAS[a1]
                 nr, nc = r1 + dr, c1 + dc
@@ -419,7 +408,5 @@ def _coerce_action(agent: str, action: Any) -> int:
             f"{action!r}. {hint}"
         )
     if not 0 <= action <= 3:
-        raise ArenaActionError(
-            f"Action for {agent!r} is {action}, outside Discrete(4). {hint}"
-        )
+        raise ArenaActionError(f"Action for {agent!r} is {action}, outside Discrete(4). {hint}")
     return int(action)

@@ -79,8 +79,13 @@ class FlakyArena(MultiAgentArena):
         # A runner Ray restarted after a crash draws a new schedule, too.
         self.runner_restarts = current_actor_restarts() if self.worker_index > 0 else 0
         self._crash_rng = np.random.default_rng(
-            [int(own["crash_seed"]), self.worker_index, self.vector_index, instance,
-             self.runner_restarts]
+            [
+                int(own["crash_seed"]),
+                self.worker_index,
+                self.vector_index,
+                instance,
+                self.runner_restarts,
+            ]
         )
         self.crashes = 0
 

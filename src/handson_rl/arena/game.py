@@ -22,10 +22,22 @@ ROLE = {AGENT1: "the explorer", AGENT2: "the chaser"}
 
 #: What a player may type or press, to an action index (0 up, 1 right, 2 down, 3 left).
 KEYS = {
-    "ArrowUp": 0, "ArrowRight": 1, "ArrowDown": 2, "ArrowLeft": 3,
-    "w": 0, "d": 1, "s": 2, "a": 3,
-    "up": 0, "right": 1, "down": 2, "left": 3,
-    "0": 0, "1": 1, "2": 2, "3": 3,
+    "ArrowUp": 0,
+    "ArrowRight": 1,
+    "ArrowDown": 2,
+    "ArrowLeft": 3,
+    "w": 0,
+    "d": 1,
+    "s": 2,
+    "a": 3,
+    "up": 0,
+    "right": 1,
+    "down": 2,
+    "left": 3,
+    "0": 0,
+    "1": 1,
+    "2": 2,
+    "3": 3,
 }
 
 
@@ -112,9 +124,13 @@ class ArenaGame:
 
     def __post_init__(self):
         if self.you not in AGENTS:
-            raise PlayError(f"you must be one of {list(AGENTS)} (agent1 explores, agent2 chases), got {self.you!r}.")
+            raise PlayError(
+                f"you must be one of {list(AGENTS)} (agent1 explores, agent2 chases), got {self.you!r}."
+            )
         if isinstance(self.opponent, str) and self.opponent not in OPPONENTS:
-            raise PlayError(f"opponent must be one of {list(OPPONENTS)} or a policy with act(), got {self.opponent!r}.")
+            raise PlayError(
+                f"opponent must be one of {list(OPPONENTS)} or a policy with act(), got {self.opponent!r}."
+            )
         if not isinstance(self.opponent, str) and not hasattr(self.opponent, "act"):
             raise PlayError(f"opponent {self.opponent!r} has no act(observation) method.")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
@@ -171,7 +187,9 @@ class ArenaGame:
             )
         action = parse_move(move)
         other_action = int(self._policy.act(self._obs[self.other]))
-        self._obs, rewards, _, truncateds, infos = self.env.step({self.you: action, self.other: other_action})
+        self._obs, rewards, _, truncateds, infos = self.env.step(
+            {self.you: action, self.other: other_action}
+        )
         record = Step(
             step=self.env.timestep,
             you=ACTION_NAMES[action],
@@ -210,10 +228,13 @@ class ArenaGame:
                     mine = trained_policy(self.you, self.modules, seed=self.seed + 2)
                 else:
                     mine = RandomPolicy(env.get_action_space(self.you), seed=self.seed + 2)
-                returns, _ = play_episode(env, {self.you: mine, self.other: self._opponent_policy()},
-                                          seed=self.seed)
+                returns, _ = play_episode(
+                    env, {self.you: mine, self.other: self._opponent_policy()}, seed=self.seed
+                )
                 scores[kind] = {agent: round(value, 6) for agent, value in returns.items()}
-            self._references[self.seed] = Reference(trained=scores["trained"], random=scores["random"])
+            self._references[self.seed] = Reference(
+                trained=scores["trained"], random=scores["random"]
+            )
         return self._references[self.seed]
 
     def counts(self) -> dict:
@@ -227,7 +248,9 @@ class ArenaGame:
         """The end-of-episode summary (so far, if the episode is still on)."""
         c = self.counts()
         you, other = self.returns[self.you], self.returns[self.other]
-        head = "Episode over" if self.done else f"So far (step {c['steps']}/{self.env.timestep_limit})"
+        head = (
+            "Episode over" if self.done else f"So far (step {c['steps']}/{self.env.timestep_limit})"
+        )
         lines = [
             f"{head}: you ({self.you}, {ROLE[self.you]}) {you:+.1f}, {self.opponent_name} {other:+.1f}; "
             f"{c['new_cells']} new cells for agent1, {c['collisions']} collision(s).",
@@ -246,9 +269,13 @@ class ArenaGame:
                 f"a random {self.you} {ref.random[self.you]:+.1f}."
             )
             best = max(ref.trained[self.you], ref.random[self.you])
-            lines.append("You beat both." if you > best else
-                         "You beat the random player." if you > ref.random[self.you] else
-                         "Restart and try again: same start, same coin flips.")
+            lines.append(
+                "You beat both."
+                if you > best
+                else "You beat the random player."
+                if you > ref.random[self.you]
+                else "Restart and try again: same start, same coin flips."
+            )
         return "\n".join(lines)
 
 
@@ -257,11 +284,16 @@ class ArenaGame:
 
 def intro(game: ArenaGame) -> str:
     colour = "blue, 1" if game.you == AGENT1 else "red, 2"
-    goal = ("cover new cells (+1.0 each), avoid agent2 (-1.0 per collision); a cell you "
-            "visited before costs -0.5" if game.you == AGENT1 else
-            "bump into agent1 (+1.0 each time); every other step costs -0.1")
+    goal = (
+        "cover new cells (+1.0 each), avoid agent2 (-1.0 per collision); a cell you "
+        "visited before costs -0.5"
+        if game.you == AGENT1
+        else "bump into agent1 (+1.0 each time); every other step costs -0.1"
+    )
     return f"You are {game.you} ({colour}), against the {game.opponent_name}: {goal}."
 
 
-HEADLESS_NOTE = ("This is a picture of the play control. Run this notebook in JupyterLab to play: "
-                 "click the arrows or press the arrow keys (or W/A/S/D).")
+HEADLESS_NOTE = (
+    "This is a picture of the play control. Run this notebook in JupyterLab to play: "
+    "click the arrows or press the arrow keys (or W/A/S/D)."
+)

@@ -55,7 +55,7 @@ class MysteryArena(MultiAgentArena):
         a1, a2 = self._read_actions(action_dict)
         pos1, pos2 = (self._r1, self._c1), (self._r2, self._c2)
         collision = new_field = False
-        for mover in ((1, 2) if self._agent1_first[self._timestep] else (2, 1)):
+        for mover in (1, 2) if self._agent1_first[self._timestep] else (2, 1):
             if mover == 1:
                 target = self._move(*pos1, a1)
                 if target == pos2:

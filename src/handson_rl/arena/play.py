@@ -38,8 +38,14 @@ from handson_rl.arena.game import (  # noqa: F401 - the game's names, also from 
 from handson_rl.arena.render import board_text  # noqa: F401
 
 
-def play(you: str = AGENT1, opponent="random", seed: int = 0, modules: Mapping | None = None,
-         env_config: Mapping | None = None, mode: str | None = None):
+def play(
+    you: str = AGENT1,
+    opponent="random",
+    seed: int = 0,
+    modules: Mapping | None = None,
+    env_config: Mapping | None = None,
+    mode: str | None = None,
+):
     """Play ``you`` (``"agent1"`` or ``"agent2"``) against ``opponent``.
 
     Shows a widget in JupyterLab, asks with ``input()`` in a terminal, and only
@@ -77,7 +83,9 @@ def play_text(game: ArenaGame, read=None, write=print) -> ArenaGame:
     while True:
         if game.done:
             write(game.summary())
-            reply = read("r to play again from the same start, anything else to stop: ").strip().lower()
+            reply = (
+                read("r to play again from the same start, anything else to stop: ").strip().lower()
+            )
             if reply != "r":
                 return game
             game.restart()
@@ -106,10 +114,12 @@ def play_text(game: ArenaGame, read=None, write=print) -> ArenaGame:
 
 def step_line(game: ArenaGame, s: Step) -> str:
     event = " COLLISION" if s.collision else (" new cell" if s.new_field else "")
-    return (f"step {s.step}: you {s.you}, {game.other} {s.other}{event} | rewards: you "
-            f"{s.rewards[game.you]:+.1f}, {game.other} {s.rewards[game.other]:+.1f} | returns: you "
-            f"{s.returns[game.you]:+.1f}, {game.other} {s.returns[game.other]:+.1f} | you observe "
-            f"{game.observation.tolist()}")
+    return (
+        f"step {s.step}: you {s.you}, {game.other} {s.other}{event} | rewards: you "
+        f"{s.rewards[game.you]:+.1f}, {game.other} {s.rewards[game.other]:+.1f} | returns: you "
+        f"{s.returns[game.you]:+.1f}, {game.other} {s.returns[game.other]:+.1f} | you observe "
+        f"{game.observation.tolist()}"
+    )
 
 
 def show_headless(game: ArenaGame) -> None:

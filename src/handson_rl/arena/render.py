@@ -35,14 +35,11 @@ def board_text(env) -> str:
         cells = []
         for col in range(width):
             idx = row * width + col
-            cells.append(
-                "1" if idx == p1 else "2" if idx == p2 else "." if idx in visited else " "
-            )
+            cells.append("1" if idx == p1 else "2" if idx == p2 else "." if idx in visited else " ")
         lines.append("|" + "".join(cells) + "|")
     lines.append("\u203e" * (width + 2))
     lines.append(
-        f"step {env.timestep}/{env.timestep_limit}"
-        + ("  COLLISION!" if env.last_collision else "")
+        f"step {env.timestep}/{env.timestep_limit}" + ("  COLLISION!" if env.last_collision else "")
     )
     lines.append(f"R1 = {env.returns['agent1']:+.1f}")
     lines.append(f"R2 = {env.returns['agent2']:+.1f}")
@@ -201,9 +198,7 @@ def stack_frames(frames: Iterable[np.ndarray], columns: int = 5, gap: int = 6) -
     h, w, _ = frames[0].shape
     rows = -(-len(frames) // columns)
     cols = min(columns, len(frames))
-    sheet = np.full(
-        (rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 255, np.uint8
-    )
+    sheet = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, 3), 255, np.uint8)
     for i, f in enumerate(frames):
         r, c = divmod(i, columns)
         sheet[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = f

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
-
-from pathlib import Path
 
 from handson_rl.arena.env import AGENTS, MultiAgentArena
 from handson_rl.arena.render import frames_to_gif
@@ -29,15 +28,19 @@ class RandomPolicy:
         return int(self.rng.integers(self.n_actions))
 
 
-
 def random_policies(seed: int = 7) -> dict:
     """A :class:`RandomPolicy` per agent, seeded ``seed``, ``seed + 1``."""
     env = MultiAgentArena()
     return {a: RandomPolicy(env.get_action_space(a), seed=seed + i) for i, a in enumerate(AGENTS)}
 
 
-def play_episode(env: MultiAgentArena, policies: Mapping, seed: int | None = None, render: bool = False,
-                 on_step=None):
+def play_episode(
+    env: MultiAgentArena,
+    policies: Mapping,
+    seed: int | None = None,
+    render: bool = False,
+    on_step=None,
+):
     """One full episode; returns ``(returns, frames)`` like Exercise 1's ``run_episode``.
 
     ``frames`` holds ``env.render()`` after the reset and after every step when
@@ -109,7 +112,9 @@ MATCHUPS = {
 }
 
 
-def learning_verdicts(stats: Mapping[str, Mapping[str, Mapping[str, float]]]) -> list[tuple[str, bool, object]]:
+def learning_verdicts(
+    stats: Mapping[str, Mapping[str, Mapping[str, float]]],
+) -> list[tuple[str, bool, object]]:
     """Chapter 12's "did it learn?" claims, each as ``(claim, held, verdict)``.
 
     ``stats[matchup][agent]`` is ``{"mean": ..., "sem": ...}`` for the agent in that
@@ -122,16 +127,32 @@ def learning_verdicts(stats: Mapping[str, Mapping[str, Mapping[str, float]]]) ->
     from handson_rl.training.verdicts import compare
 
     checks = [
-        ("agent1 explores better than a random agent1 (against the trained agent2)", "agent1",
-         "trained vs trained", "random agent1 vs trained agent2"),
-        ("agent1 explores better than a random agent1 (against a random agent2)", "agent1",
-         "trained agent1 vs random agent2", "random vs random"),
-        ("agent2 catches the trained agent1 more often than a random agent2 does", "agent2",
-         "trained vs trained", "trained agent1 vs random agent2"),
+        (
+            "agent1 explores better than a random agent1 (against the trained agent2)",
+            "agent1",
+            "trained vs trained",
+            "random agent1 vs trained agent2",
+        ),
+        (
+            "agent1 explores better than a random agent1 (against a random agent2)",
+            "agent1",
+            "trained agent1 vs random agent2",
+            "random vs random",
+        ),
+        (
+            "agent2 catches the trained agent1 more often than a random agent2 does",
+            "agent2",
+            "trained vs trained",
+            "trained agent1 vs random agent2",
+        ),
     ]
     out = []
     for claim, agent, trained, baseline in checks:
-        verdict = compare(stats[trained][agent], stats[baseline][agent], names=(trained, baseline),
-                          what=f"{agent}'s mean return")
+        verdict = compare(
+            stats[trained][agent],
+            stats[baseline][agent],
+            names=(trained, baseline),
+            what=f"{agent}'s mean return",
+        )
         out.append((claim, verdict.higher == trained, verdict))
     return out

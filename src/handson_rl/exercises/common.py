@@ -85,7 +85,11 @@ def learner_traceback(tb: types.TracebackType | None) -> types.TracebackType | N
 
 
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 30] + f" ... ({len(text) - limit + 30} more characters)"
+    return (
+        text
+        if len(text) <= limit
+        else text[: limit - 30] + f" ... ({len(text) - limit + 30} more characters)"
+    )
 
 
 class Mistake(BaseException):

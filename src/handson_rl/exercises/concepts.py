@@ -42,7 +42,9 @@ class Question:
 
     def __post_init__(self):
         if self.answer not in self.choices:
-            raise ValueError(f"{self.id}: answer {self.answer!r} is not one of {list(self.choices)}")
+            raise ValueError(
+                f"{self.id}: answer {self.answer!r} is not one of {list(self.choices)}"
+            )
         missing = [c for c in self.choices if not self.why.get(c)]
         if missing:
             raise ValueError(f"{self.id}: no explanation for choice(s) {missing}")
@@ -67,13 +69,13 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "-2.0 is the return with $\\gamma = 1$. With $\\gamma = 0.5$ the k-th reward is "
-                 "weighted by 0.5^k, so later rewards count less.",
+            "weighted by 0.5^k, so later rewards count less.",
             "b": "1 + 0.5 + 0.25 + 0.125 x (-5) = 1.75 - 0.625 = +1.125: the -5 three steps ahead "
-                 "weighs only an eighth, so the early rewards win.",
+            "weighs only an eighth, so the early rewards win.",
             "c": "Every reward is weighted, by 0.5^k for the k-th: 1, 0.5, 0.25, 0.125. The "
-                 "first three add up to +1.75, and -5 x 0.125 = -0.625 leaves +1.125.",
+            "first three add up to +1.75, and -5 x 0.125 = -0.625 leaves +1.125.",
             "d": "Nothing cancels exactly: 1 + 0.5 + 0.25 = 1.75 against 0.125 x 5 = 0.625, "
-                 "so the return is +1.125.",
+            "so the return is +1.125.",
         },
     ),
     # ------------------------------------------------------------------ chapter 2
@@ -94,17 +96,17 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "*Terminated* means the game itself reached an end state (a goal, a crash). "
-                 "Nothing in MultiAgentArena ends the game; the clock cuts it off, so "
-                 "`terminateds` stays False all episode.",
+            "Nothing in MultiAgentArena ends the game; the clock cuts it off, so "
+            "`terminateds` stays False all episode.",
             "b": "A time limit cuts the episode off while the game could go on: gymnasium calls "
-                 "that *truncation*. Learning then bootstraps the value of the last state "
-                 "instead of treating it as worth nothing.",
+            "that *truncation*. Learning then bootstraps the value of the last state "
+            "instead of treating it as worth nothing.",
             "c": "The two flags are kept apart on purpose: a time limit is truncation only. "
-                 "With `terminateds` True as well, an algorithm would treat the last state as a "
-                 "real end, worth nothing, which is what the two flags exist to avoid.",
+            "With `terminateds` True as well, an algorithm would treat the last state as a "
+            "real end, worth nothing, which is what the two flags exist to avoid.",
             "d": "`step()` does raise after the end (`ArenaStateError`), but only because the "
-                 "episode has already ended: the 100th step returns "
-                 '`truncateds["__all__"] = True`, and that is what your loop stops on.',
+            "episode has already ended: the 100th step returns "
+            '`truncateds["__all__"] = True`, and that is what your loop stops on.',
         },
     ),
     Question(
@@ -126,13 +128,13 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "Negative does not mean none: with no catch at all the return would be exactly "
-                 "100 x -0.1 = **-10.0**. The -9 is a little above that.",
+            "100 x -0.1 = **-10.0**. The -9 is a little above that.",
             "b": "With *c* catches in 100 steps the return is 1.0 c - 0.1 (100 - c) = 1.1 c - 10. "
-                 "A return of -9 gives c = 0.9: about one catch per episode, and many "
-                 "episodes with none.",
+            "A return of -9 gives c = 0.9: about one catch per episode, and many "
+            "episodes with none.",
             "c": "9 catches would give 1.1 x 9 - 10 = **-0.1**, close to zero, not -9.",
             "d": "90 catches would give a return of **+89**. A random walk on a 100-cell board "
-                 "rarely even meets agent1.",
+            "rarely even meets agent1.",
         },
     ),
     Question(
@@ -152,14 +154,14 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "agent1 observes two cell numbers and nothing else. Its reward depends on the "
-                 "cells it has visited (+1.0 for a new one, -0.5 for an old one), but those are "
-                 "not in the observation: the problem is *partially observed*, and a policy "
-                 "must act the same way at both moments.",
+            "cells it has visited (+1.0 for a new one, -0.5 for an old one), but those are "
+            "not in the observation: the problem is *partially observed*, and a policy "
+            "must act the same way at both moments.",
             "b": "The observation space is `MultiDiscrete([100, 100])`: two cell indices, no "
-                 "clock. The step count is in the env's state, not in what the agent sees.",
+            "clock. The step count is in the env's state, not in what the agent sees.",
             "c": "The visited cells decide agent1's reward, yet they are not in its observation "
-                 "(two numbers only). That gap is exactly what makes the problem partially "
-                 "observed.",
+            "(two numbers only). That gap is exactly what makes the problem partially "
+            "observed.",
         },
     ),
     # ------------------------------------------------------------------ chapter 3
@@ -180,14 +182,14 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "Clipping stops the *reward* for going further in the helpful direction. Here "
-                 "the step went the wrong way: the min picks the unclipped, more pessimistic "
-                 "term 1.5 x A (below 1.3 x A for A < 0), so the gradient is that of plain "
-                 "policy gradient.",
+            "the step went the wrong way: the min picks the unclipped, more pessimistic "
+            "term 1.5 x A (below 1.3 x A for A < 0), so the gradient is that of plain "
+            "policy gradient.",
             "b": "min(r A, clip(r, 0.7, 1.3) A) with A < 0 and r = 1.5 is r A: the unclipped "
-                 "term. PPO never stops correcting a mistake; it only stops rewarding a "
-                 "change that already went far enough.",
+            "term. PPO never stops correcting a mistake; it only stops rewarding a "
+            "change that already went far enough.",
             "c": "The objective does not target a ratio. For this sample it is r A, so its "
-                 "gradient pushes r down for as long as the sample is trained on, not to 1.3.",
+            "gradient pushes r down for as long as the sample is trained on, not to 1.3.",
         },
     ),
     # ------------------------------------------------------------------ chapter 4
@@ -208,12 +210,12 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "Both askers observe `[own cell, other cell]` = `[44, 45]`: one input, so one "
-                 "answer, whoever asks. The chaser wants to step right (onto the explorer), the "
-                 "explorer anything but right, and a shared network cannot serve both.",
+            "answer, whoever asks. The chaser wants to step right (onto the explorer), the "
+            "explorer anything but right, and a shared network cannot serve both.",
             "b": "The module gets the observation and nothing else; RLlib does not add the "
-                 "agent id. (Adding it to the observation is the usual fix for sharing.)",
+            "agent id. (Adding it to the observation is the usual fix for sharing.)",
             "c": "Each agent observes `[own cell, other cell]`, and here both are on 44 with the "
-                 "other on 45: the two observations are identical.",
+            "other on 45: the two observations are identical.",
         },
     ),
     # ------------------------------------------------------------------ chapter 5
@@ -233,14 +235,14 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "The env runner's copy is *inference only*: it has the policy part and no "
-                 "value network. Values come from `compute_values()`, which the learner calls "
-                 "on its own full copy; the action is sampled afterwards, from the logits.",
+            "value network. Values come from `compute_values()`, which the learner calls "
+            "on its own full copy; the action is sampled afterwards, from the logits.",
             "b": "PPO does need values, but the learner computes them, with `compute_values()` "
-                 "on its full copy (value network included). The env runner's copy has no "
-                 "value network at all.",
+            "on its full copy (value network included). The env runner's copy has no "
+            "value network at all.",
             "c": "The module returns the *inputs* of the action distribution, the logits. "
-                 "Turning them into an action (sampling, or taking the most likely one) "
-                 "happens after the forward pass, in RLlib's connectors, or in our next cell.",
+            "Turning them into an action (sampling, or taking the most likely one) "
+            "happens after the forward pass, in RLlib's connectors, or in our next cell.",
         },
     ),
     Question(
@@ -260,14 +262,14 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "A logit of 0.0 is not a probability of 0: the softmax gives each action "
-                 "exp(logit) / sum of exp(logits), and exp(0) = 1. Up gets most, not all.",
+            "exp(logit) / sum of exp(logits), and exp(0) = 1. Up gets most, not all.",
             "b": "softmax: exp(2) / (exp(2) + 3 exp(0)) = 7.39 / 10.39 = 0.71; the other three "
-                 "get 0.096 each.",
+            "get 0.096 each.",
             "c": "Logits are not shares of a budget; they are unnormalised log-probabilities. "
-                 "The softmax turns them into probabilities: exp(2) / (exp(2) + 3) = 0.71.",
+            "The softmax turns them into probabilities: exp(2) / (exp(2) + 3) = 0.71.",
             "d": "Right that a logit is not a probability, but the softmax does not flatten "
-                 "them to equal shares: a logit 2.0 above the others makes up about 7.4 times "
-                 "as likely as each of them, 0.71 in all.",
+            "them to equal shares: a logit 2.0 above the others makes up about 7.4 times "
+            "as likely as each of them, 0.71 in all.",
         },
     ),
     # ------------------------------------------------------------------ chapter 6
@@ -287,12 +289,12 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "That needs `explore=False` in the evaluation config. RLlib's default is "
-                 "`explore=True`, in evaluation too: the policy PPO learns is a probability "
-                 "distribution, and greedy play is a different policy.",
+            "`explore=True`, in evaluation too: the policy PPO learns is a probability "
+            "distribution, and greedy play is a different policy.",
             "b": "`explore=True` is RLlib's default and the evaluation config inherits it: the "
-                 "agents act as they were trained, by sampling.",
+            "agents act as they were trained, by sampling.",
             "c": "Evaluation plays the trained policy; a random baseline is something you run "
-                 "yourself (chapter 2), not what `evaluate()` does.",
+            "yourself (chapter 2), not what `evaluate()` does.",
         },
     ),
     Question(
@@ -312,14 +314,14 @@ _QUESTIONS = [
         answer="c",
         why={
             "a": "The 'missteps' are what keep agent1 off its own trail. It sees positions "
-                 "only, so its most likely moves trace a fixed route that runs into a loop over "
-                 "visited cells (-0.5 a step); sampling takes it off the loop.",
+            "only, so its most likely moves trace a fixed route that runs into a loop over "
+            "visited cells (-0.5 a step); sampling takes it off the loop.",
             "b": "Sampling picks the most likely action most often, but not always, and the "
-                 "other choices matter: without them agent1 follows one fixed route, loops over "
-                 "old cells, and a greedy agent2 predicts and catches it more often.",
+            "other choices matter: without them agent1 follows one fixed route, loops over "
+            "old cells, and a greedy agent2 predicts and catches it more often.",
             "c": "A greedy agent1 follows one fixed route into a loop over visited cells, and a "
-                 "predictable agent1 is easy for agent2 to catch. PPO trained a stochastic "
-                 "policy; the greedy one is a different policy, and a worse one here.",
+            "predictable agent1 is easy for agent2 to catch. PPO trained a stochastic "
+            "policy; the greedy one is a different policy, and a worse one here.",
         },
     ),
     # ------------------------------------------------------------------ chapter 7
@@ -340,14 +342,14 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "The rungs start at `grace_period` and grow by `reduction_factor`: 2, 4, 8 (16 "
-                 "is `max_t`, where every trial stops anyway). At each rung a trial goes on "
-                 "only if it is in the best half of those that got there before it.",
+            "is `max_t`, where every trial stops anyway). At each rung a trial goes on "
+            "only if it is in the best half of those that got there before it.",
             "b": "The rungs grow *geometrically*, by `reduction_factor` each time, not by a fixed "
-                 "step: 2, then 2 x 2 = 4, then 8.",
+            "step: 2, then 2 x 2 = 4, then 8.",
             "c": "At `max_t` every trial stops, good or bad; that is not an early stop. The "
-                 "early stops happen at the rungs below it: 2, 4 and 8.",
+            "early stops happen at the rungs below it: 2, 4 and 8.",
             "d": "That would be a reduction factor of 4 (2, then 8). With 2, the rungs are "
-                 "2, 4 and 8.",
+            "2, 4 and 8.",
         },
     ),
     # ----------------------------------------------------------------- chapter 12
@@ -368,15 +370,15 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "Two random players are chapter 2's setting again: about one catch in an "
-                 "episode (+1.0) and -0.1 on every other step, so about -9, give or take the "
-                 "standard error.",
+            "episode (+1.0) and -0.1 on every other step, so about -9, give or take the "
+            "standard error.",
             "b": "-10.0 is an agent2 that never catches anyone in any episode (100 x -0.1). "
-                 "Random play bumps into agent1 about once per episode, so the mean is a little "
-                 "above -10.",
+            "Random play bumps into agent1 about once per episode, so the mean is a little "
+            "above -10.",
             "c": "About 0 would need about 9 catches per episode (1.1 x 9 - 10 = -0.1); a random "
-                 "walk manages about one.",
+            "walk manages about one.",
             "d": "No trained agent plays in that row. It measures the game with two random "
-                 "players: the yardstick the other rows are read against.",
+            "players: the yardstick the other rows are read against.",
         },
     ),
     Question(
@@ -395,15 +397,15 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "agent2 trained against this very agent1 and learned where it tends to go, so "
-                 "it catches it more often than chance does. (Against a *random* agent1, rows 3 "
-                 "and 4, its edge is much smaller: it learned this opponent, not chasing in "
-                 "general.)",
+            "it catches it more often than chance does. (Against a *random* agent1, rows 3 "
+            "and 4, its edge is much smaller: it learned this opponent, not chasing in "
+            "general.)",
             "b": "Unpredictability helps the one being chased, not the chaser: what decides "
-                 "catches is whether agent2 is where agent1 is going, and a random agent2 is "
-                 "there only by chance.",
+            "catches is whether agent2 is where agent1 is going, and a random agent2 is "
+            "there only by chance.",
             "c": "agent2's return rises during training (chapter 3's curve), and the table "
-                 "shows it: the trained agent2 scores clearly above a random one against the "
-                 "trained agent1.",
+            "shows it: the trained agent2 scores clearly above a random one against the "
+            "trained agent1.",
         },
     ),
     Question(
@@ -422,12 +424,12 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "The standard error of a mean is the spread of single episodes divided by "
-                 "the square root of N: four times the episodes, half the ±. Precision is "
-                 "expensive: halving it again takes 16 times the episodes.",
+            "the square root of N: four times the episodes, half the ±. Precision is "
+            "expensive: halving it again takes 16 times the episodes.",
             "b": "That would need the ± to fall like 1/N; it falls like 1/sqrt(N). Four times "
-                 "the episodes halves it.",
+            "the episodes halves it.",
             "c": "Right that single episodes stay as noisy (their spread does not change), but "
-                 "the ± is the uncertainty of the *mean*, which shrinks like 1/sqrt(N).",
+            "the ± is the uncertainty of the *mean*, which shrinks like 1/sqrt(N).",
         },
     ),
     # ------------------------------------------- chapters 7, 10, 11 (issue 24, part B)
@@ -448,15 +450,15 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "The env runners are not all: the trial's main process runs the Algorithm and, "
-                 "with `num_learners=0`, the learner too, and Tune reserves a CPU for it as "
-                 "well: 1 + 2 = 3.",
+            "with `num_learners=0`, the learner too, and Tune reserves a CPU for it as "
+            "well: 1 + 2 = 3.",
             "b": "One CPU for the trial's main process (the Algorithm, with the learner in it) "
-                 "plus one per remote env runner: 3. On a 2-CPU laptop such a trial never "
-                 "starts; with `num_env_runners=0` a trial needs 1 and two run side by side.",
+            "plus one per remote env runner: 3. On a 2-CPU laptop such a trial never "
+            "starts; with `num_env_runners=0` a trial needs 1 and two run side by side.",
             "c": "A trial with remote env runners is several processes (Ray actors), and Tune "
-                 "reserves CPUs for all of them before it starts it: 1 + 2 = 3.",
+            "reserves CPUs for all of them before it starts it: 1 + 2 = 3.",
             "d": "Tune starts a trial only when all the CPUs it asks for are free; that is why "
-                 "a trial that asks for more than the machine has never starts.",
+            "a trial that asks for more than the machine has never starts.",
         },
     ),
     Question(
@@ -477,15 +479,15 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "One update per epoch would be a minibatch as large as the batch "
-                 "(`minibatch_size=2000`, what the course uses). With 500, each epoch is cut "
-                 "into 2000 / 500 = 4 minibatches: 40 updates.",
+            "(`minibatch_size=2000`, what the course uses). With 500, each epoch is cut "
+            "into 2000 / 500 = 4 minibatches: 40 updates.",
             "b": "`num_epochs` passes over the batch, each in `2000 / 500 = 4` minibatches: "
-                 "10 x 4 = 40 updates. Smaller minibatches mean more, noisier updates for the "
-                 "same samples.",
+            "10 x 4 = 40 updates. Smaller minibatches mean more, noisier updates for the "
+            "same samples.",
             "c": "That is one epoch; `num_epochs=10` repeats the pass ten times (with the "
-                 "batch reshuffled), so 40 updates.",
+            "batch reshuffled), so 40 updates.",
             "d": "A multi-agent minibatch holds up to 500 rows of *each* module, and one "
-                 "update steps every module at once: 40 in all, not 40 per module in turn.",
+            "update steps every module at once: 40 in all, not 40 per module in turn.",
         },
     ),
     Question(
@@ -506,15 +508,15 @@ _QUESTIONS = [
         answer="c",
         why={
             "a": "Ray's CPUs are reservations, not measurements: it starts an actor only when "
-                 "the CPUs it asks for are free in its books, whatever the cores are doing.",
+            "the CPUs it asks for are free in its books, whatever the cores are doing.",
             "b": "Ray does not refuse: the request stays pending, without an error. (The "
-                 "course's `make_room` turns that into an error for the course's own configs; "
-                 "plain RLlib does not.)",
+            "course's `make_room` turns that into an error for the course's own configs; "
+            "plain RLlib does not.)",
             "c": "The actor stays pending until a CPU is released; if nothing ends, it waits "
-                 "for ever. That is why a second build while the first algorithm is alive can "
-                 "hang, and why you stop one (`algo.stop()`) before building the next.",
+            "for ever. That is why a second build while the first algorithm is alive can "
+            "hang, and why you stop one (`algo.stop()`) before building the next.",
             "d": "Ray never stops a running actor to make room for another; it only schedules "
-                 "new ones onto free resources.",
+            "new ones onto free resources.",
         },
     ),
     Question(
@@ -534,14 +536,14 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "0 means no *remote* env runner: the Algorithm samples with its local "
-                 "EnvRunner, which lives in the driver, the notebook's process.",
+            "EnvRunner, which lives in the driver, the notebook's process.",
             "b": "No remote env runners: the Algorithm's local EnvRunner steps the env in the "
-                 "driver, and with `num_learners=0` the Learner is there too. So `pdb`, "
-                 "`%debug` and `print` all work inside your env.",
+            "driver, and with `num_learners=0` the Learner is there too. So `pdb`, "
+            "`%debug` and `print` all work inside your env.",
             "c": "With `num_learners=0` the Learner is not an actor either; it also lives in "
-                 "the driver. And sampling is done by an EnvRunner, not the Learner.",
+            "the driver. And sampling is done by an EnvRunner, not the Learner.",
             "d": "RLlib keeps its envs for the whole run and resets them between episodes; "
-                 "with no remote env runners they are in the driver's process.",
+            "with no remote env runners they are in the driver's process.",
         },
     ),
     Question(
@@ -549,8 +551,7 @@ _QUESTIONS = [
         chapter=11,
         title="which call steps the env first",
         prompt=(
-            "With `num_env_runners=0`, which of these calls makes your env's **first** "
-            "`step()`?"
+            "With `num_env_runners=0`, which of these calls makes your env's **first** `step()`?"
         ),
         choices={
             "a": "the first `algo.train()`, when sampling starts",
@@ -561,14 +562,14 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "Before any training, building the algorithm creates the local EnvRunner, "
-                 "which runs RLlib's env checker on the env: a reset and one random step.",
+            "which runs RLlib's env checker on the env: a reset and one random step.",
             "b": "`build_algo()` creates the EnvRunner, whose `make_env` runs "
-                 "`check_multiagent_environments`: it resets the env and takes one random "
-                 "step. A bug in `step()` can therefore fail the *build*.",
+            "`check_multiagent_environments`: it resets the env and takes one random "
+            "step. A bug in `step()` can therefore fail the *build*.",
             "c": "`.environment(...)` only records the env's name and config in the "
-                 "AlgorithmConfig; no env exists yet.",
+            "AlgorithmConfig; no env exists yet.",
             "d": "RLlib's env checker takes one random step while the algorithm is built, "
-                 "to check what `step()` returns.",
+            "to check what `step()` returns.",
         },
     ),
     # ------------------------------------------- chapters 1, 3, 4, 8, 9 (issue 24, part A)
@@ -590,15 +591,15 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "+1 per step for every step, the falling one too, adds up to the episode's "
-                 "length. In CartPole a longer episode *is* a better one, which is why its return "
-                 "is the usual yardstick.",
+            "length. In CartPole a longer episode *is* a better one, which is why its return "
+            "is the usual yardstick.",
             "b": "Gymnasium's CartPole pays +1 on the terminating step as well (only a step "
-                 "*after* the end would earn 0, with a warning). So the sum is the length.",
+            "*after* the end would earn 0, with a warning). So the sum is the length.",
             "c": "The loop adds the rewards as they come, `episode_return += reward`: a plain "
-                 "sum. Discounting is a training target's business; the course reports "
-                 "undiscounted returns.",
+            "sum. Discounting is a training target's business; the course reports "
+            "undiscounted returns.",
             "d": "Every step earns the same +1 whatever the pole's angle, so only the number "
-                 "of steps counts: the return is the length.",
+            "of steps counts: the return is the length.",
         },
     ),
     Question(
@@ -619,15 +620,15 @@ _QUESTIONS = [
         answer="b",
         why={
             "a": "That is what `train_batch_size` (the older, total figure) would give. The "
-                 "course sets the *per-learner* figure: every learner trains on its own "
-                 "2,000, so the total is 2,000 x 2.",
+            "course sets the *per-learner* figure: every learner trains on its own "
+            "2,000, so the total is 2,000 x 2.",
             "b": "`total_train_batch_size` = `train_batch_size_per_learner` x the number of "
-                 "learners = 2,000 x 2. Adding learners adds data per iteration, unless you "
-                 "shrink the per-learner batch.",
+            "learners = 2,000 x 2. Adding learners adds data per iteration, unless you "
+            "shrink the per-learner batch.",
             "c": "Splitting is what happens to `train_batch_size` when it is the only figure "
-                 "given (2,000 total, 1,000 per learner). The per-learner figure is not split.",
+            "given (2,000 total, 1,000 per learner). The per-learner figure is not split.",
             "d": "Learners run on CPUs too (`num_gpus_per_learner=0` by default); each is a "
-                 "process that needs a CPU, which is why a 2-core laptop keeps `num_learners=0`.",
+            "process that needs a CPU, which is why a 2-core laptop keeps `num_learners=0`.",
         },
     ),
     Question(
@@ -648,15 +649,15 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "The learner updates a module only if it is in `policies_to_train` "
-                 "(`Learner.should_module_be_updated`). p2 still acts and its episodes are "
-                 "collected, but no gradient step touches it: its weights stay bit for bit.",
+            "(`Learner.should_module_be_updated`). p2 still acts and its episodes are "
+            "collected, but no gradient step touches it: its weights stay bit for bit.",
             "b": "Playing is not learning. p2's experience is sampled, but the learner skips "
-                 "modules that are not in `policies_to_train`: no loss, no gradient step.",
+            "modules that are not in `policies_to_train`: no loss, no gradient step.",
             "c": "There is no 'slow' for a frozen module: it is left out of the update "
-                 "entirely. A smaller learning rate for one module is a different tool "
-                 "(the per-module `lr` above).",
+            "entirely. A smaller learning rate for one module is a different tool "
+            "(the per-module `lr` above).",
             "d": "The other modules train as usual; `policies_to_train` only picks which "
-                 "ones. That is what makes a fixed opponent possible.",
+            "ones. That is what makes a fixed opponent possible.",
         },
     ),
     Question(
@@ -669,7 +670,7 @@ _QUESTIONS = [
         ),
         choices={
             "a": "RLlib makes one callback object per env runner and uses it for all the "
-                 "episodes that runner plays, several at once",
+            "episodes that runner plays, several at once",
             "b": "RLlib resets the callback's attributes after every step",
             "c": "`custom_data` is sent to the learner with the batch, `self` is not",
             "d": "no reason but style: `self.count` would work the same",
@@ -677,14 +678,14 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "One object, many episodes: with 16 boards per env runner, 16 episodes run "
-                 "side by side through the same callback. A count on `self` would add them "
-                 "all up; `episode.custom_data` belongs to one episode.",
+            "side by side through the same callback. A count on `self` would add them "
+            "all up; `episode.custom_data` belongs to one episode.",
             "b": "RLlib does not touch the callback's attributes; they live as long as the env "
-                 "runner. That is exactly the trouble: they are shared by every episode it plays.",
+            "runner. That is exactly the trouble: they are shared by every episode it plays.",
             "c": "`custom_data` stays with the episode on the env runner; the metric reaches "
-                 "the results through `metrics_logger`, not the training batch.",
+            "the results through `metrics_logger`, not the training batch.",
             "d": "It would not: the callback object serves all the episodes of its env runner "
-                 "at once, so `self.count` mixes the episodes up.",
+            "at once, so `self.count` mixes the episodes up.",
         },
     ),
     Question(
@@ -694,8 +695,8 @@ _QUESTIONS = [
         prompt=(
             "In one iteration three episodes finish, with 30, 40 and 50 new cells; "
             "`on_episode_end` logs each with `metrics_logger.log_value(NEW_FIELDS, n, "
-            "reduce=\"mean\")`. What does that iteration's result show under "
-            "`result[\"env_runners\"][NEW_FIELDS]` (one env runner)?"
+            'reduce="mean")`. What does that iteration\'s result show under '
+            '`result["env_runners"][NEW_FIELDS]` (one env runner)?'
         ),
         choices={
             "a": "40: the mean of the iteration's episodes",
@@ -705,14 +706,14 @@ _QUESTIONS = [
         },
         answer="a",
         why={
-            "a": "`reduce=\"mean\"` averages the values logged during the iteration, then "
-                 "starts afresh: (30 + 40 + 50) / 3 = 40, a per-episode number.",
-            "b": "That would be `reduce=\"sum\"`. The mean keeps the metric per episode, "
-                 "whatever the number of episodes in an iteration.",
+            "a": '`reduce="mean"` averages the values logged during the iteration, then '
+            "starts afresh: (30 + 40 + 50) / 3 = 40, a per-episode number.",
+            "b": 'That would be `reduce="sum"`. The mean keeps the metric per episode, '
+            "whatever the number of episodes in an iteration.",
             "c": "RLlib keeps every value of the iteration and reduces them; none is dropped.",
             "d": "The values are cleared after each iteration's reduction. Old episodes "
-                 "linger only without `reduce=`: then RLlib keeps an exponential moving "
-                 "average, which mostly reflects the episodes of earlier iterations.",
+            "linger only without `reduce=`: then RLlib keeps an exponential moving "
+            "average, which mostly reflects the episodes of earlier iterations.",
         },
     ),
     Question(
@@ -733,13 +734,13 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "200 x 128 + 128, then twice 128 x 128 + 128, then the head 128 x 4 + 4: "
-                 "25,728 + 33,024 + 516 = 59,268. The first layer is the biggest: 200 inputs.",
+            "25,728 + 33,024 + 516 = 59,268. The first layer is the biggest: 200 inputs.",
             "b": "That counts the value network too (its encoder is as big again). The env "
-                 "runner's copy acts only, so it has no value network: about 59,000.",
+            "runner's copy acts only, so it has no value network: about 59,000.",
             "c": "3 x 128 x 128 = 49,152 forgets that the first layer has 200 inputs, not 128, "
-                 "and the biases and the head: 25,728 + 33,024 + 516 = 59,268.",
+            "and the biases and the head: 25,728 + 33,024 + 516 = 59,268.",
             "d": "About 17,000 (17,284) is the course's [64, 64] network. Doubling the width "
-                 "roughly quadruples the middle layers, and there is a third one.",
+            "roughly quadruples the middle layers, and there is a third one.",
         },
     ),
     Question(
@@ -758,12 +759,12 @@ _QUESTIONS = [
         answer="a",
         why={
             "a": "PyTorch's default initialisation keeps the logits small, so the softmax of "
-                 "four small numbers is close to 0.25 each, but not exactly: every cell gets "
-                 "its own slight preferences, which training then grows.",
+            "four small numbers is close to 0.25 each, but not exactly: every cell gets "
+            "its own slight preferences, which training then grows.",
             "b": "The weights start random, not at zero (zero weights could never learn "
-                 "different features). The probabilities are close to 0.25, not equal.",
+            "different features). The probabilities are close to 0.25, not equal.",
             "c": "The initial weights are small, so the logits are small and the softmax "
-                 "nearly flat. Strong preferences are what training builds.",
+            "nearly flat. Strong preferences are what training builds.",
         },
     ),
 ]
@@ -806,8 +807,11 @@ def question_markdown(qid: str, how_to_answer: bool = True) -> str:
     lines = [f"**Predict, then run** (`{q.id}`): {q.prompt}", ""]
     lines += [f"- **{letter})** {text}" for letter, text in q.choices.items()]
     if how_to_answer:
-        lines += ["", f'*Your answer:* `check("{q.id}", "a")` with your letter, '
-                      "before you run the next cell."]
+        lines += [
+            "",
+            f'*Your answer:* `check("{q.id}", "a")` with your letter, '
+            "before you run the next cell.",
+        ]
     return "\n".join(lines)
 
 
@@ -829,12 +833,16 @@ def feedback(qid: str, choice) -> tuple[bool | None, str]:
     q = question(qid)
     letter = _letter(q, choice)
     if letter is None:
-        return None, (f"Not answered yet. {question_text(qid)}\n"
-                      f'Answer with check("{q.id}", "a"), using your letter.')
+        return None, (
+            f"Not answered yet. {question_text(qid)}\n"
+            f'Answer with check("{q.id}", "a"), using your letter.'
+        )
     if letter == q.answer:
         return True, f"Right ({letter}). {_plain(q.why[letter])}"
-    return False, (f"Not quite ({letter}): {_plain(q.why[letter])}\n"
-                   f"Think again and try another letter, or run the next cell and see.")
+    return False, (
+        f"Not quite ({letter}): {_plain(q.why[letter])}\n"
+        f"Think again and try another letter, or run the next cell and see."
+    )
 
 
 def check(qid: str, choice) -> bool | None:
@@ -929,8 +937,10 @@ def answer_widget(qid: str):
             return
         ok, text = feedback(q.id, choices.value)
         colour = "#1a7f37" if ok else "#b35900"
-        out.value = (f'<div class="concept-feedback" style="color:{colour}; max-width:60em">'
-                     f"{html.escape(text).replace(chr(10), '<br>')}</div>")
+        out.value = (
+            f'<div class="concept-feedback" style="color:{colour}; max-width:60em">'
+            f"{html.escape(text).replace(chr(10), '<br>')}</div>"
+        )
         if ok:
             from handson_rl.progress import record
 

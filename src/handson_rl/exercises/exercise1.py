@@ -16,12 +16,18 @@ import inspect
 import linecache
 import math
 import re
-from collections.abc import Mapping
-from typing import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from handson_rl.arena.env import AGENT1, AGENT2, AGENTS, ArenaActionError, ArenaStateError, MultiAgentArena
+from handson_rl.arena.env import (
+    AGENT1,
+    AGENT2,
+    AGENTS,
+    ArenaActionError,
+    ArenaStateError,
+    MultiAgentArena,
+)
 from handson_rl.exercises.common import Mistake, checker, fail, learner_traceback, time_limit
 
 # Discount factors a learner might have used by habit (RLlib's default is 0.99).
@@ -118,7 +124,9 @@ class _RecordingArena(MultiAgentArena):
     def _new_logs(self, obs):
         self.read_terminateds: list[_ReadTracker] = []
         self.read_truncateds: list[_ReadTracker] = []
-        self.obs_log = {a: [obs[a].copy()] if obs else [] for a in AGENTS}  # what each agent should see
+        self.obs_log = {
+            a: [obs[a].copy()] if obs else [] for a in AGENTS
+        }  # what each agent should see
         self.action_log: dict[str, list] = {a: [] for a in AGENTS}
         self.reward_log: dict[str, list] = {a: [] for a in AGENTS}
 
@@ -193,8 +201,7 @@ class _RecordingArena(MultiAgentArena):
                 f"Your loop called env.render() {self.renders_in_call - 1} times in one "
                 f"call of run_episode (and env.step() {self.steps_in_call} times), for an "
                 f"episode of {self.timestep_limit} steps: it never stops, so the check "
-                "stopped it. Render once after reset() and once after each step(); "
-                + _ONE_EPISODE
+                "stopped it. Render once after reset() and once after each step(); " + _ONE_EPISODE
             )
         return super().render()
 
@@ -255,7 +262,10 @@ class _Policies(dict):
 def _policies(env: _RecordingArena, seed: int) -> _Policies:
     bound = BOUND_FACTOR * (env.timestep_limit + 1)
     return _Policies(
-        {a: _RecordingPolicy(a, env.get_action_space(a), seed + i, bound) for i, a in enumerate(AGENTS)}
+        {
+            a: _RecordingPolicy(a, env.get_action_space(a), seed + i, bound)
+            for i, a in enumerate(AGENTS)
+        }
     )
 
 
@@ -387,17 +397,30 @@ def _explain_crash(env: _RecordingArena, err: Exception):
         )
     if isinstance(err, KeyError) and err.args and err.args[0] in AGENTS:
         _explain_missing_agent(err, frames, said)
-    fail(f"Your run_episode raised {said}. The line of your code that raised it is shown with this message.", err)
+    fail(
+        f"Your run_episode raised {said}. The line of your code that raised it is shown with this message.",
+        err,
+    )
 
 
 def _explain_missing_agent(err: KeyError, frames: list[dict], said: str):
     agent = err.args[0]
     empty = sorted(
-        (name for names in frames[:1] for name, value in names.items()
-         if isinstance(value, dict) and not isinstance(value, (_ReadTracker, _Policies)) and agent not in value),
+        (
+            name
+            for names in frames[:1]
+            for name, value in names.items()
+            if isinstance(value, dict)
+            and not isinstance(value, (_ReadTracker, _Policies))
+            and agent not in value
+        ),
         key=lambda name: "return" not in name,  # `returns` first, if it is one of them
     )
-    where = f"`{empty[0]}` has no entry for {agent!r} yet" if empty else f"a dict has no entry for {agent!r} yet"
+    where = (
+        f"`{empty[0]}` has no entry for {agent!r} yet"
+        if empty
+        else f"a dict has no entry for {agent!r} yet"
+    )
     fail(
         f"Your run_episode raised {said}: {where}. Start each agent's return at 0.0 "
         "before adding rewards to it: `returns = {agent_id: 0.0 for agent_id in obs}`.",
@@ -452,7 +475,9 @@ def check_exercise1(run_episode: Callable) -> None:
     record("exercise1")  # the learner's progress file (python -m handson_rl.progress)
 
 
-def _check_one_episode(run_episode, env: _RecordingArena, policies: dict, seed: int, result) -> None:
+def _check_one_episode(
+    run_episode, env: _RecordingArena, policies: dict, seed: int, result
+) -> None:
     _check_env_use(run_episode, env, seed)
     for agent in AGENTS:
         _check_policy_calls(env, policies, agent)
@@ -468,14 +493,18 @@ def _check_env_use(run_episode, env: _RecordingArena, seed: int) -> None:
             arenas = _global_arenas(run_episode)
             named = (
                 f" It reads the global {', '.join(f'`{n}`' for n in arenas)} (an arena from "
-                "another cell): use the `env` argument instead." if arenas else ""
+                "another cell): use the `env` argument instead."
+                if arenas
+                else ""
             )
             fail(
                 "run_episode never used the env it was given: no reset(), step() or "
                 f"render() call reached it.{named} Inside run_episode, start with "
                 "`obs, infos = env.reset(seed=seed)` on the `env` passed in."
             )
-        fail("run_episode never called env.reset(). Start with `obs, infos = env.reset(seed=seed)`.")
+        fail(
+            "run_episode never called env.reset(). Start with `obs, infos = env.reset(seed=seed)`."
+        )
     if env.reset_seeds[-1] != seed:
         fail(
             f"run_episode was called with seed={seed} but reset the env with "

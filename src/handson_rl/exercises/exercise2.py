@@ -41,9 +41,11 @@ def check_exercise2(results, stop, *, lr: float, target: float, max_iterations: 
     for result in trials:
         _check_trial(result, lr)
     reached, lines = _how_trials_ended(trials, target, max_iterations)
-    print("Exercise 2: the sweep is configured as asked (2 trials, batch 3000 vs 4000, "
-          f"{EXERCISE2_ENVS_PER_RUNNER} envs per runner, lr {lr}, stop at {target} or "
-          f"{max_iterations} iterations, a checkpoint at the end of each trial).")
+    print(
+        "Exercise 2: the sweep is configured as asked (2 trials, batch 3000 vs 4000, "
+        f"{EXERCISE2_ENVS_PER_RUNNER} envs per runner, lr {lr}, stop at {target} or "
+        f"{max_iterations} iterations, a checkpoint at the end of each trial)."
+    )
     print("\n".join(lines))
     if all(v is None for v in reached.values()):
         print(
@@ -100,7 +102,9 @@ def _check_stop(stop, target: float, max_iterations: int) -> None:
         )
     extra = sorted(map(str, set(stop) - {ITERATION, COMBINED_RETURN}))
     if extra:
-        fail(f"The stop dict has extra criteria {extra}; keep only {ITERATION!r} and {COMBINED_RETURN!r}.")
+        fail(
+            f"The stop dict has extra criteria {extra}; keep only {ITERATION!r} and {COMBINED_RETURN!r}."
+        )
 
 
 def _plain(value):
@@ -128,7 +132,9 @@ def _trials(results) -> list:
     if type(results).__name__ == "DataFrame":
         fail(f"You passed a DataFrame (from results.get_dataframe()); {_PASS_THE_GRID}")
     if callable(results):
-        fail(f"You passed {getattr(results, '__qualname__', 'a function')} without calling it; {_PASS_THE_GRID}")
+        fail(
+            f"You passed {getattr(results, '__qualname__', 'a function')} without calling it; {_PASS_THE_GRID}"
+        )
     ok = isinstance(results, ResultGrid) or (
         isinstance(results, (list, tuple)) and all(isinstance(r, Result) for r in results)
     )
@@ -183,7 +189,7 @@ def _check_checkpoint(result, batch: int) -> None:
     if folder.resolve() != wanted.resolve():
         fail(
             f"The trial with batch {batch} was saved in {folder}, but chapter 12 looks "
-            f"for Exercise 2's checkpoints in {wanted}. Pass `name=\"exercise2\", "
+            f'for Exercise 2\'s checkpoints in {wanted}. Pass `name="exercise2", '
             "storage_path=storage` to tune.RunConfig (storage is the chapter's "
             "outputs/tune folder) and run the sweep again."
         )
@@ -197,7 +203,11 @@ def _check_checkpoint(result, batch: int) -> None:
             "sweep again."
         )
     last = int(result.metrics.get(ITERATION, 0))
-    saved = [m.get(ITERATION) for c, m in (result.best_checkpoints or []) if c.path == result.checkpoint.path]
+    saved = [
+        m.get(ITERATION)
+        for c, m in (result.best_checkpoints or [])
+        if c.path == result.checkpoint.path
+    ]
     if saved and saved[0] is not None and int(saved[0]) < last:
         fail(
             f"The latest checkpoint of the trial with batch {batch} is from iteration "

@@ -116,7 +116,6 @@ class _Ex3Run:
         logger calls made while that episode was being processed."""
         from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 
-
         running = []
         for env_index, seed in plan:
             env = self.vec_env.envs[env_index].unwrapped
@@ -139,8 +138,12 @@ class _Ex3Run:
                 actions = {a: int(rng.integers(4)) for a in AGENTS}
                 obs, rewards, terms, truncs, infos = env.step(actions)
                 episode.add_env_step(
-                    observations=obs, actions=actions, rewards=rewards, infos=infos,
-                    terminateds=terms, truncateds=truncs,
+                    observations=obs,
+                    actions=actions,
+                    rewards=rewards,
+                    infos=infos,
+                    terminateds=terms,
+                    truncateds=truncs,
                 )
                 start = len(self.logger.calls)
                 self._call("on_episode_step", episode, env_index)
@@ -164,13 +167,19 @@ def _hint_for(err: Exception, episode=None, callback_class=None) -> str:
     text = str(err)
     if isinstance(err, KeyError) and episode is not None and err.args:
         key = err.args[0]
-        read_there = re.search(r"custom_data\[\s*(['\"])" + re.escape(str(key)) + r"\1\s*\]", _failing_line(err))
+        read_there = re.search(
+            r"custom_data\[\s*(['\"])" + re.escape(str(key)) + r"\1\s*\]", _failing_line(err)
+        )
         if key not in getattr(episode, "custom_data", {}) and read_there:
             from ray.rllib.callbacks.callbacks import RLlibCallback
 
-            has_start = getattr(callback_class, "on_episode_start", None) is not RLlibCallback.on_episode_start
+            has_start = (
+                getattr(callback_class, "on_episode_start", None)
+                is not RLlibCallback.on_episode_start
+            )
             where = (
-                "your on_episode_start() does not set it" if has_start
+                "your on_episode_start() does not set it"
+                if has_start
                 else f"{getattr(callback_class, '__name__', 'your class')} has no on_episode_start()"
             )
             return (
@@ -220,7 +229,9 @@ def _check_ex3_class(callback_class, metric_name):
             f"callback_class should be a subclass of RLlibCallback "
             f"(`class MyCallback(RLlibCallback): ...`); got {callback_class!r}."
         )
-    overridden = [h for h in _EPISODE_HOOKS if getattr(callback_class, h) is not getattr(RLlibCallback, h)]
+    overridden = [
+        h for h in _EPISODE_HOOKS if getattr(callback_class, h) is not getattr(RLlibCallback, h)
+    ]
     if not overridden:
         fail(
             f"{callback_class.__name__} overrides none of the episode hooks "
@@ -370,8 +381,13 @@ def _check_ex3_state(callback_class, metric_name, alone: float):
     run = _Ex3Run(callback_class())
     side_by_side = run.play([(0, 7), (1, 101)])
     values_side = _metric_values(side_by_side[0], metric_name)
-    for label, values in (("after another episode", values_after), ("beside another episode", values_side)):
-        if len(values) != 1 or not math.isclose(float(values[0]), alone, rel_tol=1e-9, abs_tol=1e-9):
+    for label, values in (
+        ("after another episode", values_after),
+        ("beside another episode", values_side),
+    ):
+        if len(values) != 1 or not math.isclose(
+            float(values[0]), alone, rel_tol=1e-9, abs_tol=1e-9
+        ):
             got = values[0] if values else "nothing"
             fail(
                 f"The same episode gave {metric_name!r} = {alone:g} when played alone but "
@@ -424,8 +440,12 @@ def _ex3_train(callback_class, metric_name, iterations):
         algo = None
         try:
             config = arena_ppo_config(
-                seed=0, num_env_runners=0, num_envs_per_env_runner=2,
-                train_batch_size=200, minibatch_size=200, num_epochs=1,
+                seed=0,
+                num_env_runners=0,
+                num_envs_per_env_runner=2,
+                train_batch_size=200,
+                minibatch_size=200,
+                num_epochs=1,
             ).callbacks(callback_class)
             algo = config.build_algo()
             for step in iterate(algo, iterations):

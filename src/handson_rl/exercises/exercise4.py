@@ -76,7 +76,9 @@ def _check_class(module_class) -> None:
             "the class, so the class is what it needs."
         )
     if not inspect.isclass(module_class):
-        fail(f"Pass your module class, e.g. check_exercise4(DeeperModule); got {module_class!r:.80}.")
+        fail(
+            f"Pass your module class, e.g. check_exercise4(DeeperModule); got {module_class!r:.80}."
+        )
     if not issubclass(module_class, RLModule):
         fail(
             f"{name} is not an RLModule. Write `class {name}(TorchRLModule, "
@@ -108,9 +110,18 @@ def _check_methods(module_class, name: str) -> None:
     from ray.rllib.core.rl_module.torch import TorchRLModule
 
     if module_class.setup is RLModule.setup and module_class.__init__ is TorchRLModule.__init__:
-        own = [m for c in module_class.__mro__ if not c.__module__.startswith(("ray.", "torch.")) for m in vars(c)]
+        own = [
+            m
+            for c in module_class.__mro__
+            if not c.__module__.startswith(("ray.", "torch."))
+            for m in vars(c)
+        ]
         builds = [m for m in ("build", "_build", "build_model", "make_layers", "init") if m in own]
-        found = f"{name} defines {builds[0]}(), but RLlib never calls it: " if builds else f"{name} has no setup(): "
+        found = (
+            f"{name} defines {builds[0]}(), but RLlib never calls it: "
+            if builds
+            else f"{name} has no setup(): "
+        )
         fail(
             found + "RLlib calls setup(self) once, when it builds the module, to make the "
             "layers (self.encoder = ...). Put your layers in `def setup(self):`."
@@ -231,7 +242,11 @@ def _check_logits(module, method: str, batch, num_actions: int, hint: str) -> No
         )
     logits = out[Columns.ACTION_DIST_INPUTS]
     if not torch.is_tensor(logits) or tuple(logits.shape) != (5, num_actions):
-        shape = tuple(int(n) for n in logits.shape) if torch.is_tensor(logits) else type(logits).__name__
+        shape = (
+            tuple(int(n) for n in logits.shape)
+            if torch.is_tensor(logits)
+            else type(logits).__name__
+        )
         fail(
             f"For 5 observations and {num_actions} actions, {method} gave logits of "
             f"shape {shape}; expected (5, {num_actions}): one logit per action and "
@@ -247,7 +262,9 @@ def _check_values(module, batch, hint: str):
     name = type(module).__name__
     values = _call(module, f"{name}.compute_values(batch)", module.compute_values, batch, hint=hint)
     if not torch.is_tensor(values):
-        fail(f"compute_values returned {type(values).__name__}; return a torch tensor of shape (batch_size,).")
+        fail(
+            f"compute_values returned {type(values).__name__}; return a torch tensor of shape (batch_size,)."
+        )
     shape = tuple(int(n) for n in values.shape)
     if shape == (5, 1):
         fail(
@@ -255,7 +272,9 @@ def _check_values(module, batch, hint: str):
             "shape (5,). Squeeze the last dimension: self.value_head(features).squeeze(-1)."
         )
     if shape != (5,):
-        fail(f"compute_values returned shape {shape} for 5 observations; expected (5,). {_FIX_SIZES}")
+        fail(
+            f"compute_values returned shape {shape} for 5 observations; expected (5,). {_FIX_SIZES}"
+        )
     if not torch.isfinite(values).all():
         fail("compute_values gave NaN or infinite values for an ordinary batch.")
     return values
@@ -296,7 +315,8 @@ def _linears_reached(module, output) -> list:
     module.zero_grad(set_to_none=True)
     output.sum().backward()
     reached = [
-        m for m in module.modules()
+        m
+        for m in module.modules()
         if isinstance(m, nn.Linear) and m.weight.grad is not None and m.weight.grad.abs().sum() > 0
     ]
     module.zero_grad(set_to_none=True)
@@ -348,7 +368,9 @@ def _check_structure(module, obs_size: int, num_actions: int, hidden_sizes: Sequ
                 f"{wanted} and an output layer of {out_size}, that is {len(wanted) + 1} "
                 f"linear layers."
             )
-    if _is_affine(lambda x: module.forward_inference({Columns.OBS: x})[Columns.ACTION_DIST_INPUTS], obs_size):
+    if _is_affine(
+        lambda x: module.forward_inference({Columns.OBS: x})[Columns.ACTION_DIST_INPUTS], obs_size
+    ):
         fail(
             "Your policy network is a linear function of its input: stacked Linear "
             "layers without an activation between them collapse into one. Put an "
@@ -376,8 +398,12 @@ def _check_learning(module_class, iterations: int) -> dict:
         }
     )
     config = arena_ppo_config(
-        seed=0, num_env_runners=0, num_envs_per_env_runner=4,
-        train_batch_size=400, minibatch_size=200, num_epochs=2,
+        seed=0,
+        num_env_runners=0,
+        num_envs_per_env_runner=4,
+        train_batch_size=400,
+        minibatch_size=200,
+        num_epochs=2,
     ).rl_module(rl_module_spec=spec)
     with ray_session(num_cpus=2, log_to_driver=False):
         try:
@@ -415,7 +441,9 @@ def _check_trained(results: list, before: dict, after: dict, iterations: int) ->
     stats = learner_stats(results[-1], "p1")
     for key in ("policy_loss", "vf_loss"):
         if not np.isfinite(stats.get(key, np.nan)):
-            fail(f"agent1's {key} is {_number(stats.get(key))} after training: something in your module gives NaN.")
+            fail(
+                f"agent1's {key} is {_number(stats.get(key))} after training: something in your module gives NaN."
+            )
     if any(not torch.isfinite(w).all() for w in after.values() if w.is_floating_point()):
         fail("Some of your module's weights became NaN or infinite during training.")
     if all(torch.equal(before[k], after[k]) for k in before):
@@ -432,7 +460,9 @@ def _check_trained(results: list, before: dict, after: dict, iterations: int) ->
 
 
 @checker
-def check_exercise4(module_class, hidden_sizes: Sequence[int] = HIDDEN_SIZES, iterations: int = 2) -> dict:
+def check_exercise4(
+    module_class, hidden_sizes: Sequence[int] = HIDDEN_SIZES, iterations: int = 2
+) -> dict:
     """Check Exercise 4: ``module_class`` is a PPO-ready RLModule with separate
     policy and value networks, each with ``hidden_sizes`` hidden layers.
 

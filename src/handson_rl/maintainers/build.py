@@ -118,10 +118,11 @@ def _site_answer_cell(source: str, where: str, seen: set[str]):
     that calls ``ask("<id>")``; see :mod:`handson_rl.exercises.concepts`)."""
     asked = re.findall(r"""\bask\(\s*["']([\w.-]+)["']""", source)
     if len(asked) != 1:
-        raise LessonError(f"{where}: a cell tagged concept must call ask(\"<question id>\") once.")
+        raise LessonError(f'{where}: a cell tagged concept must call ask("<question id>") once.')
     code = f"from handson_rl.exercises.concepts import reveal\n\nreveal({asked[0]!r})"
-    cell = nbformat.v4.new_code_cell(code, metadata={"tags": ["remove-input", "hide-output"],
-                                                     "mystnb": dict(ANSWER_PROMPTS)})
+    cell = nbformat.v4.new_code_cell(
+        code, metadata={"tags": ["remove-input", "hide-output"], "mystnb": dict(ANSWER_PROMPTS)}
+    )
     cell.id = _cell_id("code", code, seen)
     return cell
 
@@ -142,10 +143,14 @@ def fill_seed_ranges(text: str, where: str, seeds_dir=None) -> str:
         try:
             return found.describe(fmt)
         except ValueError as err:
-            raise LessonError(f"{where}: {match.group(0)}: bad number format {fmt!r} ({err}).") from None
+            raise LessonError(
+                f"{where}: {match.group(0)}: bad number format {fmt!r} ({err})."
+            ) from None
 
     if "{{seeds" in text and not _SEEDS.search(text):
-        raise LessonError(f"{where}: a '{{{{seeds' placeholder that is not {{{{seeds:KEY}}}} or {{{{seeds:KEY:FMT}}}}.")
+        raise LessonError(
+            f"{where}: a '{{{{seeds' placeholder that is not {{{{seeds:KEY}}}} or {{{{seeds:KEY:FMT}}}}."
+        )
     return _SEEDS.sub(one, text)
 
 
@@ -187,7 +192,9 @@ def build_lesson(path: Path, variants=("solution", "exercise"), seeds_dir=None) 
                     source = _stub_for_solution_cell(sol)
                 if variant == "site" and is_solution:
                     stub = _stub_for_solution_cell(sol) if "solution" in tags else ex
-                    shown = nbformat.v4.new_markdown_cell(SITE_EXERCISE_CELL.format(code=stub.rstrip()))
+                    shown = nbformat.v4.new_markdown_cell(
+                        SITE_EXERCISE_CELL.format(code=stub.rstrip())
+                    )
                     shown.id = _cell_id("markdown", shown.source, seen)
                     cells.append(shown)
                 if variant == "exercise" and {"check", "needs-solution"} & set(tags):
@@ -289,7 +296,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--check", action="store_true", help="only report what is out of date")
     parser.add_argument(
-        "--no-videos", action="store_true",
+        "--no-videos",
+        action="store_true",
         help="skip videos/ (they need the pre-trained modules and PyTorch)",
     )
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)

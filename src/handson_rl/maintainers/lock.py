@@ -69,7 +69,9 @@ def requirements_digest(pyproject: Path = PYPROJECT) -> str:
     project = project_table(pyproject)
     asked = {
         "dependencies": sorted(project.get("dependencies", [])),
-        "optional-dependencies": {k: sorted(v) for k, v in sorted(project.get("optional-dependencies", {}).items())},
+        "optional-dependencies": {
+            k: sorted(v) for k, v in sorted(project.get("optional-dependencies", {}).items())
+        },
         "requires-python": project.get("requires-python"),
     }
     return hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
@@ -81,7 +83,7 @@ def parse_lock(text: str) -> tuple[dict[str, str], str | None]:
     for line in text.splitlines():
         line = line.strip()
         if line.startswith(DIGEST_LINE):
-            digest = line[len(DIGEST_LINE):].strip()
+            digest = line[len(DIGEST_LINE) :].strip()
         if not line or line.startswith("#"):
             continue
         name, sep, version = line.partition("==")
@@ -145,7 +147,9 @@ def stale_reasons(pyproject: Path = PYPROJECT, lock: Path = LOCK) -> list[str]:
         if match:
             name, version = normalize(match.group(1)), match.group(3)
             if pins.get(name) != version:
-                reasons.append(f"pyproject.toml pins {name}=={version}, the lock has {pins.get(name)}")
+                reasons.append(
+                    f"pyproject.toml pins {name}=={version}, the lock has {pins.get(name)}"
+                )
     return reasons
 
 
@@ -165,7 +169,9 @@ def render_lock(freeze_lines: list[str], digest: str) -> str:
         "# course.sh installs with it as pip's constraints file (-c).",
         f"{DIGEST_LINE}{digest}",
     ]
-    return "\n".join(header + [f"{name}=={version}" for name, version in sorted(pins.items())]) + "\n"
+    return (
+        "\n".join(header + [f"{name}=={version}" for name, version in sorted(pins.items())]) + "\n"
+    )
 
 
 def resolve(python: str) -> list[str]:
@@ -175,34 +181,55 @@ def resolve(python: str) -> list[str]:
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
         pip = [str(venv / "bin" / "python"), "-m", "pip"]
         spec = f"{ROOT}[{','.join(extras())}]"
-        subprocess.run(pip + ["install", "--quiet", "--disable-pip-version-check", spec], check=True)
-        freeze = subprocess.run(pip + ["freeze", "--exclude-editable"], check=True,
-                                capture_output=True, text=True)
+        subprocess.run(
+            pip + ["install", "--quiet", "--disable-pip-version-check", spec], check=True
+        )
+        freeze = subprocess.run(
+            pip + ["freeze", "--exclude-editable"], check=True, capture_output=True, text=True
+        )
         return freeze.stdout.splitlines()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only check: the lock matches pyproject.toml and this environment")
-    parser.add_argument("--python", default=sys.executable,
-                        help="the Python 3.11 to resolve with (default: this one)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check: the lock matches pyproject.toml and this environment",
+    )
+    parser.add_argument(
+        "--python",
+        default=sys.executable,
+        help="the Python 3.11 to resolve with (default: this one)",
+    )
     args = parser.parse_args(argv)
     if args.check:
         problems = stale_reasons() + differences(read_lock()[0], installed_packages())
         for line in problems:
             print(line)
-        print("lock: " + ("out of date or not installed" if problems else "current, and this environment matches it"))
+        print(
+            "lock: "
+            + (
+                "out of date or not installed"
+                if problems
+                else "current, and this environment matches it"
+            )
+        )
         return 1 if problems else 0
     if platform.system() != "Linux" or platform.machine() != "x86_64":
-        print(f"Note: resolving on {platform.system()} {platform.machine()}; the committed lock "
-              "is meant to be resolved on Linux x86_64.", file=sys.stderr)
+        print(
+            f"Note: resolving on {platform.system()} {platform.machine()}; the committed lock "
+            "is meant to be resolved on Linux x86_64.",
+            file=sys.stderr,
+        )
     old = read_lock()[0] if LOCK.exists() else {}
     LOCK.parent.mkdir(exist_ok=True)
     LOCK.write_text(render_lock(resolve(args.python), requirements_digest()))
     new = read_lock()[0]
     changed = [name for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
-    print(f"Wrote {LOCK.relative_to(ROOT)}: {len(new)} packages; {len(changed)} changed since the last lock.")
+    print(
+        f"Wrote {LOCK.relative_to(ROOT)}: {len(new)} packages; {len(changed)} changed since the last lock."
+    )
     for name in changed:
         print(f"  {name}: {old.get(name, '(none)')} -> {new.get(name, '(none)')}")
     return 0

@@ -57,9 +57,13 @@ def make(out: str | Path = PRETRAINED_DIR, iterations: int = 100, seed: int = 0)
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Train and save the course's pre-trained agents.")
-    parser.add_argument("--iterations", type=int, default=100, help="training iterations (default 100)")
+    parser.add_argument(
+        "--iterations", type=int, default=100, help="training iterations (default 100)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=str(PRETRAINED_DIR), help="where to write (default: pretrained/arena_ppo)")
+    parser.add_argument(
+        "--out", default=str(PRETRAINED_DIR), help="where to write (default: pretrained/arena_ppo)"
+    )
     args = parser.parse_args(argv)
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")

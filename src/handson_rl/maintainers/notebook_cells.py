@@ -104,14 +104,22 @@ def adds_nothing_to_the_solution_run(path: Path) -> bool:
 
 
 def _stored(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    return {
+        n.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))
+    }
 
 
 def _reads(node: ast.AST) -> set[str]:
     """Names a statement reads from the notebook's namespace (not a function's own locals)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = node.args
-        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+        params = {
+            a.arg
+            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            if a
+        }
         defaults = set().union(*(_reads(d) for d in [*args.defaults, *args.kw_defaults] if d))
         body = node.body if isinstance(node.body, list) else [node.body]
         own = params | set().union(*(_stored(b) for b in body))
@@ -159,7 +167,11 @@ def names_missing_after_skipped_cells(path: Path) -> list[str]:
             skipped_bound |= bound - executed_bound
             continue
         for name in sorted(loaded & (skipped_bound | stubs)):
-            why = "a stub defines it (calling it raises)" if name in stubs else "only a skipped cell binds it"
+            why = (
+                "a stub defines it (calling it raises)"
+                if name in stubs
+                else "only a skipped cell binds it"
+            )
             problems.append(f"{Path(path).name} cell {index} reads {name!r}: {why}")
         if index < len(theirs) and source != theirs[index][1]:
             stubs |= bound

@@ -66,7 +66,9 @@ def first_run():
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             yield
     except BaseException as error:
-        error.add_note("(raised by the first of this cell's two runs: handson_rl.maintainers.rerun)")
+        error.add_note(
+            "(raised by the first of this cell's two runs: handson_rl.maintainers.rerun)"
+        )
         raise
     finally:
         if shell is not None:
@@ -133,7 +135,9 @@ def cell_seconds(cell) -> float | None:
     return (end - start).total_seconds()
 
 
-def run_chapter(path: Path, *, folder: str = "solutions", mode: str = "cells", cell_limit: float = 300.0) -> dict:
+def run_chapter(
+    path: Path, *, folder: str = "solutions", mode: str = "cells", cell_limit: float = 300.0
+) -> dict:
     """Execute one notebook with every cell run twice (or the chapter twice); one result row."""
     import nbclient
     import nbformat
@@ -161,7 +165,9 @@ def run_chapter(path: Path, *, folder: str = "solutions", mode: str = "cells", c
         error = f"{type(exc).__name__}: {str(exc)[:300]}"
     seconds = time.perf_counter() - start
     timed = [
-        (s, i) for i, c in enumerate(nb.cells) if c.cell_type == "code" and (s := cell_seconds(c)) is not None
+        (s, i)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (s := cell_seconds(c)) is not None
     ]
     slowest = max(timed, default=(0.0, -1))
     first_line = ""
@@ -183,26 +189,46 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="", help="comma-separated chapter numbers, e.g. 03,07")
     parser.add_argument("--folder", choices=("solutions", "notebooks"), default="solutions")
     parser.add_argument("--mode", choices=("cells", "chapter"), default="cells")
-    parser.add_argument("--cell-limit", type=float, default=300.0, help="a slower cell counts as a hang (s)")
+    parser.add_argument(
+        "--cell-limit", type=float, default=300.0, help="a slower cell counts as a hang (s)"
+    )
     parser.add_argument("--out", default="", help="save the executed notebooks in this folder")
-    parser.add_argument("--make-ipython-dir", metavar="DIR", help="only write an IPYTHONDIR that turns run-twice on, and exit")
+    parser.add_argument(
+        "--make-ipython-dir",
+        metavar="DIR",
+        help="only write an IPYTHONDIR that turns run-twice on, and exit",
+    )
     args = parser.parse_args(argv)
     if args.make_ipython_dir:
         print(f"IPYTHONDIR={make_ipython_dir(args.make_ipython_dir).resolve()}")
         return 0
     wanted = {n.strip().zfill(2) for n in args.only.split(",") if n.strip()}
-    paths = sorted(p for p in (ROOT / args.folder).glob("[0-9][0-9]_*.ipynb") if not wanted or p.name[:2] in wanted)
+    paths = sorted(
+        p
+        for p in (ROOT / args.folder).glob("[0-9][0-9]_*.ipynb")
+        if not wanted or p.name[:2] in wanted
+    )
     if not paths:
         parser.error(f"no notebook in {args.folder}/ matches --only {args.only!r}")
-    print(f"budget={os.environ.get('COURSE_BUDGET', 'full')} folder={args.folder} mode={args.mode} "
-          f"cell limit={args.cell_limit:g} s; load before: {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"budget={os.environ.get('COURSE_BUDGET', 'full')} folder={args.folder} mode={args.mode} "
+        f"cell limit={args.cell_limit:g} s; load before: {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     rows, total = [], time.perf_counter()
     for path in paths:
         row = run_chapter(path, folder=args.folder, mode=args.mode, cell_limit=args.cell_limit)
         rows.append(row)
-        status = "ok" if not (row["error"] or row["hang"]) else ("HANG " + row["hang"] if row["hang"] else "ERROR " + row["error"])
-        print(f"{row['chapter']:<32} {row['seconds']:7.1f} s  slowest cell {row['slowest_cell_s']:6.1f} s "
-              f"({row['slowest_cell']})  {status}", flush=True)
+        status = (
+            "ok"
+            if not (row["error"] or row["hang"])
+            else ("HANG " + row["hang"] if row["hang"] else "ERROR " + row["error"])
+        )
+        print(
+            f"{row['chapter']:<32} {row['seconds']:7.1f} s  slowest cell {row['slowest_cell_s']:6.1f} s "
+            f"({row['slowest_cell']})  {status}",
+            flush=True,
+        )
         if args.out:
             import nbformat
 
@@ -210,8 +236,10 @@ def main(argv=None) -> int:
             nbformat.write(row["notebook"], Path(args.out) / path.name)
     errors = sum(1 for r in rows if r["error"])
     hangs = sum(1 for r in rows if r["hang"])
-    print(f"chapters: {len(rows)}, errors: {errors}, hangs: {hangs}, "
-          f"total {time.perf_counter() - total:.0f} s; load after: {os.getloadavg()[0]:.1f}")
+    print(
+        f"chapters: {len(rows)}, errors: {errors}, hangs: {hangs}, "
+        f"total {time.perf_counter() - total:.0f} s; load after: {os.getloadavg()[0]:.1f}"
+    )
     return 1 if errors or hangs else 0
 
 

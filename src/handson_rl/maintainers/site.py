@@ -48,7 +48,7 @@ import tarfile
 import time
 import urllib.parse
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from handson_rl.paths import IMAGES_DIR, LESSONS_DIR, ROOT, VIDEOS_DIR
@@ -62,10 +62,16 @@ BUDGETS = ("full", "smoke")
 # the npm registry's tarball, checked against the sha256 of the file whose sha512
 # matches the registry's published integrity; kept: (prefix, files below it).
 NPM_ASSETS = {
-    "mermaid": ("11.12.1", "3bd65ddefe97fb2e01d976a01d4078f8d773bfc56c6a75a9abf08b564ce0f8b2",
-                ("package/dist/", r"mermaid\.esm\.min\.mjs|chunks/mermaid\.esm\.min/[^/]+\.mjs")),
-    "mathjax": ("3.2.2", "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09",
-                ("package/es5/", r"tex-mml-chtml\.js|output/chtml/fonts/woff-v2/[^/]+\.woff")),
+    "mermaid": (
+        "11.12.1",
+        "3bd65ddefe97fb2e01d976a01d4078f8d773bfc56c6a75a9abf08b564ce0f8b2",
+        ("package/dist/", r"mermaid\.esm\.min\.mjs|chunks/mermaid\.esm\.min/[^/]+\.mjs"),
+    ),
+    "mathjax": (
+        "3.2.2",
+        "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09",
+        ("package/es5/", r"tex-mml-chtml\.js|output/chtml/fonts/woff-v2/[^/]+\.woff"),
+    ),
 }
 
 VERSIONED = {"Ray": "ray", "torch": "torch", "gymnasium": "gymnasium"}
@@ -76,6 +82,7 @@ class SiteError(RuntimeError):
 
 
 # --------------------------------------------------------------------- the stamp
+
 
 def installed_versions() -> dict[str, str]:
     """``{"ray": "2.60.0", "torch": "2.13.0", "gymnasium": "1.2.2"}`` as installed."""
@@ -98,15 +105,18 @@ def stamp() -> None:
 
     from handson_rl import budget
 
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    display(Markdown(
-        f"*Outputs on this page: executed {now} with {versions()} "
-        f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPU cores, "
-        f"`COURSE_BUDGET={budget.level()}`).*"
-    ))
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    display(
+        Markdown(
+            f"*Outputs on this page: executed {now} with {versions()} "
+            f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPU cores, "
+            f"`COURSE_BUDGET={budget.level()}`).*"
+        )
+    )
 
 
 # ------------------------------------------------------------------- staging
+
 
 def _write(path: Path, data: bytes | str) -> None:
     """Write only when the content changes (keeps Sphinx's incremental build)."""
@@ -130,10 +140,12 @@ def _readme_parts(readme: str) -> dict[str, str]:
             "README.md no longer has the title, the board picture or the chapter table "
             "where the site expects them (handson_rl/maintainers/site.py, _readme_parts)."
         ) from err
-    intro = "\n".join(line for line in lines[title + 1:board] if "**Website**" not in line).strip()
+    intro = "\n".join(
+        line for line in lines[title + 1 : board] if "**Website**" not in line
+    ).strip()
     end = next((i for i in range(table, len(lines)) if not lines[i].startswith("|")), len(lines))
     rows = []
-    for line in lines[table + 2:end]:
+    for line in lines[table + 2 : end]:
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) != 4:
             raise SiteError(f"README chapter table row has {len(cells)} columns: {line!r}")
@@ -161,7 +173,9 @@ def landing_page(readme: str, chapters: list[str], titles: dict[str, str] | None
         name = notebook.strip("`")
         if name not in chapters:
             raise SiteError(f"README's chapter table names {name}, which has no lesson.")
-        table.append(f"| {number} | [{titles.get(name, name)}](chapters/{name}.ipynb) | {what} | {minutes} |")
+        table.append(
+            f"| {number} | [{titles.get(name, name)}](chapters/{name}.ipynb) | {what} | {minutes} |"
+        )
     toc = "\n".join(f"chapters/{name}" for name in chapters)
     return f"""# Hands-on RL with Ray RLlib
 
@@ -262,15 +276,22 @@ def time_to_target_plot(results: Path, out: Path) -> bool:
     for row, setup in enumerate(setups):
         mine = [run for run in runs if run["setup"] == setup]
         for run in mine:
-            ax.plot(run["seconds"], row, "o" if run["reached"] else ">",
-                    color="C0" if run["reached"] else "C3", alpha=0.8)
+            ax.plot(
+                run["seconds"],
+                row,
+                "o" if run["reached"] else ">",
+                color="C0" if run["reached"] else "C3",
+                alpha=0.8,
+            )
         if all(run["reached"] for run in mine):
             median = statistics.median(run["seconds"] for run in mine)
             ax.plot([median, median], [row - 0.3, row + 0.3], color="black", linewidth=2)
             ax.annotate(f"median {median:.1f} s", (median, row + 0.32), ha="center", fontsize=8)
     ax.set_yticks(range(len(setups)), setups)
-    ax.set_xlabel(f"wall seconds from the first train()/learn() to agent1's last-100 mean >= {data['target']:g}"
-                  f"\n({data['date']}, {data['cpus']} cores)")
+    ax.set_xlabel(
+        f"wall seconds from the first train()/learn() to agent1's last-100 mean >= {data['target']:g}"
+        f"\n({data['date']}, {data['cpus']} cores)"
+    )
     ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Time to target (dots: seeds; bar: median; red >: not reached by the cap)")
@@ -281,7 +302,9 @@ def time_to_target_plot(results: Path, out: Path) -> bool:
     return True
 
 
-def npm_files(name: str, downloads: Path = BUILD_DIR / "downloads", assets: dict | None = None) -> dict[str, bytes]:
+def npm_files(
+    name: str, downloads: Path = BUILD_DIR / "downloads", assets: dict | None = None
+) -> dict[str, bytes]:
     """A pinned package's browser files, from the npm registry, checked against NPM_ASSETS
     (or ``assets``, a dict of the same form: the slide decks' reveal.js)."""
     version, sha256, keep = (NPM_ASSETS if assets is None else assets)[name]
@@ -357,8 +380,9 @@ def stage(src: Path, root: Path = ROOT) -> list[str]:
                 _write(src / folder.name / path.name, path.read_bytes())
                 staged.add(f"{folder.name}/{path.name}")
     cheatsheet = (root / "docs" / "old_api_cheatsheet.md").read_text()
-    _write(src / "docs" / "old_api_cheatsheet.md",
-           _repo_link_to_code(cheatsheet, Path("docs"), staged))
+    _write(
+        src / "docs" / "old_api_cheatsheet.md", _repo_link_to_code(cheatsheet, Path("docs"), staged)
+    )
     guide = (root / "docs" / "instructor_guide.md").read_text()
     _write(src / "docs" / "instructor_guide.md", _repo_link_to_code(guide, Path("docs"), staged))
     plot = "images/bench_time_to_target.png"
@@ -368,7 +392,10 @@ def stage(src: Path, root: Path = ROOT) -> list[str]:
         _write(src / "bench_images" / png.name, png.read_bytes())
         staged.add(f"bench_images/{png.name}")
         bench = bench.replace(f"]({png.name})", f"](bench_images/{png.name})")
-    _write(src / "bench.md", bench_page(_repo_link_to_code(bench, Path("."), staged), plot if drawn else None))
+    _write(
+        src / "bench.md",
+        bench_page(_repo_link_to_code(bench, Path("."), staged), plot if drawn else None),
+    )
     titles = {lesson.stem: chapter_title(lesson) for lesson in lessons}
     index = landing_page((root / "README.md").read_text(), chapters, titles)
     _write(src / "index.md", _repo_link_to_code(index, Path("."), staged))
@@ -379,6 +406,7 @@ def stage(src: Path, root: Path = ROOT) -> list[str]:
 
 
 # ------------------------------------------------------------------- checking
+
 
 class _Page(html.parser.HTMLParser):
     """Collects what :func:`check_site` looks at in one HTML page."""
@@ -430,7 +458,10 @@ def check_site(html_dir: Path, chapters: list[str]) -> list[str]:
             problems.append(f"{name}: no versions/date line")
     for page in sorted(html_dir.rglob("*.html")):
         rel = page.relative_to(html_dir)
-        if rel.parts[0] in ("_static", "_sources", "_images") or rel.name in ("genindex.html", "search.html"):
+        if rel.parts[0] in ("_static", "_sources", "_images") or rel.name in (
+            "genindex.html",
+            "search.html",
+        ):
             continue
         parser = _Page()
         parser.feed(page.read_text())
@@ -452,6 +483,7 @@ def check_site(html_dir: Path, chapters: list[str]) -> list[str]:
 
 # ------------------------------------------------------------------- building
 
+
 def _tree_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -472,17 +504,40 @@ def build(budget: str = "full", cache: bool = True, out: Path | None = None, job
         shutil.rmtree(base / "doctrees", ignore_errors=True)
     start = time.perf_counter()
     chapters = stage(src)
-    env = dict(os.environ, COURSE_BUDGET=budget, HANDSON_SITE_CACHE=str(jcache), HANDSON_SITE_SRC=str(src),
-               HANDSON_SITE_VERSIONS=versions(),
-               HANDSON_SITE_DATE=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    env = dict(
+        os.environ,
+        COURSE_BUDGET=budget,
+        HANDSON_SITE_CACHE=str(jcache),
+        HANDSON_SITE_SRC=str(src),
+        HANDSON_SITE_VERSIONS=versions(),
+        HANDSON_SITE_DATE=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
     if jobs > 1 and env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
         from handson_rl.maintainers.site_execute import execute_chapters
 
-        failed = [row for row in execute_chapters(src / "chapters", jcache, env, jobs=jobs) if row["error"]]
+        failed = [
+            row
+            for row in execute_chapters(src / "chapters", jcache, env, jobs=jobs)
+            if row["error"]
+        ]
         if failed:
             raise SiteError("".join(f"\n{row['name']} failed:\n{row['error']}" for row in failed))
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(CONF_DIR), "-d", str(base / "doctrees"),
-           "-W", "--keep-going", "-q", str(src), str(html_dir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        "-c",
+        str(CONF_DIR),
+        "-d",
+        str(base / "doctrees"),
+        "-W",
+        "--keep-going",
+        "-q",
+        str(src),
+        str(html_dir),
+    ]
     print(f"building the {budget}-budget site: {' '.join(cmd[2:])}", flush=True)
     # Each kernel says on stderr that it talks over TCP on loopback: noise here.
     proc = subprocess.Popen(cmd, env=env, cwd=src, stderr=subprocess.PIPE, text=True)
@@ -501,31 +556,50 @@ def build(budget: str = "full", cache: bool = True, out: Path | None = None, job
 
         deck_start = time.perf_counter()
         try:
-            decks = build_decks(html_dir / "slides", jcache, budget, guide_link="../docs/instructor_guide.html")
+            decks = build_decks(
+                html_dir / "slides", jcache, budget, guide_link="../docs/instructor_guide.html"
+            )
         except SlidesError as err:
             raise SiteError(f"the slide decks: {err}") from err
-        print(f"{len(decks)} slide decks in {time.perf_counter() - deck_start:.1f} s: {html_dir / 'slides'}",
-              flush=True)
+        print(
+            f"{len(decks)} slide decks in {time.perf_counter() - deck_start:.1f} s: {html_dir / 'slides'}",
+            flush=True,
+        )
     problems = check_site(html_dir, chapters)
     if problems:
         raise SiteError("The built site has problems:\n  " + "\n  ".join(problems))
     seconds = time.perf_counter() - start
-    print(f"site built in {seconds:.0f} s: {html_dir / 'index.html'} "
-          f"({_tree_size(html_dir) / 1e6:.1f} MB, {len(list(html_dir.rglob('*.html')))} pages)")
+    print(
+        f"site built in {seconds:.0f} s: {html_dir / 'index.html'} "
+        f"({_tree_size(html_dir) / 1e6:.1f} MB, {len(list(html_dir.rglob('*.html')))} pages)"
+    )
     return html_dir
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Build the course website (see the module docstring).")
-    parser.add_argument("--budget", choices=BUDGETS, default=os.environ.get("COURSE_BUDGET", "full") or "full")
+    parser = argparse.ArgumentParser(
+        description="Build the course website (see the module docstring)."
+    )
+    parser.add_argument(
+        "--budget", choices=BUDGETS, default=os.environ.get("COURSE_BUDGET", "full") or "full"
+    )
     parser.add_argument("--no-cache", action="store_true", help="execute every chapter again")
     parser.add_argument("--out", type=Path, help="build folder (default _build/site-<budget>)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="chapters executed at once (default 1; each starts its own Ray)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="chapters executed at once (default 1; each starts its own Ray)",
+    )
     args = parser.parse_args(argv)
     try:
         # Resolved: Sphinx runs in the staging folder, where a relative --out means something else.
-        build(args.budget, cache=not args.no_cache, out=args.out.resolve() if args.out else None, jobs=args.jobs)
+        build(
+            args.budget,
+            cache=not args.no_cache,
+            out=args.out.resolve() if args.out else None,
+            jobs=args.jobs,
+        )
     except SiteError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -57,16 +57,23 @@ def execute_one(path: str, cache_path: str, env: dict[str, str], timeout: int) -
     notebook = nbformat.read(path, as_version=4)
     record = cache.add_nb_to_project(path)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False)
+    result = single_nb_execution(
+        notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.err is None:
         cache.cache_notebook_bundle(
             CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time}),
-            check_validity=False, overwrite=True,
+            check_validity=False,
+            overwrite=True,
         )
-    return {"name": Path(path).stem, "seconds": result.time, "cpu": cpu,
-            "error": result.exc_string if result.err is not None else None}
+    return {
+        "name": Path(path).stem,
+        "seconds": result.time,
+        "cpu": cpu,
+        "error": result.exc_string if result.err is not None else None,
+    }
 
 
 def _ready(pending: list[Path], running: set[str]) -> list[Path]:
@@ -75,8 +82,14 @@ def _ready(pending: list[Path], running: set[str]) -> list[Path]:
     return [p for p in pending if not waiting_for.intersection(AFTER.get(p.stem, ()))]
 
 
-def execute_chapters(chapters_dir: Path, cache_path: Path, env: dict[str, str], jobs: int = 2,
-                     timeout: int = 3600, log=print) -> list[dict]:
+def execute_chapters(
+    chapters_dir: Path,
+    cache_path: Path,
+    env: dict[str, str],
+    jobs: int = 2,
+    timeout: int = 3600,
+    log=print,
+) -> list[dict]:
     """Execute every chapter the cache lacks, ``jobs`` at a time; one row per chapter.
 
     A chapter whose cell fails is reported in its row (``error``) and not cached;
@@ -92,14 +105,18 @@ def execute_chapters(chapters_dir: Path, cache_path: Path, env: dict[str, str], 
         while pending or running:
             for path in _ready(pending, set(running.values()))[: jobs - len(running)]:
                 pending.remove(path)
-                running[pool.submit(execute_one, str(path), str(cache_path), env, timeout)] = path.stem
+                running[pool.submit(execute_one, str(path), str(cache_path), env, timeout)] = (
+                    path.stem
+                )
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 row = future.result()
                 running.pop(future)
                 rows.append(row)
-                log(f"executed {row['name']}: {row['seconds']:.0f} s, {row['cpu']:.0f} core-s"
-                    f"{' (FAILED)' if row['error'] else ''} [{time.perf_counter() - start:.0f} s since start]")
+                log(
+                    f"executed {row['name']}: {row['seconds']:.0f} s, {row['cpu']:.0f} core-s"
+                    f"{' (FAILED)' if row['error'] else ''} [{time.perf_counter() - start:.0f} s since start]"
+                )
     return rows
 
 
@@ -115,12 +132,17 @@ def executed_chapter(html_dir: Path, name: str):
     base = Path(html_dir).parent
     staged = base / "src" / "chapters" / f"{name}.ipynb"
     if not staged.exists():
-        raise FileNotFoundError(f"{staged} does not exist: is {html_dir} a built site, and {name} a chapter?")
+        raise FileNotFoundError(
+            f"{staged} does not exist: is {html_dir} a built site, and {name} a chapter?"
+        )
     try:
         _, notebook = get_cache(str(base / "jupyter_cache")).merge_match_into_notebook(
-            nbformat.read(staged, as_version=4))
+            nbformat.read(staged, as_version=4)
+        )
     except KeyError as err:
-        raise FileNotFoundError(f"the site's jupyter-cache holds no executed {name}: build the site again") from err
+        raise FileNotFoundError(
+            f"the site's jupyter-cache holds no executed {name}: build the site again"
+        ) from err
     return notebook
 
 

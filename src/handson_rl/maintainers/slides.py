@@ -69,8 +69,11 @@ BUILD_DIR = ROOT / "_build"
 # reveal.js from the npm registry: version, sha256 of the tarball (whose sha512
 # matches the registry's published integrity), and the files the decks use.
 REVEAL_ASSETS = {
-    "reveal.js": ("6.0.2", "2f0c20bfb02447a198a1ebe8a8c097a5437d035caa38f2820bf4ba887a3eac91",
-                  ("package/dist/", r"reveal\.js|reveal\.css|reset\.css|theme/white\.css|plugin/notes\.js")),
+    "reveal.js": (
+        "6.0.2",
+        "2f0c20bfb02447a198a1ebe8a8c097a5437d035caa38f2820bf4ba887a3eac91",
+        ("package/dist/", r"reveal\.js|reveal\.css|reset\.css|theme/white\.css|plugin/notes\.js"),
+    ),
 }
 
 MAX_CODE_LINES = 14  # code lines on a slide (more: shortened on the slide)
@@ -90,6 +93,7 @@ class SlidesError(RuntimeError):
 
 
 # ----------------------------------------------------------------- markdown
+
 
 def _markdown():
     from markdown_it import MarkdownIt
@@ -166,12 +170,12 @@ def first_sentence(text: str) -> str:
         elif ch in ")]":
             depth = max(0, depth - 1)
         elif ch in ".!?" and depth == 0 and not bold and i + 1 < len(text) and text[i + 1] in " \n":
-            word = text[:i + 1].rsplit(None, 1)[-1].lower()
+            word = text[: i + 1].rsplit(None, 1)[-1].lower()
             if word in ("e.g.", "i.e.", "vs.", "etc.", "cf.") or re.fullmatch(r"\W*\d+\.", word):
                 continue
-            rest = text[i + 1:].lstrip()
+            rest = text[i + 1 :].lstrip()
             if rest and (rest[0].isupper() or rest[0] in "*`$(["):
-                return text[:i + 1]
+                return text[: i + 1]
     return text
 
 
@@ -207,10 +211,16 @@ def slide_markdown(source: str) -> tuple[str, bool]:
                 out.append(text)
                 shortened |= cut
             elif token.type in ("bullet_list_open", "ordered_list_open"):
-                close = next(j for j in range(i + 1, len(tokens))
-                             if tokens[j].level == 0 and tokens[j].type == token.type.replace("_open", "_close"))
-                for item in (t for t in tokens[i:close] if t.level == 1 and t.type == "list_item_open"):
-                    text, cut = _shorten_block(lines[item.map[0]:item.map[1]])
+                close = next(
+                    j
+                    for j in range(i + 1, len(tokens))
+                    if tokens[j].level == 0
+                    and tokens[j].type == token.type.replace("_open", "_close")
+                )
+                for item in (
+                    t for t in tokens[i:close] if t.level == 1 and t.type == "list_item_open"
+                ):
+                    text, cut = _shorten_block(lines[item.map[0] : item.map[1]])
                     out.append(text.rstrip())
                     shortened |= cut
                 out.append("")
@@ -227,7 +237,10 @@ def slide_markdown(source: str) -> tuple[str, bool]:
 
 # --------------------------------------------------------------------- code
 
-def shorten_code(code: str, max_lines: int = MAX_CODE_LINES, width: int = MAX_LINE_CHARS) -> tuple[str, bool]:
+
+def shorten_code(
+    code: str, max_lines: int = MAX_CODE_LINES, width: int = MAX_LINE_CHARS
+) -> tuple[str, bool]:
     """Code as a slide shows it: at most ``max_lines`` lines of ``width`` characters."""
     lines = code.rstrip().splitlines()
     original = list(lines)
@@ -257,15 +270,21 @@ def _text_tail(text: str, keep: int = MAX_OUTPUT_LINES) -> str:
     # A carriage return overwrites its line (progress bars): keep what stays visible.
     lines = [line.rsplit("\r", 1)[-1] for line in _ANSI.sub("", text).rstrip().split("\n")]
     if len(lines) > keep:
-        lines = [f"... {len(lines) - keep + 1} lines above"] + lines[-(keep - 1):]
-    return "\n".join(line if len(line) <= MAX_LINE_CHARS + 8 else line[: MAX_LINE_CHARS + 4] + " ..." for line in lines)
+        lines = [f"... {len(lines) - keep + 1} lines above"] + lines[-(keep - 1) :]
+    return "\n".join(
+        line if len(line) <= MAX_LINE_CHARS + 8 else line[: MAX_LINE_CHARS + 4] + " ..."
+        for line in lines
+    )
 
 
 def _text_head(text: str, keep: int = MAX_OUTPUT_LINES) -> str:
     lines = _ANSI.sub("", text).rstrip().split("\n")
     if len(lines) > keep:
         lines = lines[: keep - 1] + [f"... {len(lines) - keep + 1} more lines"]
-    return "\n".join(line if len(line) <= MAX_LINE_CHARS + 8 else line[: MAX_LINE_CHARS + 4] + " ..." for line in lines)
+    return "\n".join(
+        line if len(line) <= MAX_LINE_CHARS + 8 else line[: MAX_LINE_CHARS + 4] + " ..."
+        for line in lines
+    )
 
 
 @dataclass
@@ -289,7 +308,9 @@ def render_outputs(outputs: list) -> Rendered:
             stream = ""
         if kind == "error":
             message = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"
-            out.text.append(f'<pre class="output error">{html.escape(_text_head(message, 6))}</pre>')
+            out.text.append(
+                f'<pre class="output error">{html.escape(_text_head(message, 6))}</pre>'
+            )
             continue
         data = output.get("data", {})
         if "application/vnd.jupyter.widget-view+json" in data:
@@ -300,14 +321,18 @@ def render_outputs(outputs: list) -> Rendered:
                 if isinstance(payload, list):
                     payload = "".join(payload)
                 alt = html.escape(_text_head(data.get("text/plain", "figure"), 1))
-                out.figures.append(f'<img class="figure" alt="{alt}" src="data:{mime};base64,{payload.strip()}">')
+                out.figures.append(
+                    f'<img class="figure" alt="{alt}" src="data:{mime};base64,{payload.strip()}">'
+                )
                 break
         else:
             if "image/svg+xml" in data:
                 svg = data["image/svg+xml"]
                 svg = "".join(svg) if isinstance(svg, list) else svg
                 encoded = base64.b64encode(svg.encode()).decode()
-                out.figures.append(f'<img class="figure" alt="figure" src="data:image/svg+xml;base64,{encoded}">')
+                out.figures.append(
+                    f'<img class="figure" alt="figure" src="data:image/svg+xml;base64,{encoded}">'
+                )
             elif "text/html" in data:
                 body = data["text/html"]
                 body = "".join(body) if isinstance(body, list) else body
@@ -339,7 +364,9 @@ def is_setup(code: str, outputs: list) -> bool:
     def setup_call(node) -> bool:
         if not isinstance(node, ast.Call):
             return False
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        name = (
+            node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        )
         return name in SETUP_CALLS
 
     for stmt in tree.body:
@@ -354,6 +381,7 @@ def is_setup(code: str, outputs: list) -> bool:
 
 
 # -------------------------------------------------------------------- cells
+
 
 @dataclass
 class Cell:
@@ -376,7 +404,9 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
     )
 
     nb = jupytext.read(lesson, fmt="py:percent")
-    ran = [c for c in executed.cells if c.cell_type == "code" and not c.source.startswith(SITE_STAMP)]
+    ran = [
+        c for c in executed.cells if c.cell_type == "code" and not c.source.startswith(SITE_STAMP)
+    ]
     cells, k = [], 0
     for i, cell in enumerate(nb.cells):
         mark = cell.metadata.get("slideshow", {}).get("slide_type")
@@ -385,7 +415,11 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
                 f"{lesson.name}, cell {i + 1}: slide_type {mark!r} is not one of {sorted(SLIDE_TYPES)}."
             )
         if cell.cell_type == "markdown":
-            cells.append(Cell("markdown", fill_seed_ranges(cell.source, f"{lesson.name}, cell {i + 1}"), mark))
+            cells.append(
+                Cell(
+                    "markdown", fill_seed_ranges(cell.source, f"{lesson.name}, cell {i + 1}"), mark
+                )
+            )
         elif cell.cell_type == "code":
             sol, ex = _strip_regions(cell.source, f"{lesson.name}, cell {i + 1}")
             tags = cell.metadata.get("tags", [])
@@ -410,6 +444,7 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
 
 # ------------------------------------------------------------------- slides
 
+
 @dataclass
 class Slide:
     parts: list[str] = field(default_factory=list)
@@ -419,13 +454,17 @@ class Slide:
     context: str = ""  # the heading of its column, shown small on a sub-slide
 
 
-def _code_html(code: str, rendered: Rendered, fragment: bool, label: str = "") -> tuple[str, str | None]:
+def _code_html(
+    code: str, rendered: Rendered, fragment: bool, label: str = ""
+) -> tuple[str, str | None]:
     """(the slide's HTML for a code cell, its notes if shortened)."""
     if rendered.figures:
         shown, cut = shorten_code(code, MAX_CODE_LINES_WITH_FIGURE, MAX_LINE_CHARS_WITH_FIGURE)
     else:
         shown, cut = shorten_code(code)
-    classes = "cell" + (" has-figure" if rendered.figures else "") + (" fragment" if fragment else "")
+    classes = (
+        "cell" + (" has-figure" if rendered.figures else "") + (" fragment" if fragment else "")
+    )
     parts = [f'<div class="{classes}">', '<div class="code">']
     if label:
         parts.append(f'<p class="label">{label}</p>')
@@ -458,7 +497,10 @@ def split_at_headings(cells: list[Cell]) -> list[Cell]:
                 current = []
             current.append(line)
         parts.append("\n".join(current).strip())
-        out += [Cell("markdown", part, cell.slide_type if k == 0 else None) for k, part in enumerate(parts)]
+        out += [
+            Cell("markdown", part, cell.slide_type if k == 0 else None)
+            for k, part in enumerate(parts)
+        ]
     return out
 
 
@@ -485,7 +527,9 @@ def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
                     current.notes.append(render_markdown(cell.source, notes=True))
                 continue
             shown, cut = slide_markdown(cell.source)
-            new_column = mark == "slide" or (mark is None and (n == 0 or cell.source.startswith("## ")))
+            new_column = mark == "slide" or (
+                mark is None and (n == 0 or cell.source.startswith("## "))
+            )
             same_slide = mark in ("fragment", "-") and current is not None
             if new_column or not columns:
                 current = Slide()
@@ -506,7 +550,9 @@ def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
         rendered = render_outputs(cell.outputs)
         if cell.stub is not None:
             # An exercise: the cell learners get, then the solution and its outputs.
-            stub_html, _ = _code_html(cell.stub, Rendered(), False, "The exercise cell, as learners get it:")
+            stub_html, _ = _code_html(
+                cell.stub, Rendered(), False, "The exercise cell, as learners get it:"
+            )
             if not columns:
                 columns.append([])
             below(Slide([stub_html]))
@@ -515,8 +561,12 @@ def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
             continue
         joins = current is not None and (
             mark in ("fragment", "-")
-            or (mark is None and not current.has_code and current.lead_chars <= SHORT_LEAD
-                and not (current.lead_chars == 0))
+            or (
+                mark is None
+                and not current.has_code
+                and current.lead_chars <= SHORT_LEAD
+                and not (current.lead_chars == 0)
+            )
         )
         html_, notes = _code_html(cell.source, rendered, fragment=(joins and mark != "-"))
         if not joins:
@@ -538,7 +588,9 @@ def deck_html(title: str, columns: list[list[Slide]], stamp: str, assets: str = 
         inner = []
         for slide in column:
             notes = f'<aside class="notes">{"".join(slide.notes)}</aside>' if slide.notes else ""
-            context = f'<p class="context">{html.escape(slide.context)}</p>' if slide.context else ""
+            context = (
+                f'<p class="context">{html.escape(slide.context)}</p>' if slide.context else ""
+            )
             inner.append(f"<section>\n{context}{''.join(slide.parts)}\n{notes}\n</section>")
         if len(inner) == 1:
             sections.append(inner[0])
@@ -659,6 +711,7 @@ overview. What to teach with them, and when: the instructor guide
 
 # -------------------------------------------------------------------- build
 
+
 def executed_page(lesson: Path, cache, marker: str):
     """The site page of a lesson with the outputs jupyter-cache stored for it."""
     from handson_rl.maintainers.site import site_page
@@ -671,8 +724,13 @@ def executed_page(lesson: Path, cache, marker: str):
     return merged
 
 
-def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path = ROOT,
-                guide_link: str | None = None) -> list[Path]:
+def build_decks(
+    out: Path,
+    jupyter_cache: Path,
+    budget: str = "full",
+    root: Path = ROOT,
+    guide_link: str | None = None,
+) -> list[Path]:
     """Write one deck per chapter (and an index) into ``out``; return the decks."""
     from jupyter_cache import get_cache
 
@@ -710,7 +768,7 @@ def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path
             f"python -m handson_rl.maintainers.site --budget {budget}"
         )
     assets = out / "assets"
-    for package, (prefix_dir, files) in {
+    for package, (_prefix_dir, files) in {
         "reveal": ("reveal.js", npm_files("reveal.js", assets=REVEAL_ASSETS)),
         "mathjax": ("mathjax", npm_files("mathjax", assets=NPM_ASSETS)),
         "mermaid": ("mermaid", npm_files("mermaid", assets=NPM_ASSETS)),
@@ -730,7 +788,9 @@ def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path
                     text = output.get("data", {}).get("text/markdown")
                     if text:
                         text = "".join(text) if isinstance(text, list) else text
-                        stamp = render_markdown(text.replace("Outputs on this page:", "Outputs on these slides:"))
+                        stamp = render_markdown(
+                            text.replace("Outputs on this page:", "Outputs on these slides:")
+                        )
         columns = chapter_slides(lesson_cells(lesson, page))
         number = lesson.stem[:2].lstrip("0")
         title = f"{number}. {chapter_title(lesson)}"
@@ -738,18 +798,32 @@ def build_decks(out: Path, jupyter_cache: Path, budget: str = "full", root: Path
         _write(path, deck_html(title, columns, stamp))
         decks.append(path)
         count = sum(len(column) for column in columns)
-        items.append(f'<li><a href="{lesson.stem}.html">{html.escape(title)}</a> ({count} slides)</li>')
+        items.append(
+            f'<li><a href="{lesson.stem}.html">{html.escape(title)}</a> ({count} slides)</li>'
+        )
     guide = f', <a href="{guide_link}">on the website</a>' if guide_link else ""
-    _write(out / "index.html", INDEX_HTML.format(budget=budget, items="\n".join(items), guide=guide))
+    _write(
+        out / "index.html", INDEX_HTML.format(budget=budget, items="\n".join(items), guide=guide)
+    )
     return decks
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Build the chapter slide decks (see the module docstring).")
-    parser.add_argument("--budget", choices=budget.LEVELS, default=budget.level(),
-                        help="whose website build's outputs to show (default: full, or COURSE_BUDGET)")
-    parser.add_argument("--site", type=Path, help="the website build folder (default _build/site-<budget>)")
-    parser.add_argument("--out", type=Path, help="where to write the decks (default _build/slides-<budget>)")
+    parser = argparse.ArgumentParser(
+        description="Build the chapter slide decks (see the module docstring)."
+    )
+    parser.add_argument(
+        "--budget",
+        choices=budget.LEVELS,
+        default=budget.level(),
+        help="whose website build's outputs to show (default: full, or COURSE_BUDGET)",
+    )
+    parser.add_argument(
+        "--site", type=Path, help="the website build folder (default _build/site-<budget>)"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="where to write the decks (default _build/slides-<budget>)"
+    )
     args = parser.parse_args(argv)
     site_dir = (args.site or BUILD_DIR / f"site-{args.budget}").resolve()
     out = (args.out or BUILD_DIR / f"slides-{args.budget}").resolve()
@@ -759,8 +833,10 @@ def main(argv=None) -> int:
     except SlidesError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{len(decks)} decks in {time.perf_counter() - start:.1f} s: {out / 'index.html'} "
-          f"(serve the folder over HTTP for the diagrams: python -m http.server -d {out})")
+    print(
+        f"{len(decks)} decks in {time.perf_counter() - start:.1f} s: {out / 'index.html'} "
+        f"(serve the folder over HTTP for the diagrams: python -m http.server -d {out})"
+    )
     return 0
 
 

@@ -44,7 +44,9 @@ def stale(out_dir: Path = VIDEOS_DIR) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Write the course's episode GIFs into videos/.")
-    parser.add_argument("--check", action="store_true", help="only check that videos/ is up to date")
+    parser.add_argument(
+        "--check", action="store_true", help="only check that videos/ is up to date"
+    )
     args = parser.parse_args(argv)
     if args.check:
         bad = stale()

@@ -85,49 +85,78 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--max-iterations", type=_positive_int, default=30, metavar="N",
+        "--max-iterations",
+        type=_positive_int,
+        default=30,
+        metavar="N",
         help="stop after N training iterations (default: 30)",
     )
     parser.add_argument(
-        "--stop-return", type=_finite_float, default=None, metavar="R",
+        "--stop-return",
+        type=_finite_float,
+        default=None,
+        metavar="R",
         help="stop early once the mean return over the last 100 finished episodes "
         "reaches R (agent1's, or the combined one with --stop-on combined)",
     )
     parser.add_argument(
-        "--stop-on", choices=("agent1", "combined"), default="agent1",
-        help="which return --stop-return is about: agent1's or agent1 + agent2 "
-        "(default: agent1)",
+        "--stop-on",
+        choices=("agent1", "combined"),
+        default="agent1",
+        help="which return --stop-return is about: agent1's or agent1 + agent2 (default: agent1)",
     )
     parser.add_argument(
-        "--max-seconds", type=_finite_float, default=None, metavar="S",
+        "--max-seconds",
+        type=_finite_float,
+        default=None,
+        metavar="S",
         help="also stop once S seconds of training have passed",
     )
     parser.add_argument(
-        "--checkpoint-dir", type=Path, default=None, metavar="DIR",
+        "--checkpoint-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="save the trained algorithm there at the end (algo.save_to_path); "
         "restore it with Algorithm.from_checkpoint(DIR)",
     )
-    parser.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
     parser.add_argument(
-        "--num-env-runners", type=_non_negative_int, default=None, metavar="N",
+        "--seed", type=_non_negative_int, default=0, help="random seed (default: 0)"
+    )
+    parser.add_argument(
+        "--num-env-runners",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
         help="sampling processes (0 = sample in this process; default: the course's 2)",
     )
     parser.add_argument(
-        "--num-envs-per-env-runner", type=_positive_int, default=None, metavar="N",
+        "--num-envs-per-env-runner",
+        type=_positive_int,
+        default=None,
+        metavar="N",
         help="boards each env runner steps at once (default: the course's 16)",
     )
     parser.add_argument(
-        "--train-batch-size", type=_positive_int, default=None, metavar="N",
+        "--train-batch-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
         help="env steps per iteration (default: the course's 2000)",
     )
     parser.add_argument(
-        "--address", type=_address, default=None,
+        "--address",
+        type=_address,
+        default=None,
         help="connect to an existing Ray cluster at HOST:PORT (default: the "
         "RAY_ADDRESS environment variable, set inside a Ray Job; else start a local "
         "Ray instance for this run)",
     )
     parser.add_argument(
-        "--num-cpus", type=_positive_int, default=None, metavar="N",
+        "--num-cpus",
+        type=_positive_int,
+        default=None,
+        metavar="N",
         help="CPUs of the local Ray instance (default: enough for the env runners; "
         "ignored with --address)",
     )
@@ -155,7 +184,12 @@ def _check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
             "size counts. Drop one of them."
         )
     runners = args.num_env_runners
-    if args.address is None and args.num_cpus is not None and runners is not None and runners > args.num_cpus:
+    if (
+        args.address is None
+        and args.num_cpus is not None
+        and runners is not None
+        and runners > args.num_cpus
+    ):
         parser.error(
             f"--num-env-runners {runners} needs {runners} CPUs but --num-cpus is "
             f"{args.num_cpus}: each env runner takes one CPU. Lower the runners or raise "
@@ -207,12 +241,16 @@ def train_algo(algo, args: argparse.Namespace, out) -> dict:
     from handson_rl.training.loop import COMBINED, progress_text, train_until, window_key
     from handson_rl.training.results import fmt, rounded
 
-    stop = "" if args.stop_return is None else (
-        f", stop at {args.stop_on} last-100 mean >= {args.stop_return}")
+    stop = (
+        ""
+        if args.stop_return is None
+        else (f", stop at {args.stop_on} last-100 mean >= {args.stop_return}")
+    )
     print(
         f"Training PPO on MultiAgentArena: up to {args.max_iterations} iterations{stop}, "
         f"{algo.config.num_env_runners} env runner(s), seed {args.seed}.",
-        file=out, flush=True,
+        file=out,
+        flush=True,
     )
 
     def show(row: dict) -> None:
@@ -221,9 +259,12 @@ def train_algo(algo, args: argparse.Namespace, out) -> dict:
         print(f"{line}  agent1 last-100 {last100}", file=out, flush=True)
 
     result = train_until(
-        algo, args.stop_return, args.max_seconds,
+        algo,
+        args.stop_return,
+        args.max_seconds,
         agent=AGENT1 if args.stop_on == "agent1" else COMBINED,
-        max_iterations=args.max_iterations, on_iteration=show,
+        max_iterations=args.max_iterations,
+        on_iteration=show,
     )
     last = result.history[-1] if result.history else {}
     checkpoint = None

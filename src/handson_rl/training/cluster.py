@@ -262,7 +262,9 @@ def _wait_started(node: Node, deadline: float) -> None:
         if "Ray runtime started" in text:
             return
         time.sleep(0.2)
-    raise TimeoutError(f"The {node.role} node did not start in time. Its output:\n{node.log_tail()}")
+    raise TimeoutError(
+        f"The {node.role} node did not start in time. Its output:\n{node.log_tail()}"
+    )
 
 
 def _start_with_retries(role, make_args, log_path: Path, deadline: float, attempts: int) -> Node:
@@ -279,8 +281,14 @@ def _start_with_retries(role, make_args, log_path: Path, deadline: float, attemp
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _start_nodes(cluster: LocalCluster, num_nodes: int, common: list[str],
-                 dashboard_port: int, deadline: float, attempts: int) -> None:
+def _start_nodes(
+    cluster: LocalCluster,
+    num_nodes: int,
+    common: list[str],
+    dashboard_port: int,
+    deadline: float,
+    attempts: int,
+) -> None:
     """Start the head, then the workers, then wait for the dashboard (if asked for)."""
     root = cluster.temp_dir
     dashboard = cluster.dashboard_url is not None

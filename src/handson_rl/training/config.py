@@ -77,8 +77,7 @@ def agent_to_module(agent_id, episode=None, **kwargs) -> str:
         return MODULE_OF_AGENT[agent_id]
     except KeyError:
         raise ValueError(
-            f"No module for agent id {agent_id!r}; the arena's agents are "
-            f"{list(MODULE_OF_AGENT)}."
+            f"No module for agent id {agent_id!r}; the arena's agents are {list(MODULE_OF_AGENT)}."
         ) from None
 
 

@@ -34,7 +34,7 @@ WAIT_S = 8.0
 _ORDER = itertools.count()
 # algorithm -> (build order, monotonic build time); weak, so a dropped algorithm
 # disappears from it.
-_BUILT: "weakref.WeakKeyDictionary[object, tuple[int, float]]" = weakref.WeakKeyDictionary()
+_BUILT: weakref.WeakKeyDictionary[object, tuple[int, float]] = weakref.WeakKeyDictionary()
 
 
 class NotEnoughCPUsError(RuntimeError):
@@ -106,7 +106,11 @@ def held_cpus(algo) -> float:
         per = float(config.get_evaluation_config_object().num_cpus_per_env_runner)
         held += evaluation.num_remote_env_runners() * per
     learners = getattr(algo, "learner_group", None)
-    if learners is not None and learners.is_remote and not getattr(learners, "_is_shut_down", False):
+    if (
+        learners is not None
+        and learners.is_remote
+        and not getattr(learners, "_is_shut_down", False)
+    ):
         held += len(learners) * (_per_learner(config) + config.num_aggregator_actors_per_learner)
     return held
 
@@ -148,7 +152,11 @@ def _names_of(obj) -> list[str]:
     shell = get_ipython()
     if shell is None:
         return []
-    return [name for name, value in list(shell.user_ns.items()) if value is obj and not name.startswith("_")]
+    return [
+        name
+        for name, value in list(shell.user_ns.items())
+        if value is obj and not name.startswith("_")
+    ]
 
 
 def _label(algo) -> str:
@@ -176,7 +184,9 @@ def _too_many(request: CPURequest, what: str, total: float) -> NotEnoughCPUsErro
     )
 
 
-def _held_elsewhere(request: CPURequest, what: str, free: float, total: float) -> NotEnoughCPUsError:
+def _held_elsewhere(
+    request: CPURequest, what: str, free: float, total: float
+) -> NotEnoughCPUsError:
     return NotEnoughCPUsError(
         f"{what} needs {request.cpus:g} CPUs ({request.describe()}), but only {free:g} of "
         f"this Ray's {total:g} CPUs are free, and no algorithm built with the course's "
@@ -192,8 +202,7 @@ def _stop(algo) -> float:
     label, held = _label(algo), held_cpus(algo)
     algo.stop()
     print(
-        f"Stopped {label} to free CPUs: an algorithm holds its env runners' CPUs "
-        "until algo.stop()."
+        f"Stopped {label} to free CPUs: an algorithm holds its env runners' CPUs until algo.stop()."
     )
     return held
 
@@ -213,7 +222,11 @@ def free_cpus_for_tune() -> float:
 
 
 def make_room(
-    request: CPURequest, *, what: str = "This algorithm", wait_s: float = WAIT_S, free: Callable[[], float] | None = None
+    request: CPURequest,
+    *,
+    what: str = "This algorithm",
+    wait_s: float = WAIT_S,
+    free: Callable[[], float] | None = None,
 ) -> None:
     """Return once ``request.cpus`` CPUs are free in this Ray, or raise within seconds.
 

@@ -248,6 +248,12 @@ def train_until(
     elapsed = step.row["wall_s"]
     steps = int(step.row["env_steps"] or 0)
     return TrainUntilResult(
-        reached, elapsed if reached else None, steps, len(history), elapsed,
-        step.row["window_mean"], history, step.windows[AGENT1].episodes,
+        reached,
+        elapsed if reached else None,
+        steps,
+        len(history),
+        elapsed,
+        step.row["window_mean"],
+        history,
+        step.windows[AGENT1].episodes,
     )

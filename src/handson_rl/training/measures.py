@@ -16,14 +16,15 @@ import torch
 from ray.rllib.core.columns import Columns
 
 from handson_rl.arena.rollout import MATCHUPS, mean_returns, random_policies
-from handson_rl.training.config import arena_ppo_config
 from handson_rl.training import results
+from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.policies import ModulePolicy, action_probabilities, trained_policies
 
 AGENTS = ("agent1", "agent2")
 
 
 # --- chapters 3 and 4: returns from the training history ----------------------
+
 
 def finished(rows: Sequence[Mapping]) -> list[Mapping]:
     """The history rows of iterations in which episodes finished (agent1 not NaN)."""
@@ -38,7 +39,9 @@ def mean_over(rows: Sequence[Mapping]) -> dict[str, float]:
     return {agent: float(np.mean([r[agent] for r in rows])) for agent in AGENTS}
 
 
-def first_and_last(rows: Sequence[Mapping], first: int = 3, last: int = 5) -> dict[str, dict[str, float]]:
+def first_and_last(
+    rows: Sequence[Mapping], first: int = 3, last: int = 5
+) -> dict[str, dict[str, float]]:
     """Chapter 3: mean returns over the first ``first`` and the last ``last`` iterations with episodes."""
     rows = finished(rows)
     return {"first": mean_over(rows[:first]), "last": mean_over(rows[-last:])}
@@ -50,6 +53,7 @@ def last_returns(rows: Sequence[Mapping], n: int = 3) -> dict[str, float]:
 
 
 # --- chapter 4: one module for both agents, and what the modules do -----------
+
 
 def shared_module_config(seed: int | None = None):
     """The course's config with one module, ``shared``, acting for both agents."""
@@ -70,7 +74,9 @@ def step_onto_other(module, size: int = 10) -> float:
             for action, (dr, dc) in enumerate(MOVES):
                 r, c = row + dr, col + dc
                 if 0 <= r < size and 0 <= c < size:
-                    probs.append(action_probabilities(module, [row * size + col, r * size + c])[action])
+                    probs.append(
+                        action_probabilities(module, [row * size + col, r * size + c])[action]
+                    )
     return float(np.mean(probs))
 
 
@@ -90,7 +96,9 @@ def share_toward(module, size: int = 10) -> float:
     """Mean probability on moves that bring the agent closer to the other one, over every placement."""
     inputs, toward = _all_placements(size)
     with torch.no_grad():
-        logits = module.forward_inference({Columns.OBS: torch.from_numpy(inputs)})[Columns.ACTION_DIST_INPUTS]
+        logits = module.forward_inference({Columns.OBS: torch.from_numpy(inputs)})[
+            Columns.ACTION_DIST_INPUTS
+        ]
     probs = torch.softmax(logits, -1).numpy()
     return float((probs * toward).sum(axis=1).mean())
 
@@ -101,6 +109,7 @@ def random_share_toward(size: int = 10) -> float:
 
 
 # --- chapter 6: evaluation, sampled or greedy ---------------------------------
+
 
 def with_evaluation(config, episodes: int):
     """``config`` with RLlib's evaluation set up for ``algo.evaluate()`` rounds of ``episodes`` episodes."""
@@ -117,22 +126,36 @@ def with_evaluation(config, episodes: int):
 def evaluate(algorithm) -> dict[str, float]:
     """Mean return per agent over one evaluation round (``algorithm.evaluate()``)."""
     result = algorithm.evaluate()
-    return {agent: round(float(results.get(result, results.agent_return_column(agent))), 2) for agent in AGENTS}
+    return {
+        agent: round(float(results.get(result, results.agent_return_column(agent))), 2)
+        for agent in AGENTS
+    }
 
 
 def ways_to_act(p1, p2) -> dict[str, dict]:
     """Chapter 6's three ways to play the modules: both sample, both greedy, agent1 greedy."""
     return {
-        "sampled (default)": {"agent1": ModulePolicy(p1, seed=1), "agent2": ModulePolicy(p2, seed=2)},
-        "greedy": {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, explore=False)},
-        "greedy agent1 only": {"agent1": ModulePolicy(p1, explore=False), "agent2": ModulePolicy(p2, seed=2)},
+        "sampled (default)": {
+            "agent1": ModulePolicy(p1, seed=1),
+            "agent2": ModulePolicy(p2, seed=2),
+        },
+        "greedy": {
+            "agent1": ModulePolicy(p1, explore=False),
+            "agent2": ModulePolicy(p2, explore=False),
+        },
+        "greedy agent1 only": {
+            "agent1": ModulePolicy(p1, explore=False),
+            "agent2": ModulePolicy(p2, seed=2),
+        },
     }
 
 
 def sampled_or_greedy(p1, p2, episodes: int, seed: int = 1000) -> dict[str, dict]:
     """``{way: mean_returns(...)}`` for :func:`ways_to_act`, each on the same seeded episodes."""
-    return {name: mean_returns(policies, episodes=episodes, seed=seed)
-            for name, policies in ways_to_act(p1, p2).items()}
+    return {
+        name: mean_returns(policies, episodes=episodes, seed=seed)
+        for name, policies in ways_to_act(p1, p2).items()
+    }
 
 
 def catches(agent2_return: float, steps: int = 100) -> float:
@@ -142,11 +165,15 @@ def catches(agent2_return: float, steps: int = 100) -> float:
 
 # --- chapter 12: the four match-ups -------------------------------------------
 
+
 def matchup_stats(modules: Mapping, episodes: int, seed: int = 10_000) -> dict[str, dict]:
     """``{match-up: mean_returns(...)}`` for chapter 12's :data:`MATCHUPS`."""
     players = {"trained": trained_policies(modules, seed=100), "random": random_policies(seed=200)}
     return {
-        name: mean_returns({"agent1": players[who1]["agent1"], "agent2": players[who2]["agent2"]},
-                           episodes=episodes, seed=seed)
+        name: mean_returns(
+            {"agent1": players[who1]["agent1"], "agent2": players[who2]["agent2"]},
+            episodes=episodes,
+            seed=seed,
+        )
         for name, (who1, who2) in MATCHUPS.items()
     }

@@ -111,6 +111,7 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
     (mean episode return per agent), so :func:`handson_rl.training.plotting.plot_returns`
     can draw them.
     """
+
     def column(name):
         return list(df[name]) if name in df.columns else [float("nan")] * len(df)
 
@@ -126,8 +127,14 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
     return rows
 
 
-def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: str | None = None,
-                 baseline: bool = True):
+def plot_metrics(
+    history,
+    keys=METRIC_KEYS,
+    window: int = 5,
+    axes=None,
+    label: str | None = None,
+    baseline: bool = True,
+):
     """One panel per metric against env steps (faint raw points, moving average on top).
 
     ``history`` is what :func:`metric_history` returns. With ``baseline`` each panel
@@ -137,12 +144,14 @@ def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: s
     import matplotlib.pyplot as plt
     import numpy as np
 
-
     keys = list(keys)
     if axes is None:
         _, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.3), squeeze=False)
         axes = axes[0]
-    titles = {NEW_FIELDS: "new cells agent1 found per episode", COLLISIONS: "collisions per episode"}
+    titles = {
+        NEW_FIELDS: "new cells agent1 found per episode",
+        COLLISIONS: "collisions per episode",
+    }
     for ax, key in zip(axes, keys, strict=False):
         pts = [
             (row["env_steps"], row[key])
@@ -152,8 +161,13 @@ def plot_metrics(history, keys=METRIC_KEYS, window: int = 5, axes=None, label: s
         if pts:
             xs, ys = (np.asarray(v, dtype=float) for v in zip(*pts, strict=True))
             line = ax.plot(xs, ys, alpha=0.25, linewidth=1)[0]
-            ax.plot(xs, smooth(ys, window), color=line.get_color(), linewidth=2,
-                    label=label or f"{window}-iteration average")
+            ax.plot(
+                xs,
+                smooth(ys, window),
+                color=line.get_color(),
+                linewidth=2,
+                label=label or f"{window}-iteration average",
+            )
             if baseline:
                 add_random_baseline(ax, key, colour="#555555")
         ax.set_title(titles.get(key, key), fontsize=10)

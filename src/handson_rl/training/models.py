@@ -47,14 +47,13 @@ from typing import Any
 
 import gymnasium as gym
 import torch
-from torch import nn
-
 from ray.rllib.core.columns import Columns
 from ray.rllib.core.rl_module.apis import ValueFunctionAPI
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 from ray.rllib.core.rl_module.multi_rl_module import MultiRLModuleSpec
 from ray.rllib.core.rl_module.rl_module import RLModuleSpec
 from ray.rllib.core.rl_module.torch import TorchRLModule
+from torch import nn
 
 #: Activation names accepted in ``model_config["activation"]``.
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "elu": nn.ELU, "silu": nn.SiLU}
@@ -68,9 +67,7 @@ DEFAULT_MODEL_CONFIG = {"hidden_sizes": [64, 64], "activation": "tanh", "shared_
 def mlp(in_size: int, hidden_sizes: Sequence[int], activation: str = "tanh") -> nn.Sequential:
     """Linear layers of ``hidden_sizes`` units, each followed by ``activation``."""
     if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"Unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}."
-        )
+        raise ValueError(f"Unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}.")
     layers: list[nn.Module] = []
     size = in_size
     for units in hidden_sizes:
@@ -113,7 +110,9 @@ class ArenaPolicyValueModule(TorchRLModule, ValueFunctionAPI):
         if not hidden:
             raise ValueError("hidden_sizes needs at least one layer, e.g. [64, 64].")
         if not isinstance(settings["shared_encoder"], bool):
-            raise ValueError(f"shared_encoder must be True or False, got {settings['shared_encoder']!r}.")
+            raise ValueError(
+                f"shared_encoder must be True or False, got {settings['shared_encoder']!r}."
+            )
         obs_size = int(self.observation_space.shape[0])
         self.shared_encoder = settings["shared_encoder"]
 

@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 
-def side_by_side(fn: Callable[..., Any], calls: Iterable[Sequence[Any]], *, cpus: float = 1) -> list:
+def side_by_side(
+    fn: Callable[..., Any], calls: Iterable[Sequence[Any]], *, cpus: float = 1
+) -> list:
     """``[fn(*args) for args in calls]``, each call a Ray task with ``cpus`` CPUs, results in order.
 
     ``fn`` and its arguments travel to Ray's worker processes (cloudpickle: a
@@ -41,6 +43,8 @@ def side_by_side(fn: Callable[..., Any], calls: Iterable[Sequence[Any]], *, cpus
         )
     available = ray.cluster_resources().get("CPU", 0)
     if cpus > available:
-        raise ValueError(f"each call asks for {cpus} CPUs, but Ray has {available:g}: it would wait forever.")
+        raise ValueError(
+            f"each call asks for {cpus} CPUs, but Ray has {available:g}: it would wait forever."
+        )
     task = ray.remote(num_cpus=cpus)(fn)
     return ray.get([task.remote(*args) for args in calls])

@@ -94,11 +94,20 @@ def add_random_baseline(ax, key: str, colour: str | None = None, episodes: int |
     value = play[stat]["mean"]
     gid = f"{BASELINE_GID}:{stat}"
     if not any(line.get_gid() == gid for line in ax.get_lines()):
-        who = {"combined": "both agents' return", "agent1_new_fields": "new cells",
-               "collisions": "collisions"}.get(stat, stat)
-        ax.axhline(value, color=colour or AGENT_COLOURS.get(stat, "#555555"), linestyle="--",
-                   linewidth=1.2, alpha=0.8, gid=gid,
-                   label=f"random play: {who} {value:+.1f} ({play['episodes']} episodes)")
+        who = {
+            "combined": "both agents' return",
+            "agent1_new_fields": "new cells",
+            "collisions": "collisions",
+        }.get(stat, stat)
+        ax.axhline(
+            value,
+            color=colour or AGENT_COLOURS.get(stat, "#555555"),
+            linestyle="--",
+            linewidth=1.2,
+            alpha=0.8,
+            gid=gid,
+            label=f"random play: {who} {value:+.1f} ({play['episodes']} episodes)",
+        )
     return value
 
 

@@ -65,7 +65,9 @@ class ModulePolicy:
     it). The module must not change inside the block; outside it nothing is kept.
     """
 
-    def __init__(self, module, n_cells: int = N_CELLS, explore: bool = True, seed: int | None = None):
+    def __init__(
+        self, module, n_cells: int = N_CELLS, explore: bool = True, seed: int | None = None
+    ):
         self.module = module
         self.n_cells = n_cells
         self.explore = explore

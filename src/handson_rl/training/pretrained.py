@@ -46,5 +46,7 @@ def info(path: str | Path = PRETRAINED_DIR) -> dict:
     """What ``training.json`` says about how the modules were trained."""
     file = Path(path) / "training.json"
     if not file.exists():
-        raise PretrainedError(f"No {file.name} in {str(path)!r}; re-make with `python -m handson_rl.maintainers.make_pretrained`.")
+        raise PretrainedError(
+            f"No {file.name} in {str(path)!r}; re-make with `python -m handson_rl.maintainers.make_pretrained`."
+        )
     return json.loads(file.read_text())

@@ -92,14 +92,9 @@ def record_episode_returns(*, episode, prev_episode_chunks=None, metrics_logger=
     totals: dict[str, float] = {}
     for chunk in [*(prev_episode_chunks or []), episode]:
         for agent_id, sa_episode in chunk.agent_episodes.items():
-            totals[str(agent_id)] = totals.get(str(agent_id), 0.0) + float(
-                sa_episode.get_return()
-            )
+            totals[str(agent_id)] = totals.get(str(agent_id), 0.0) + float(sa_episode.get_return())
     for agent_id, total in totals.items():
-        metrics_logger.log_value(
-            (EPISODE_RETURNS_KEY, agent_id), total, reduce="item_series"
-        )
-
+        metrics_logger.log_value((EPISODE_RETURNS_KEY, agent_id), total, reduce="item_series")
 
 
 def summarize(result: Mapping) -> dict[str, Any]:

@@ -69,7 +69,9 @@ def measure(
     return {
         "num_env_runners": num_env_runners,
         "envs_per_runner": num_envs_per_env_runner,
-        "env_steps_per_s": float(np.sum([r["steps"] for r in kept]) / np.sum([r["iteration_s"] for r in kept])),
+        "env_steps_per_s": float(
+            np.sum([r["steps"] for r in kept]) / np.sum([r["iteration_s"] for r in kept])
+        ),
         "iteration_s": iteration_s,
         "sample_s": float(np.mean([r["sample_s"] for r in kept])),
         "learn_s": float(np.mean([r["learn_s"] for r in kept])),

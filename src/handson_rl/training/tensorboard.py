@@ -59,6 +59,6 @@ def read_scalars(logdir, strip_prefix: bool = True) -> dict[str, list[tuple[int,
         except Exception as error:  # noqa: BLE001 - TensorBoard raises several kinds
             raise EventFileError(f"{path} is not a readable event file: {error}") from error
         for tag in events.Tags()["scalars"]:
-            name = tag[len(TUNE_PREFIX):] if strip_prefix and tag.startswith(TUNE_PREFIX) else tag
+            name = tag[len(TUNE_PREFIX) :] if strip_prefix and tag.startswith(TUNE_PREFIX) else tag
             scalars[name].extend((int(e.step), float(e.value)) for e in events.Scalars(tag))
     return {tag: sorted(points) for tag, points in sorted(scalars.items())}

@@ -159,7 +159,11 @@ def check_trial_cpus(trials) -> None:
     biggest = max(requests, key=lambda r: r.cpus)
     if biggest.cpus > total_cpus():
         make_room(biggest, what="Each trial of this Tune run")  # raises: it never fits
-    make_room(min(requests, key=lambda r: r.cpus), what="A trial of this Tune run", free=free_cpus_for_tune)
+    make_room(
+        min(requests, key=lambda r: r.cpus),
+        what="A trial of this Tune run",
+        free=free_cpus_for_tune,
+    )
 
 
 def results_table(results: Iterable, columns: Mapping[str, str] | None = None):
@@ -213,8 +217,14 @@ def asha_rungs(max_t: int, grace_period: int = 1, reduction_factor: float = 4) -
     return [rung for rung in rungs if rung < max_t]
 
 
-def plot_trials(results: Iterable, metric: str = COMBINED_RETURN, ax=None, label_keys=("lr",), title=None,
-                baseline: bool = True):
+def plot_trials(
+    results: Iterable,
+    metric: str = COMBINED_RETURN,
+    ax=None,
+    label_keys=("lr",),
+    title=None,
+    baseline: bool = True,
+):
     """Every trial's ``metric`` against its iteration, in one plot.
 
     With ``baseline`` a dashed line shows what random play scores for ``metric``
@@ -252,7 +262,6 @@ def demo_sweep_config(seed: int = 0):
     """Two small trials that fit side by side on 2 CPUs (1 CPU each: 0 env runners)."""
     from ray import tune
 
-
     return arena_ppo_config(
         seed=seed,
         num_env_runners=0,
@@ -286,7 +295,9 @@ def run_demo_sweep(storage: str, name: str, iterations: int, resume: bool = Fals
                 name=name,
                 storage_path=storage,
                 stop={ITERATION: iterations},
-                checkpoint_config=tune.CheckpointConfig(checkpoint_frequency=1, checkpoint_at_end=True),
+                checkpoint_config=tune.CheckpointConfig(
+                    checkpoint_frequency=1, checkpoint_at_end=True
+                ),
                 verbose=0,
                 callbacks=[TuneProgress()],
             ),
@@ -331,7 +342,12 @@ def best_trial_checkpoint(experiment_dir, metric: str = COMBINED_RETURN) -> Path
 
 
 def interrupt_run(
-    command: list[str], experiment_dir, min_checkpoints: int = 2, timeout: float = 300.0, env=None, min_trials: int = 2
+    command: list[str],
+    experiment_dir,
+    min_checkpoints: int = 2,
+    timeout: float = 300.0,
+    env=None,
+    min_trials: int = 2,
 ):
     """Start ``command``; once ``min_trials`` trials exist, each has a checkpoint
     and at least ``min_checkpoints`` exist in all, kill it.
@@ -366,7 +382,9 @@ def interrupt_run(
                 )
             time.sleep(0.2)
         else:
-            raise TimeoutError(f"No {min_checkpoints} checkpoints in {experiment_dir} after {timeout} s.")
+            raise TimeoutError(
+                f"No {min_checkpoints} checkpoints in {experiment_dir} after {timeout} s."
+            )
         # Let Tune record those checkpoints in its experiment state before the crash.
         newest = max(
             (Path(experiment_dir) / t / c).stat().st_mtime for t, cs in found.items() for c in cs
@@ -389,14 +407,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run (or resume) the course's small demo sweep.")
     parser.add_argument("--storage", required=True, help="Tune storage directory")
     parser.add_argument("--name", required=True, help="experiment name (a folder in --storage)")
-    parser.add_argument("--iterations", type=int, default=6, help="iterations per trial (default 6)")
+    parser.add_argument(
+        "--iterations", type=int, default=6, help="iterations per trial (default 6)"
+    )
     parser.add_argument("--resume", action="store_true", help="resume an interrupted run")
     args = parser.parse_args(argv)
     if args.iterations < 1:
         parser.error("--iterations must be at least 1")
 
     import ray
-
 
     quiet_ray()
     ray.init(num_cpus=2, include_dashboard=False)

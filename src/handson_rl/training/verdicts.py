@@ -49,7 +49,9 @@ class Side:
         given as a mapping ``{"mean": ..., "sem": ...}`` (what ``mean_returns`` returns)."""
         if isinstance(values, dict):
             if not {"mean", "sem"} <= set(values):
-                raise ValueError(f"{name}: a mapping needs 'mean' and 'sem' keys, got {sorted(values)}.")
+                raise ValueError(
+                    f"{name}: a mapping needs 'mean' and 'sem' keys, got {sorted(values)}."
+                )
             return cls(name, float(values["mean"]), float(values["sem"]), int(values.get("n", 0)))
         if isinstance(values, (int, float, np.number)):
             raise TypeError(
@@ -62,7 +64,12 @@ class Side:
             raise ValueError(
                 f"{name}: at least 2 values are needed to measure their spread, got {array.size}."
             )
-        return cls(name, float(array.mean()), float(array.std(ddof=1) / math.sqrt(array.size)), int(array.size))
+        return cls(
+            name,
+            float(array.mean()),
+            float(array.std(ddof=1) / math.sqrt(array.size)),
+            int(array.size),
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,9 @@ class Verdict:
         )
 
 
-def compare(a, b, *, names: Sequence[str] = ("A", "B"), what: str = "mean", z: float = Z) -> Verdict:
+def compare(
+    a, b, *, names: Sequence[str] = ("A", "B"), what: str = "mean", z: float = Z
+) -> Verdict:
     """Compare two sides (values per seed or episode, or ``{"mean", "sem"}`` mappings).
 
     >>> print(compare([14.1, 15.9, 13.2], [8.0, 8.9, 7.1], names=("ours", "shared"),
@@ -133,6 +142,7 @@ def in_range(value: float, low: float, high: float, *, seeds: int, what: str = "
 
 
 # --- Ranges measured over many seeds (bench/results/seeds_*.json) -------------
+
 
 #: Where the bench scripts store their seed ranges, one JSON file per script.
 def results_dir():
@@ -184,8 +194,7 @@ class SeedRange:
     def describe(self, fmt: str = "+.1f") -> str:
         """The text a lesson's ``{{seeds:KEY}}`` placeholder becomes."""
         return (
-            f"between {self.low:{fmt}} and {self.high:{fmt}} "
-            f"(over {self.n} seeds, `{self.script}`)"
+            f"between {self.low:{fmt}} and {self.high:{fmt}} (over {self.n} seeds, `{self.script}`)"
         )
 
 
@@ -248,8 +257,15 @@ def seed_range(key: str, directory=None) -> SeedRange:
     return ranges[key]
 
 
-def your_run(key: str, value: float, label: str | None = None, *, fmt: str = "+.1f",
-             why: str = OUTSIDE, directory=None) -> str:
+def your_run(
+    key: str,
+    value: float,
+    label: str | None = None,
+    *,
+    fmt: str = "+.1f",
+    why: str = OUTSIDE,
+    directory=None,
+) -> str:
     """Where this run's ``value`` of ``key`` falls against the range of the seeds.
 
     >>> your_run("ch06.sampled.agent1", 21.0)  # doctest: +SKIP
@@ -260,7 +276,13 @@ def your_run(key: str, value: float, label: str | None = None, *, fmt: str = "+.
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{name}: no value (no episode finished), range of {found.n} seeds {found.low:{fmt}} to {found.high:{fmt}}"
     value = float(value)
-    where = "inside" if found.low <= value <= found.high else ("below" if value < found.low else "above")
-    line = (f"{name}: {value:{fmt}}, {where} the range of {found.n} seeds "
-            f"({found.low:{fmt}} to {found.high:{fmt}})")
+    where = (
+        "inside"
+        if found.low <= value <= found.high
+        else ("below" if value < found.low else "above")
+    )
+    line = (
+        f"{name}: {value:{fmt}}, {where} the range of {found.n} seeds "
+        f"({found.low:{fmt}} to {found.high:{fmt}})"
+    )
     return line if where == "inside" else f"{line}: {why}"

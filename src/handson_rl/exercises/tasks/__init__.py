@@ -15,10 +15,17 @@ TASKS = (
     Item("task-ch3-predict-setting", 3, "task", "Task: predict, then change one PPO setting"),
     Item("task-ch4-mapping", 4, "task", "Task: a policy mapping function for three modules"),
     Item("task-ch5-probability", 5, "task", "Task: an action's probability from the logits"),
-    Item("task-ch6-both-ways", 6, "task", "Task: evaluate a checkpoint from disk, sampled and greedy"),
+    Item(
+        "task-ch6-both-ways", 6, "task", "Task: evaluate a checkpoint from disk, sampled and greedy"
+    ),
     Item("task-ch10-fit", 10, "task", "Task: env-runner settings that fit a described cluster"),
     Item("task-ch11-bug-hunt", 11, "task", "Task: find and fix the mystery env's two bugs"),
-    Item("task-ch12-capstone", 12, "task", "Task: a hand-written chaser as a fifth match-up, with a verdict"),
+    Item(
+        "task-ch12-capstone",
+        12,
+        "task",
+        "Task: a hand-written chaser as a fifth match-up, with a verdict",
+    ),
 )
 
 

@@ -67,60 +67,84 @@ def _check_config(config) -> None:
     from ray.rllib.algorithms.ppo import PPOConfig
 
     if isinstance(config, Algorithm):
-        fail("task_config is a built algorithm; the task asks for the config. Leave out "
-             ".build_algo(): `task_config = arena_ppo_config(seed=0, ...)`.")
+        fail(
+            "task_config is a built algorithm; the task asks for the config. Leave out "
+            ".build_algo(): `task_config = arena_ppo_config(seed=0, ...)`."
+        )
     if not isinstance(config, PPOConfig):
-        fail(f"task_config should be a PPO config (what arena_ppo_config(...) returns); it is "
-             f"{type(config).__name__}.")
+        fail(
+            f"task_config should be a PPO config (what arena_ppo_config(...) returns); it is "
+            f"{type(config).__name__}."
+        )
     from handson_rl.arena import MultiAgentArena
 
     if config.env is not MultiAgentArena or config.policies.keys() != {"p1", "p2"}:
-        fail("task_config is not the course's config: start from `arena_ppo_config(seed=0)` "
-             "(the arena, modules p1 and p2, the course's settings) and change one setting.")
+        fail(
+            "task_config is not the course's config: start from `arena_ppo_config(seed=0)` "
+            "(the arena, modules p1 and p2, the course's settings) and change one setting."
+        )
     base = course_config()
     changed = _changed(config, base)
     if "num_learners" in changed:
-        fail("You changed num_learners: that adds learner processes, each with its own "
-             "batch of train_batch_size_per_learner steps. The total doubles, but with two "
-             "more processes, which a 2-core laptop does not have. Keep num_learners=0 and "
-             "make the one batch bigger.")
+        fail(
+            "You changed num_learners: that adds learner processes, each with its own "
+            "batch of train_batch_size_per_learner steps. The total doubles, but with two "
+            "more processes, which a 2-core laptop does not have. Keep num_learners=0 and "
+            "make the one batch bigger."
+        )
     if config.total_train_batch_size == base.total_train_batch_size:
         _unchanged_batch(config, base, changed)
     if config.total_train_batch_size != TARGET_STEPS:
-        fail(f"Your config trains on {config.total_train_batch_size} env steps per "
-             f"iteration; twice the course's {base.total_train_batch_size} is {TARGET_STEPS}.")
-    others = {name: pair for name, pair in changed.items() if name != "train_batch_size_per_learner"}
+        fail(
+            f"Your config trains on {config.total_train_batch_size} env steps per "
+            f"iteration; twice the course's {base.total_train_batch_size} is {TARGET_STEPS}."
+        )
+    others = {
+        name: pair for name, pair in changed.items() if name != "train_batch_size_per_learner"
+    }
     if "minibatch_size" in others:
-        fail(f"You changed minibatch_size too ({others['minibatch_size'][0]} -> "
-             f"{others['minibatch_size'][1]}). Change one setting: the task keeps the "
-             "minibatch at 2,000, so that the bigger batch means more gradient steps, not "
-             "bigger ones. (Both together is a fine experiment, but a different one.)")
+        fail(
+            f"You changed minibatch_size too ({others['minibatch_size'][0]} -> "
+            f"{others['minibatch_size'][1]}). Change one setting: the task keeps the "
+            "minibatch at 2,000, so that the bigger batch means more gradient steps, not "
+            "bigger ones. (Both together is a fine experiment, but a different one.)"
+        )
     if others:
         listed = ", ".join(f"{name} ({a} -> {b})" for name, (a, b) in others.items())
-        fail(f"Change one setting only: besides the batch size you changed {listed}. With "
-             "two changes you cannot tell which one did what.")
+        fail(
+            f"Change one setting only: besides the batch size you changed {listed}. With "
+            "two changes you cannot tell which one did what."
+        )
 
 
 def _unchanged_batch(config, base, changed) -> None:
     collection = [name for name in _COLLECTION if name in changed]
     if collection:
-        fail(f"You changed {', '.join(collection)}: that changes how the steps are "
-             "collected (how many processes, boards or steps per piece), not how many one "
-             f"iteration trains on, still {config.total_train_batch_size}. The setting "
-             "for that is the train batch size.")
+        fail(
+            f"You changed {', '.join(collection)}: that changes how the steps are "
+            "collected (how many processes, boards or steps per piece), not how many one "
+            f"iteration trains on, still {config.total_train_batch_size}. The setting "
+            "for that is the train batch size."
+        )
     per_learner = base.train_batch_size_per_learner
-    why = (f"the course's config sets train_batch_size_per_learner={per_learner}, and that "
-           "one wins: RLlib uses train_batch_size only when the per-learner figure is not "
-           "set (the two batch-size names of this chapter). Set "
-           f"`.training(train_batch_size_per_learner={TARGET_STEPS})`, or pass "
-           f"`train_batch_size={TARGET_STEPS}` to arena_ppo_config(...), which sets the "
-           "per-learner figure.")
+    why = (
+        f"the course's config sets train_batch_size_per_learner={per_learner}, and that "
+        "one wins: RLlib uses train_batch_size only when the per-learner figure is not "
+        "set (the two batch-size names of this chapter). Set "
+        f"`.training(train_batch_size_per_learner={TARGET_STEPS})`, or pass "
+        f"`train_batch_size={TARGET_STEPS}` to arena_ppo_config(...), which sets the "
+        "per-learner figure."
+    )
     if config.train_batch_size != base.train_batch_size:
-        fail(f"You set train_batch_size={config.train_batch_size}, but {why} The batch is "
-             f"still {config.total_train_batch_size}.")
-    fail(f"Your config still trains on {config.total_train_batch_size} env steps per "
-         f"iteration, as the course's does. If you set train_batch_size={TARGET_STEPS} with "
-         f".training(...): that is RLlib's default already, and {why}")
+        fail(
+            f"You set train_batch_size={config.train_batch_size}, but {why} The batch is "
+            f"still {config.total_train_batch_size}."
+        )
+    fail(
+        f"Your config still trains on {config.total_train_batch_size} env steps per "
+        f"iteration, as the course's does. If you set train_batch_size={TARGET_STEPS} with "
+        f".training(...): that is RLlib's default already, and {why}"
+    )
 
 
 def _number(value, name: str) -> float:
@@ -137,15 +161,21 @@ def _check_env_steps(config, predicted) -> None:
     if predicted == steps:
         return
     if predicted == steps * runners and runners > 1:
-        fail(f"predicted_env_steps = {predicted:g}: {runners} env runners times {steps}? The "
-             f"batch size is for the whole iteration: the {runners} env runners share it, "
-             f"{steps // runners} steps each, {steps} in all.")
+        fail(
+            f"predicted_env_steps = {predicted:g}: {runners} env runners times {steps}? The "
+            f"batch size is for the whole iteration: the {runners} env runners share it, "
+            f"{steps // runners} steps each, {steps} in all."
+        )
     if predicted == steps // 2:
-        fail(f"predicted_env_steps = {predicted:g} is the course's batch: with your config "
-             f"an iteration samples exactly train_batch_size_per_learner = {steps} env steps.")
-    fail(f"predicted_env_steps = {predicted:g}. One iteration samples exactly the train "
-         f"batch size in env steps: RLlib sizes the env runners' pieces so that they add "
-         f"up to it ({steps} here).")
+        fail(
+            f"predicted_env_steps = {predicted:g} is the course's batch: with your config "
+            f"an iteration samples exactly train_batch_size_per_learner = {steps} env steps."
+        )
+    fail(
+        f"predicted_env_steps = {predicted:g}. One iteration samples exactly the train "
+        f"batch size in env steps: RLlib sizes the env runners' pieces so that they add "
+        f"up to it ({steps} here)."
+    )
 
 
 def _check_gradient_steps(config, predicted) -> None:
@@ -154,21 +184,29 @@ def _check_gradient_steps(config, predicted) -> None:
         return
     epochs, per_epoch = config.num_epochs, want // config.num_epochs
     if predicted == epochs:
-        fail(f"predicted_gradient_steps = {predicted:g}: that is the course's count, one "
-             f"minibatch per epoch. The minibatch stayed at {config.minibatch_size}, so the "
-             f"{config.total_train_batch_size}-step batch now holds {per_epoch} of them: "
-             f"{epochs} epochs x {per_epoch} = {want} gradient steps.")
+        fail(
+            f"predicted_gradient_steps = {predicted:g}: that is the course's count, one "
+            f"minibatch per epoch. The minibatch stayed at {config.minibatch_size}, so the "
+            f"{config.total_train_batch_size}-step batch now holds {per_epoch} of them: "
+            f"{epochs} epochs x {per_epoch} = {want} gradient steps."
+        )
     if predicted == per_epoch:
-        fail(f"predicted_gradient_steps = {predicted:g} is one pass over the batch: PPO makes "
-             f"num_epochs = {epochs} passes, each in minibatches: {epochs} x {per_epoch} = {want}.")
+        fail(
+            f"predicted_gradient_steps = {predicted:g} is one pass over the batch: PPO makes "
+            f"num_epochs = {epochs} passes, each in minibatches: {epochs} x {per_epoch} = {want}."
+        )
     if predicted == 2 * want:
-        fail(f"predicted_gradient_steps = {predicted:g}: the count is per module (p1 and p2 "
-             f"each get their own {want}), and each module's batch has one row per env step "
-             f"of its agent: {config.total_train_batch_size} rows, {per_epoch} minibatches "
-             f"of {config.minibatch_size}, times {epochs} epochs.")
-    fail(f"predicted_gradient_steps = {predicted:g}. Per module: num_epochs ({epochs}) x "
-         f"minibatches per epoch (batch {config.total_train_batch_size} / minibatch "
-         f"{config.minibatch_size} = {per_epoch}) = {want}.")
+        fail(
+            f"predicted_gradient_steps = {predicted:g}: the count is per module (p1 and p2 "
+            f"each get their own {want}), and each module's batch has one row per env step "
+            f"of its agent: {config.total_train_batch_size} rows, {per_epoch} minibatches "
+            f"of {config.minibatch_size}, times {epochs} epochs."
+        )
+    fail(
+        f"predicted_gradient_steps = {predicted:g}. Per module: num_epochs ({epochs}) x "
+        f"minibatches per epoch (batch {config.total_train_batch_size} / minibatch "
+        f"{config.minibatch_size} = {per_epoch}) = {want}."
+    )
 
 
 @checker
@@ -181,10 +219,12 @@ def check_one_setting(task_config, predicted_env_steps, predicted_gradient_steps
     _check_env_steps(task_config, steps)
     _check_gradient_steps(task_config, grads)
     want = gradient_steps(task_config)
-    print(f"Task solved: one setting changed, the train batch, now {TARGET_STEPS} env steps per "
-          f"iteration; with the minibatch still {task_config.minibatch_size}, each module "
-          f"makes about {want} gradient steps per iteration instead of about "
-          f"{gradient_steps(course_config())}. The next cell runs one iteration to see it.")
+    print(
+        f"Task solved: one setting changed, the train batch, now {TARGET_STEPS} env steps per "
+        f"iteration; with the minibatch still {task_config.minibatch_size}, each module "
+        f"makes about {want} gradient steps per iteration instead of about "
+        f"{gradient_steps(course_config())}. The next cell runs one iteration to see it."
+    )
     from handson_rl.progress import record
 
     record(TASK_ID)

@@ -24,8 +24,8 @@ import json
 import math
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from handson_rl.exercises.common import checker, fail
 
@@ -82,20 +82,26 @@ def _means(result, key: str) -> dict:
     """``result[key]`` as {agent: mean}, or a message saying what it should be."""
     if not isinstance(result, dict) or set(result) != {"sampled", "greedy"}:
         shown = sorted(map(str, result)) if isinstance(result, dict) else type(result).__name__
-        fail(f"evaluate_both_ways should return a dict with the keys 'sampled' and 'greedy'; "
-             f"it returned {shown!s:.100}.")
+        fail(
+            f"evaluate_both_ways should return a dict with the keys 'sampled' and 'greedy'; "
+            f"it returned {shown!s:.100}."
+        )
     part = result[key]
     if not isinstance(part, dict) or set(part) != set(AGENTS):
-        fail(f"result[{key!r}] should have one entry per agent, like mean_returns(...) "
-             f"returns: {{'agent1': ..., 'agent2': ...}}; got {str(part)[:100]}.")
+        fail(
+            f"result[{key!r}] should have one entry per agent, like mean_returns(...) "
+            f"returns: {{'agent1': ..., 'agent2': ...}}; got {str(part)[:100]}."
+        )
     means = {}
     for agent, value in part.items():
         value = value.get("mean") if isinstance(value, dict) else value
         try:
             means[agent] = float(value)
         except (TypeError, ValueError):
-            fail(f"result[{key!r}][{agent!r}] should be a mean return (a number, or "
-                 f"mean_returns' {{'mean': ..., 'sem': ...}}); got {value!r:.80}.")
+            fail(
+                f"result[{key!r}][{agent!r}] should be a mean return (a number, or "
+                f"mean_returns' {{'mean': ..., 'sem': ...}}); got {value!r:.80}."
+            )
     return means
 
 
@@ -105,42 +111,59 @@ def _same(a: dict, b: dict) -> bool:
 
 def _explain_greedy(got: dict, want: dict, probes: dict, originals: dict) -> None:
     shown = {a: round(v, 2) for a, v in got.items()}
-    head = (f"Your 'greedy' figures are {shown}; greedy play with the modules in the "
-            f"checkpoint you were given gives {({a: round(v, 2) for a, v in want.items()})}.")
+    head = (
+        f"Your 'greedy' figures are {shown}; greedy play with the modules in the "
+        f"checkpoint you were given gives { ({a: round(v, 2) for a, v in want.items()}) }."
+    )
     if _same(got, greedy(originals)):
-        fail(f"{head} Yours are those of the chapter's trained modules: your function does "
-             "not restore from `checkpoint_dir` (the check passed another checkpoint). Load "
-             "both modules from the path you are given: load_module(checkpoint_dir, 'p1').")
+        fail(
+            f"{head} Yours are those of the chapter's trained modules: your function does "
+            "not restore from `checkpoint_dir` (the check passed another checkpoint). Load "
+            "both modules from the path you are given: load_module(checkpoint_dir, 'p1')."
+        )
     if _same(got, greedy(probes, swap=True)):
-        fail(f"{head} Yours come from the two modules swapped: agent1 plays with module "
-             "'p1', agent2 with 'p2'.")
+        fail(
+            f"{head} Yours come from the two modules swapped: agent1 plays with module "
+            "'p1', agent2 with 'p2'."
+        )
     if got["agent1"] > want["agent1"] + SAMPLED_MARGIN:
-        fail(f"{head} Yours look like sampled play: greedy policies always take the most "
-             "likely action. ModulePolicy samples unless you pass explore=False.")
-    fail(f"{head} Greedy play is ModulePolicy(module, explore=False) for each agent, played "
-         "with mean_returns(policies, episodes, seed=seed).")
+        fail(
+            f"{head} Yours look like sampled play: greedy policies always take the most "
+            "likely action. ModulePolicy samples unless you pass explore=False."
+        )
+    fail(
+        f"{head} Greedy play is ModulePolicy(module, explore=False) for each agent, played "
+        "with mean_returns(policies, episodes, seed=seed)."
+    )
 
 
 def _check_sampled(got: dict, want_greedy: dict) -> None:
     if _same(got, want_greedy):
-        fail("Your 'sampled' figures are exactly those of greedy play: the sampled policies "
-             "must sample, ModulePolicy(module, seed=...) without explore=False (sampling is "
-             "its default, as in RLlib's evaluation).")
+        fail(
+            "Your 'sampled' figures are exactly those of greedy play: the sampled policies "
+            "must sample, ModulePolicy(module, seed=...) without explore=False (sampling is "
+            "its default, as in RLlib's evaluation)."
+        )
     if got["agent1"] < want_greedy["agent1"] + SAMPLED_MARGIN:
-        fail(f"Your 'sampled' figures ({ {a: round(v, 2) for a, v in got.items()} }) are not "
-             "what sampling from the checkpoint's modules gives (the check's modules sample "
-             f"almost uniformly; agent1 should score far above its greedy "
-             f"{want_greedy['agent1']:+.1f}). Sample with ModulePolicy(module, seed=...) "
-             "from the modules you restored.")
+        fail(
+            f"Your 'sampled' figures ({ {a: round(v, 2) for a, v in got.items()} }) are not "
+            "what sampling from the checkpoint's modules gives (the check's modules sample "
+            f"almost uniformly; agent1 should score far above its greedy "
+            f"{want_greedy['agent1']:+.1f}). Sample with ModulePolicy(module, seed=...) "
+            "from the modules you restored."
+        )
 
 
 def _call(evaluate_both_ways: Callable, path: Path):
     try:
         return evaluate_both_ways(str(path), EPISODES, SEED)
     except Exception as err:  # the learner's own error
-        fail(f"Your evaluate_both_ways(checkpoint_dir, {EPISODES}, {SEED}) raised "
-             f"{type(err).__name__}: {err}. (The check passed a checkpoint that holds only the "
-             "two modules: restore them with load_module(checkpoint_dir, module_id).)", err)
+        fail(
+            f"Your evaluate_both_ways(checkpoint_dir, {EPISODES}, {SEED}) raised "
+            f"{type(err).__name__}: {err}. (The check passed a checkpoint that holds only the "
+            "two modules: restore them with load_module(checkpoint_dir, module_id).)",
+            err,
+        )
 
 
 @checker
@@ -150,8 +173,10 @@ def check_both_ways(evaluate_both_ways: Callable, checkpoint_dir) -> None:
     from handson_rl.training.checkpoints import load_module
 
     if not callable(evaluate_both_ways):
-        fail(f"Pass your function itself: check_both_ways(evaluate_both_ways, checkpoint_dir); "
-             f"got {type(evaluate_both_ways).__name__}.")
+        fail(
+            f"Pass your function itself: check_both_ways(evaluate_both_ways, checkpoint_dir); "
+            f"got {type(evaluate_both_ways).__name__}."
+        )
     originals = {m: load_module(checkpoint_dir, m) for m in PROBE_BIAS}
     with tempfile.TemporaryDirectory(prefix="probe_checkpoint_") as tmp:
         probes = write_probe(checkpoint_dir, Path(tmp))
@@ -159,15 +184,19 @@ def check_both_ways(evaluate_both_ways: Callable, checkpoint_dir) -> None:
     want = greedy(probes)
     got_greedy, got_sampled = _means(result, "greedy"), _means(result, "sampled")
     if _same(got_sampled, want) and not _same(got_greedy, want):
-        fail("Your 'sampled' figures are those of greedy play, and your 'greedy' ones are "
-             "not: the two are swapped. result['greedy'] is the explore=False one.")
+        fail(
+            "Your 'sampled' figures are those of greedy play, and your 'greedy' ones are "
+            "not: the two are swapped. result['greedy'] is the explore=False one."
+        )
     if not _same(got_greedy, want):
         _explain_greedy(got_greedy, want, probes, originals)
     _check_sampled(got_sampled, want)
-    print("Task solved: your function restored both modules from the checkpoint it was given "
-          "(the check passed one with changed modules) and evaluated them both ways: the "
-          f"greedy figures are exactly right ({json.dumps({a: round(v, 2) for a, v in want.items()})}), "
-          "the sampled ones are those of sampling.")
+    print(
+        "Task solved: your function restored both modules from the checkpoint it was given "
+        "(the check passed one with changed modules) and evaluated them both ways: the "
+        f"greedy figures are exactly right ({json.dumps({a: round(v, 2) for a, v in want.items()})}), "
+        "the sampled ones are those of sampling."
+    )
     from handson_rl.progress import record
 
     record(TASK_ID)

@@ -17,7 +17,7 @@ the runners' CPUs not set, a number written in for one cluster.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from handson_rl.exercises.common import checker, fail
 
@@ -41,19 +41,25 @@ def right_count(nodes: dict, per: int) -> int:
 
 #: Typical wrong counts: (how it is computed, what to say).
 MISTAKES = (
-    (lambda nodes, per: sum(nodes.values()) // per,
-     "That is the cluster's total CPUs divided by the CPUs per runner. Ray places each "
-     "actor on ONE node, so a node's leftover CPUs (fewer than one runner needs) cannot "
-     "be combined with another node's; and the driver needs a CPU of the head. Count per "
-     "node: sum of cpus // cpus_per_runner, with the head's cpus - 1."),
-    (lambda nodes, per: sum(cpus // per for cpus in nodes.values()),
-     "You counted per node (right: an actor lives on one node), but used all of the head "
-     "node's CPUs. The driver runs there, with the Learner in it (num_learners=0), and Ray "
-     "reserves nothing for it: keep one head CPU free, (nodes['head'] - 1) // cpus_per_runner."),
-    (lambda nodes, per: (sum(nodes.values()) - 1) // per,
-     "You kept a CPU for the driver, but divided the cluster's total CPUs as if a runner "
-     "could take CPUs from two nodes. Ray places each actor on ONE node: count per node, "
-     "cpus // cpus_per_runner for each (the head's cpus - 1), and add the counts."),
+    (
+        lambda nodes, per: sum(nodes.values()) // per,
+        "That is the cluster's total CPUs divided by the CPUs per runner. Ray places each "
+        "actor on ONE node, so a node's leftover CPUs (fewer than one runner needs) cannot "
+        "be combined with another node's; and the driver needs a CPU of the head. Count per "
+        "node: sum of cpus // cpus_per_runner, with the head's cpus - 1.",
+    ),
+    (
+        lambda nodes, per: sum(cpus // per for cpus in nodes.values()),
+        "You counted per node (right: an actor lives on one node), but used all of the head "
+        "node's CPUs. The driver runs there, with the Learner in it (num_learners=0), and Ray "
+        "reserves nothing for it: keep one head CPU free, (nodes['head'] - 1) // cpus_per_runner.",
+    ),
+    (
+        lambda nodes, per: (sum(nodes.values()) - 1) // per,
+        "You kept a CPU for the driver, but divided the cluster's total CPUs as if a runner "
+        "could take CPUs from two nodes. Ray places each actor on ONE node: count per node, "
+        "cpus // cpus_per_runner for each (the head's cpus - 1), and add the counts.",
+    ),
 )
 
 
@@ -72,9 +78,11 @@ def _run(fit_cluster: Callable, nodes: dict, per: int):
     except Exception as err:  # the learner's own error
         fail(f"Your fit_cluster(config, {nodes}, {per}) raised {type(err).__name__}: {err}.", err)
     if not isinstance(config, AlgorithmConfig):
-        fail(f"fit_cluster returned {type(config).__name__} {config!r:.60}; return the config "
-             "itself: `return config.env_runners(num_env_runners=..., num_cpus_per_env_runner=...)` "
-             "(the config's methods return the config).")
+        fail(
+            f"fit_cluster returned {type(config).__name__} {config!r:.60}; return the config "
+            "itself: `return config.env_runners(num_env_runners=..., num_cpus_per_env_runner=...)` "
+            "(the config's methods return the config)."
+        )
     return config
 
 
@@ -86,10 +94,12 @@ def _counts(fit_cluster: Callable) -> list:
     for nodes, per in CLUSTERS:
         config = _run(fit_cluster, nodes, per)
         if float(config.num_cpus_per_env_runner) != per:
-            fail(f"For {_describe(nodes, per)} your config asks Ray for "
-                 f"{remote_cpus(config).describe()}: each env runner must reserve the "
-                 f"{per} CPU(s) it needs, or Ray packs more runners onto a node than it has "
-                 "cores for. Set num_cpus_per_env_runner=cpus_per_runner in .env_runners().")
+            fail(
+                f"For {_describe(nodes, per)} your config asks Ray for "
+                f"{remote_cpus(config).describe()}: each env runner must reserve the "
+                f"{per} CPU(s) it needs, or Ray packs more runners onto a node than it has "
+                "cores for. Set num_cpus_per_env_runner=cpus_per_runner in .env_runners()."
+            )
         found.append((nodes, per, config))
     return found
 
@@ -99,17 +109,23 @@ def _explain(found: list) -> None:
     for count, says in MISTAKES:
         if got == [count(nodes, per) for nodes, per, _ in found]:
             nodes, per, _ = found[2]
-            fail(f"For {_describe(nodes, per)} your config asks for {got[2]} env runners; "
-                 f"{right_count(nodes, per)} fit. {says}")
+            fail(
+                f"For {_describe(nodes, per)} your config asks for {got[2]} env runners; "
+                f"{right_count(nodes, per)} fit. {says}"
+            )
     if len(set(got)) == 1:
-        fail(f"fit_cluster gives {got[0]} env runners for every cluster: compute the count "
-             "from `nodes` and `cpus_per_runner` instead of writing in the lesson cluster's.")
-    for (nodes, per, config), n in zip(found, got):
+        fail(
+            f"fit_cluster gives {got[0]} env runners for every cluster: compute the count "
+            "from `nodes` and `cpus_per_runner` instead of writing in the lesson cluster's."
+        )
+    for (nodes, per, _config), n in zip(found, got):
         if n != right_count(nodes, per):
-            fail(f"For {_describe(nodes, per)} your config asks for {n} env runners; "
-                 f"{right_count(nodes, per)} fit at once. For each node, cpus // "
-                 "cpus_per_runner runners fit (an actor lives on one node); on the head, "
-                 "keep one CPU for the driver first.")
+            fail(
+                f"For {_describe(nodes, per)} your config asks for {n} env runners; "
+                f"{right_count(nodes, per)} fit at once. For each node, cpus // "
+                "cpus_per_runner runners fit (an actor lives on one node); on the head, "
+                "keep one CPU for the driver first."
+            )
 
 
 @checker
@@ -119,14 +135,18 @@ def check_fit_cluster(fit_cluster: Callable) -> None:
     from handson_rl.training.cpus import remote_cpus
 
     if not callable(fit_cluster):
-        fail(f"Pass your function itself: check_fit_cluster(fit_cluster); got "
-             f"{type(fit_cluster).__name__}.")
+        fail(
+            f"Pass your function itself: check_fit_cluster(fit_cluster); got "
+            f"{type(fit_cluster).__name__}."
+        )
     found = _counts(fit_cluster)
     _explain(found)
     nodes, per, config = found[0]
-    print(f"Task solved: on {_describe(nodes, per)} your config asks Ray for "
-          f"{remote_cpus(config).describe()}, all of which Ray can place at once, with a "
-          f"CPU of the head left for the driver; right for {len(CLUSTERS) - 1} other clusters too.")
+    print(
+        f"Task solved: on {_describe(nodes, per)} your config asks Ray for "
+        f"{remote_cpus(config).describe()}, all of which Ray can place at once, with a "
+        f"CPU of the head left for the driver; right for {len(CLUSTERS) - 1} other clusters too."
+    )
     from handson_rl.progress import record
 
     record(TASK_ID)

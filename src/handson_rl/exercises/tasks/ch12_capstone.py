@@ -17,7 +17,7 @@ width written in as 10, an action name instead of its number.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,38 +52,57 @@ def _action(chase: Callable, own: tuple, other: tuple, width: int) -> int:
     except Exception as err:  # the learner's own error
         fail(f"Your chase({list(obs)}, width={width}) raised {type(err).__name__}: {err}.", err)
     if isinstance(action, str) and action in ACTION_NAMES:
-        fail(f"chase returned the action's name {action!r}; return its number, "
-             f"{ACTION_NAMES.index(action)} (the order is {list(ACTION_NAMES)}).")
-    if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)) \
-            or not 0 <= int(action) <= 3:
-        fail(f"chase({list(obs)}, width={width}) returned {action!r:.60}; return an action, an "
-             f"int from 0 to 3 ({', '.join(f'{i} {n}' for i, n in enumerate(ACTION_NAMES))}).")
+        fail(
+            f"chase returned the action's name {action!r}; return its number, "
+            f"{ACTION_NAMES.index(action)} (the order is {list(ACTION_NAMES)})."
+        )
+    if (
+        isinstance(action, (bool, np.bool_))
+        or not isinstance(action, (int, np.integer))
+        or not 0 <= int(action) <= 3
+    ):
+        fail(
+            f"chase({list(obs)}, width={width}) returned {action!r:.60}; return an action, an "
+            f"int from 0 to 3 ({', '.join(f'{i} {n}' for i, n in enumerate(ACTION_NAMES))})."
+        )
     return int(action)
 
 
 def _explain(chase: Callable, width: int, height: int, wrong: list) -> None:
     """Name the mistake behind the wrong answers ``wrong`` (own, other, action)."""
     (own, other, action), n = wrong[0], len(wrong)
-    head = (f"On a {height} x {width} board, agent2 at row {own[0]}, col {own[1]} (cell "
-            f"{own[0] * width + own[1]}) and agent1 at row {other[0]}, col {other[1]} (cell "
-            f"{other[0] * width + other[1]}): your chase answers {action} "
-            f"({ACTION_NAMES[action]}), which does not bring agent2 closer. ({n} such cases.)")
+    head = (
+        f"On a {height} x {width} board, agent2 at row {own[0]}, col {own[1]} (cell "
+        f"{own[0] * width + own[1]}) and agent1 at row {other[0]}, col {other[1]} (cell "
+        f"{other[0] * width + other[1]}): your chase answers {action} "
+        f"({ACTION_NAMES[action]}), which does not bring agent2 closer. ({n} such cases.)"
+    )
     if width != BOARDS[0][0]:  # the 10 x 10 board passed
-        fail(f"{head} Your chase is right on the 10 x 10 board only: use the `width` it is "
-             "given to turn a cell into row and column, not 10.")
+        fail(
+            f"{head} Your chase is right on the 10 x 10 board only: use the `width` it is "
+            "given to turn a cell into row and column, not 10."
+        )
     flip = {0: 2, 2: 0, 1: 1, 3: 3}
     if all(_closer(a, o, flip[act]) for a, o, act in wrong):
-        fail(f"{head} Up and down are swapped: action 0 (up) goes to row - 1, action 2 (down) "
-             "to row + 1; row 0 is the top of the board.")
+        fail(
+            f"{head} Up and down are swapped: action 0 (up) goes to row - 1, action 2 (down) "
+            "to row + 1; row 0 is the top of the board."
+        )
     if all(_closer(o, a, act) for a, o, act in wrong):
-        fail(f"{head} It moves agent1 closer to agent2 instead: agent2's observation is "
-             "[own cell, agent1's cell], so the first number is agent2's own cell.")
+        fail(
+            f"{head} It moves agent1 closer to agent2 instead: agent2's observation is "
+            "[own cell, agent1's cell], so the first number is agent2's own cell."
+        )
     if all(_closer(a[::-1], o[::-1], act) for a, o, act in wrong):
-        fail(f"{head} Rows and columns are swapped: with cell = row * width + col, the row is "
-             "cell // width and the column cell % width.")
-    fail(f"{head} Turn both cells into (row, col) with divmod(cell, width), then move along "
-         "a direction in which agent1 is: up (0) if its row is smaller, down (2) if larger, "
-         "else left (3) or right (1) by the columns.")
+        fail(
+            f"{head} Rows and columns are swapped: with cell = row * width + col, the row is "
+            "cell // width and the column cell % width."
+        )
+    fail(
+        f"{head} Turn both cells into (row, col) with divmod(cell, width), then move along "
+        "a direction in which agent1 is: up (0) if its row is smaller, down (2) if larger, "
+        "else left (3) or right (1) by the columns."
+    )
 
 
 @checker
@@ -101,8 +120,10 @@ def check_chase(chase: Callable) -> None:
         if wrong:
             _explain(chase, width, height, wrong)
     pairs = sum(len(_cases(w, h)) for w, h in BOARDS)
-    print(f"Task solved: from each of {pairs} pairs of cells, on a 10 x 10 and a 5 x 7 board, "
-          "your chase moves agent2 one step closer to agent1.")
+    print(
+        f"Task solved: from each of {pairs} pairs of cells, on a 10 x 10 and a 5 x 7 board, "
+        "your chase moves agent2 one step closer to agent1."
+    )
     from handson_rl.progress import record
 
     record(TASK_ID)
