@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "env_throughput.py"
@@ -205,3 +206,36 @@ def test_cold_start_medians_count_a_missed_target_as_infinitely_slow():
     med = cold_start.medians(rows, "course")
     assert med["train"] == 15.0  # a phase: the plain median of the five
     assert med["total"] == 20.0  # the total: the two misses count as infinite
+
+
+def _executed(path, printed: list[str], error: bool = False) -> None:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("print('...')")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(printed))]
+    if error:
+        cell.outputs.append(
+            nbformat.v4.new_output("error", ename="ValueError", evalue="boom", traceback=[])
+        )
+    nb.cells = [cell]
+    nbformat.write(nb, path)
+
+
+def test_check_runs_lists_self_reports_and_marks_runs_outside_their_range(tmp_path, capsys):
+    check = _bench_module("check_runs")
+    inside = "your run: +21.0, inside the range of 10 seeds (+18.2 to +27.5)"
+    below = "your run: +12.3, below the range of 10 seeds (+18.2 to +27.5): why"
+    verdict = "agent1: a +14.4 vs b +8.0, difference +6.4, noise ±1.9 (2 standard errors) -> beyond the noise: a is higher"
+    for seed, line in ((0, inside), (1, below)):
+        (tmp_path / f"seed{seed}").mkdir()
+        _executed(tmp_path / f"seed{seed}" / "06_x.ipynb", ["other output", line, verdict])
+    assert check.main([str(tmp_path / "seed0"), str(tmp_path / "seed1")]) == 0
+    out = capsys.readouterr().out
+    assert f"[seed0] {inside}" in out and f"[seed1] OUTSIDE {below}" in out
+    assert out.count("beyond the noise") == 2 and "other output" not in out
+
+
+def test_check_runs_fails_on_a_notebook_that_ended_with_an_error(tmp_path):
+    check = _bench_module("check_runs")
+    (tmp_path / "seed0").mkdir()
+    _executed(tmp_path / "seed0" / "06_x.ipynb", ["your run: +1.0, inside"], error=True)
+    assert check.main([str(tmp_path / "seed0")]) == 1
