@@ -103,3 +103,13 @@ def _ray_marker_is_not_forgotten(request):
     if not running and "ray" in sys.modules and sys.modules["ray"].is_initialized():
         sys.modules["ray"].shutdown()
         pytest.fail("this test started Ray: mark it with @pytest.mark.ray (or use ray_session)")
+
+
+@pytest.fixture
+def progress_file(tmp_path, monkeypatch):
+    """A fresh progress file, with a person answering (a headless run records nothing),
+    for the tests of the checkers and concept checks that record passes."""
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
+    monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")
+    return path

@@ -18,15 +18,8 @@ from handson_rl.maintainers.build import ANSWER_PROMPTS, LessonError, build_less
 from handson_rl.paths import LESSONS_DIR
 from handson_rl.progress import passed
 
-
-@pytest.fixture(autouse=True)
-def progress_file(tmp_path, monkeypatch):
-    path = tmp_path / "progress.json"
-    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
-    monkeypatch.setenv(
-        "HANDSON_RL_FRONTEND", "text"
-    )  # a person answering (a headless run records nothing)
-    return path
+#: A fresh progress file and a learner at the keyboard (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("progress_file")
 
 
 # ------------------------------------------------------------------ mechanism

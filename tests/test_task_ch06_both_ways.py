@@ -16,13 +16,8 @@ from handson_rl.training.checkpoints import MODULE_SUBDIR, load_module
 from handson_rl.training.policies import ModulePolicy
 from handson_rl.training.pretrained import load_pretrained
 
-
-@pytest.fixture(autouse=True)
-def progress_file(tmp_path, monkeypatch):
-    path = tmp_path / "progress.json"
-    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
-    monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")  # a person (a headless run records nothing)
-    return path
+#: A fresh progress file and a learner at the keyboard (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("progress_file")
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,8 @@ from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.tasks.ch10_fit import check_fit_cluster
 from handson_rl.progress import passed
 
-
-@pytest.fixture(autouse=True)
-def progress_file(tmp_path, monkeypatch):
-    path = tmp_path / "progress.json"
-    monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
-    monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")  # a person (a headless run records nothing)
-    return path
+#: A fresh progress file and a learner at the keyboard (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("progress_file")
 
 
 def reference(config, nodes, cpus_per_runner):  # the lesson's solution
