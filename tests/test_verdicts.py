@@ -100,7 +100,8 @@ def test_seed_range_reads_and_merges_the_files(tmp_path):
     assert found.describe(".2f") == "between 18.20 and 27.50 (over 3 seeds, `bench/fake.py`)"
 
 
-def test_your_run_places_the_value_and_explains_outside(tmp_path):
+def test_your_run_places_the_value_and_explains_outside(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_BUDGET", "full")
     _write(tmp_path, "seeds_a.json", {"k": {"values": [18.2, 27.5, 21.0]}})
     assert (
         your_run("k", 21.0, directory=tmp_path)
@@ -146,3 +147,10 @@ def test_malformed_files_and_too_few_seeds_are_errors(tmp_path):
 def test_the_committed_seed_files_load():
     for key, found in load_ranges().items():  # fails on a duplicate key across bench scripts
         assert found.n >= 10, f"{key}: only {found.n} seeds in {found.file}"
+
+
+def test_at_the_smoke_budget_a_run_outside_is_explained_by_the_budget(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_BUDGET", "smoke")
+    _write(tmp_path, "seeds_a.json", {"k": {"values": [18.2, 27.5, 21.0]}})
+    assert your_run("k", 3.2, directory=tmp_path).endswith(": " + verdicts.SMOKE)
+    assert your_run("k", 21.0, directory=tmp_path).endswith("(+18.2 to +27.5)")

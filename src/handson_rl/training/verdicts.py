@@ -161,6 +161,12 @@ OUTSIDE = (
     "and see where the next one falls"
 )
 
+#: Why a run at the smoke budget falls outside: the ranges come from full-budget runs.
+SMOKE = (
+    "this run used the smoke budget (COURSE_BUDGET=smoke), far shorter than the "
+    "full-budget runs the range comes from"
+)
+
 
 class SeedRangeError(KeyError):
     """A seed range that is missing, duplicated, or stored in a malformed file."""
@@ -263,7 +269,7 @@ def your_run(
     label: str | None = None,
     *,
     fmt: str = "+.1f",
-    why: str = OUTSIDE,
+    why: str | None = None,
     directory=None,
 ) -> str:
     """Where this run's ``value`` of ``key`` falls against the range of the seeds.
@@ -285,4 +291,10 @@ def your_run(
         f"{name}: {value:{fmt}}, {where} the range of {found.n} seeds "
         f"({found.low:{fmt}} to {found.high:{fmt}})"
     )
-    return line if where == "inside" else f"{line}: {why}"
+    if where == "inside":
+        return line
+    if why is None:
+        from handson_rl.budget import is_smoke
+
+        why = SMOKE if is_smoke() else OUTSIDE
+    return f"{line}: {why}"
