@@ -342,8 +342,8 @@ show_gif(frames_to_gif(frames, "outputs/06_restored_agents.gif", fps=10))
 # %% [markdown]
 # ## Task: evaluate a checkpoint both ways, from disk
 #
-# The algorithm `restored` went on training. Will its next checkpoint still lose
-# most of agent1's return when played greedily? Write a function that answers
+# The algorithm `restored` went on training. How does its next checkpoint do when
+# played greedily, against sampling? Write a function that answers
 # that for **any** checkpoint: `evaluate_both_ways(checkpoint_dir, episodes,
 # seed)` restores the modules `p1` (agent1) and `p2` (agent2) **from the
 # checkpoint on disk** and returns `{"sampled": ..., "greedy": ...}`, each what
