@@ -54,19 +54,26 @@ def same_as_solution(path: Path) -> bool:
     return solution is not None and cells(solution) == cells(path)
 
 
-def runs_only_solution_cells(path: Path) -> bool:
-    """Every cell CI executes in this exercise notebook is the solution's cell at that place."""
+def _executed_pairs(path: Path) -> list[tuple[tuple, tuple]] | None:
+    """The cells CI executes in this exercise notebook, each with the solution's cell at
+    that place; None when there is no solution or the two differ in length."""
     solution = solution_of(path)
     if solution is None:
-        return False
+        return None
     ours, theirs = cells(path), cells(solution)
     if len(ours) != len(theirs):
-        return False
-    return all(
-        (kind, source) == (s_kind, s_source)
-        for (kind, source, tags), (s_kind, s_source, _) in zip(ours, theirs, strict=True)
-        if kind == "code" and SKIP not in tags
-    )
+        return None
+    return [
+        (mine, other)
+        for mine, other in zip(ours, theirs, strict=True)
+        if mine[0] == "code" and SKIP not in mine[2]
+    ]
+
+
+def runs_only_solution_cells(path: Path) -> bool:
+    """Every cell CI executes in this exercise notebook is the solution's cell at that place."""
+    pairs = _executed_pairs(path)
+    return pairs is not None and all(mine[:2] == other[:2] for mine, other in pairs)
 
 
 def _only_defines(source: str) -> bool:
@@ -89,16 +96,11 @@ def adds_nothing_to_the_solution_run(path: Path) -> bool:
     only defines stubs (:func:`_only_defines`), and no later executed cell uses what a
     skipped or stub cell defines (:func:`names_missing_after_skipped_cells` is empty).
     Also true for :func:`runs_only_solution_cells`."""
-    solution = solution_of(path)
-    if solution is None:
+    pairs = _executed_pairs(path)
+    if pairs is None:
         return False
-    ours, theirs = cells(path), cells(solution)
-    if len(ours) != len(theirs):
-        return False
-    for (kind, source, tags), (s_kind, s_source, _) in zip(ours, theirs, strict=True):
-        if kind != "code" or SKIP in tags or (kind, source) == (s_kind, s_source):
-            continue
-        if s_kind != "code" or not _only_defines(source):
+    for mine, other in pairs:
+        if mine[:2] != other[:2] and (other[0] != "code" or not _only_defines(mine[1])):
             return False
     return not names_missing_after_skipped_cells(path)
 
