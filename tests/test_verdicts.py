@@ -112,9 +112,26 @@ def test_your_run_places_the_value_and_explains_outside(tmp_path, monkeypatch):
         "your run, agent1: +12.3, below the range of 3 seeds (+18.2 to +27.5): "
     )
     assert "not repeatable" in below
+    assert "about 5 runs in 10 fall outside the range of 3 seeds by chance alone" in below
     assert "above the range" in your_run("k", 30, why="because", directory=tmp_path)
     assert your_run("k", 30, why="because", directory=tmp_path).endswith(": because")
     assert "no value" in your_run("k", float("nan"), directory=tmp_path)
+
+
+def test_the_chance_of_falling_outside_is_what_draws_give():
+    """2 / (n + 1): one more independent draw is the lowest or highest of n + 1."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for n in (3, 10):
+        draws = rng.normal(size=(40_000, n + 1))
+        outside = (draws[:, -1] < draws[:, :-1].min(axis=1)) | (
+            draws[:, -1] > draws[:, :-1].max(axis=1)
+        )
+        assert outside.mean() == pytest.approx(verdicts.chance_outside(n), abs=0.01)
+    assert round(10 * verdicts.chance_outside(10)) == 2  # "about 2 runs in 10" for 10 seeds
+    with pytest.raises(ValueError, match="at least 2 seeds"):
+        verdicts.chance_outside(1)
 
 
 def test_a_missing_key_names_it_and_the_scripts(tmp_path):

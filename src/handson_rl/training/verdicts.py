@@ -155,11 +155,26 @@ SEEDS_GLOB = "seeds_*.json"
 
 #: What :func:`your_run` says when a run falls outside the range of the seeds.
 OUTSIDE = (
-    "one run is one draw; runs with remote env runners are not repeatable step for "
-    "step, and your machine differs from ours, so a run outside the range is possible "
-    "without anything being wrong: run the cell again (or with another COURSE_SEED) "
-    "and see where the next one falls"
+    "one run is one draw: a new run is as likely to rank anywhere among the {seeds} "
+    "seeds' runs and itself, so about {chance} runs in 10 fall outside the range of "
+    "{seeds} seeds by chance alone (and runs with remote env runners are not "
+    "repeatable step for step, and your machine differs from ours); nothing need be "
+    "wrong: run the cell again (or with another COURSE_SEED) and see where the next "
+    "one falls"
 )
+
+
+def chance_outside(seeds: int) -> float:
+    """The chance that one more run falls outside the range (min to max) of ``seeds`` runs.
+
+    For runs that are independent draws of one continuous quantity, the new run is
+    equally likely to hold any of the ``seeds + 1`` ranks; it is outside the range
+    when it is the lowest or the highest: 2 / (seeds + 1), about 0.18 for 10 seeds.
+    """
+    if seeds < 2:
+        raise ValueError(f"a range needs at least 2 seeds, got {seeds}.")
+    return 2 / (seeds + 1)
+
 
 #: Why a run at the smoke budget falls outside: the ranges come from full-budget runs.
 SMOKE = (
@@ -296,5 +311,9 @@ def your_run(
     if why is None:
         from handson_rl.budget import is_smoke
 
-        why = SMOKE if is_smoke() else OUTSIDE
+        why = (
+            SMOKE
+            if is_smoke()
+            else OUTSIDE.format(seeds=found.n, chance=round(10 * chance_outside(found.n)))
+        )
     return f"{line}: {why}"
