@@ -143,9 +143,9 @@ case "${1:-}" in
     ;;
   progress)
     # Which concept checks, exercises and tasks you have passed, chapter by
-    # chapter (kept in course_progress.json; --chapter N, --reset): progress.py.
+    # chapter (kept in course_progress.json; --chapter N, --reset): progress_report.py.
     [ -x .venv/bin/python ] || die "The course is not set up yet: run bash course.sh lab first."
-    exec .venv/bin/python -m handson_rl.progress "${@:2}"
+    exec .venv/bin/python -m handson_rl.progress_report "${@:2}"
     ;;
   site)
     setup

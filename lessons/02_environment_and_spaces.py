@@ -480,6 +480,6 @@ show_gif(frames_to_gif(frames, "outputs/02_exercise1.gif", fps=10))
 # real policies with PPO. Your progress so far:
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(2)

@@ -497,6 +497,6 @@ ray.shutdown()
 # other seeds (`arena_ppo_config(seed=1)`, ...) and see how much the returns move.
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(4)

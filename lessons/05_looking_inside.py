@@ -410,6 +410,6 @@ ray.shutdown()
 # (`algo.get_module("p2")`): does it move towards agent1?
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(5)

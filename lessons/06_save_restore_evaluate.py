@@ -411,6 +411,6 @@ ray.shutdown()
 # and let it play against a `RandomPolicy` agent2 (from `handson_rl.arena.rollout`).
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(6)

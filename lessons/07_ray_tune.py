@@ -571,6 +571,6 @@ ray.shutdown()
 # which copies good trials' weights into bad ones instead of stopping them.
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(7)

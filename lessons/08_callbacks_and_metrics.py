@@ -372,6 +372,6 @@ values = check_exercise3(MyMetric, METRIC)
 ray.shutdown()
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(8)

@@ -713,6 +713,6 @@ check_exercise4(DeeperModule)
 ray.shutdown()
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(9)

@@ -556,6 +556,6 @@ cluster.stop()
 # run `handson-rl-train --help` in a terminal.
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(10)

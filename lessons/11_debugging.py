@@ -672,6 +672,6 @@ ray.shutdown()
 # not act) and see which check catches it.
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(11)

@@ -323,10 +323,10 @@ print(
 # - **More compute:** chapter 10's cluster, with more env runners per trial and
 #   more trials at once.
 #
-# Your progress through the course (also `python -m handson_rl.progress` in a
+# Your progress through the course (also `python -m handson_rl.progress_report` in a
 # terminal, or `bash course.sh progress`):
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress()

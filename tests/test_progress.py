@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
-from handson_rl import progress
+from handson_rl import progress_report
 from handson_rl.paths import ROOT
-from handson_rl.progress import ProgressError, main, passed, progress_file, record, report
+from handson_rl.progress import Item, ProgressError, passed, progress_file, record
+from handson_rl.progress_report import main, report
 
 
 @pytest.fixture
@@ -61,16 +62,18 @@ def test_record_keeps_first_and_last_time(path):
 
 
 def test_a_task_records_itself_with_its_chapter(path):
-    with pytest.raises(ProgressError, match="chapter=..., kind=... and title"):
+    with pytest.raises(ProgressError, match="record a task or a concept check by its Item"):
         record("task-ch3")
     with pytest.raises(ProgressError, match="kind must be one of"):
-        record("task-ch3", chapter=3, kind="quiz", title="x")
-    record("task-ch3", chapter=3, kind="task", title="Task: predict one setting")
+        record(Item("task-ch3", 3, "quiz", "x"))
+    record(Item("task-ch3", 3, "task", "Task: predict one setting"))
     assert "[x] Task: predict one setting" in report(3)
 
 
 def test_report_per_chapter_and_for_the_course(path):
-    record("ch2-truncated")
+    from handson_rl.exercises.concepts import QUESTIONS
+
+    record(QUESTIONS["ch2-truncated"].item)
     text = report(2)
     assert text.splitlines()[0] == "chapter 2: 1 of 4 passed"
     assert "  [x] concept check: which flag ends an episode at step 100" in text
@@ -78,8 +81,8 @@ def test_report_per_chapter_and_for_the_course(path):
     whole = report()
     assert whole.startswith("Course progress: 1 of ") and str(path) in whole
     assert "chapter 12: 0 of" in whole
-    assert report(1).startswith("chapter 1: 0 of 2 passed")
-    empty = [n for n in range(1, 13) if not progress.chapter_items(n, {"passed": {}})]
+    assert report(1).startswith("chapter 1: 0 of 3 passed")  # two concept checks, a task
+    empty = [n for n in range(1, 13) if not progress_report.chapter_items(n, {"passed": {}})]
     for n in empty:
         assert report(n) == f"chapter {n}: nothing to check yet"
 
@@ -115,7 +118,7 @@ def test_the_command(path, capsys):
 def test_the_command_runs_as_a_module(path):
     record("exercise4")
     out = subprocess.run(
-        [sys.executable, "-m", "handson_rl.progress"],
+        [sys.executable, "-m", "handson_rl.progress_report"],
         capture_output=True,
         text=True,
         check=True,
@@ -128,13 +131,13 @@ def test_the_command_runs_as_a_module(path):
 
 def test_course_sh_has_a_progress_command():
     text = (ROOT / "course.sh").read_text()
-    assert "python -m handson_rl.progress" in text
+    assert "python -m handson_rl.progress_report" in text
 
 
 def test_show_progress_never_raises(path, capsys):
     path.parent.mkdir(parents=True)
     path.write_text("oops")
-    progress.show_progress(2)
+    progress_report.show_progress(2)
     assert capsys.readouterr().out.startswith("Progress: Cannot read your progress file")
 
 

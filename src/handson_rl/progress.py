@@ -1,16 +1,12 @@
 """Your progress through the course, kept offline in one small file.
 
 Every concept check you answer right, every exercise whose checker passes and
-every checked task records itself here, in ``course_progress.json`` in the
-course folder (the repository root; git ignores it). No account, no network:
-delete the file to start again.
-
-    python -m handson_rl.progress              # everything, chapter by chapter
-    python -m handson_rl.progress --chapter 2  # one chapter
-    bash course.sh progress                    # the same as the first line
-
-In a notebook, ``show_progress(2)`` prints chapter 2's line (each chapter's recap
-calls it). Checkers call :func:`record` at their success point.
+every checked task records itself here (:func:`record`, called by the checkers
+at their success point), in ``course_progress.json`` in the course folder (the
+repository root; git ignores it). No account, no network: delete the file to
+start again. The report of what is passed and what is still to do is
+:mod:`handson_rl.progress_report` (``python -m handson_rl.progress_report``,
+``show_progress(2)`` in a notebook).
 
 Only a person's answers count: headless runs (nbclient, nbval, the website's
 build) record nothing, and runs under ``COURSE_BUDGET=smoke`` (CI, the test
@@ -21,7 +17,6 @@ chooses another file; ``HANDSON_RL_PROGRESS=off`` records nothing.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -62,17 +57,7 @@ EXERCISES = (
     Item("exercise3", 8, "exercise", "Exercise 3: your own metric"),
     Item("exercise4", 9, "exercise", "Exercise 4: a deeper module"),
 )
-
-
-def catalogue() -> dict[str, Item]:
-    """Every item the course knows in advance, by id."""
-    from handson_rl.exercises.concepts import QUESTIONS
-    from handson_rl.exercises.tasks import TASKS
-
-    items = {item.id: item for item in EXERCISES + TASKS}
-    for q in QUESTIONS.values():
-        items[q.id] = Item(q.id, q.chapter, "concept", f"concept check: {q.title}")
-    return items
+_EXERCISE = {item.id: item for item in EXERCISES}
 
 
 def progress_file() -> Path | None:
@@ -127,25 +112,22 @@ def _write(path: Path, data: dict) -> None:
         raise
 
 
-def record(
-    item_id: str, *, chapter: int | None = None, kind: str | None = None, title: str | None = None
-) -> bool:
-    """Note that ``item_id`` passed; return True if it was written to the file.
+def record(item: Item | str) -> bool:
+    """Note that ``item`` passed; return True if it was written to the file.
 
-    Items of the :func:`catalogue` need only their id; anything else (a task) also
-    needs ``chapter``, ``kind`` and ``title``. Recording never breaks the checker
-    that calls it: if the file cannot be written, it says so and returns False.
-    Only a person's passes count: a headless run (nbclient, nbval, the website's
-    build; see :mod:`handson_rl.frontend`) records nothing.
+    ``item`` is the :class:`Item` that passed (a task's, a concept check's) or the
+    id of one of the :data:`EXERCISES`. Recording never breaks the checker that
+    calls it: if the file cannot be written, it says so and returns False. Only a
+    person's passes count: a headless run (nbclient, nbval, the website's build;
+    see :mod:`handson_rl.frontend`) records nothing.
     """
-    known = catalogue().get(item_id)
+    known = item if isinstance(item, Item) else _EXERCISE.get(item)
     if known is None:
-        if chapter is None or kind is None or title is None:
-            raise ProgressError(
-                f"{item_id!r} is not one of the course's known items; record it with "
-                "chapter=..., kind=... and title=..."
-            )
-        known = Item(item_id, int(chapter), kind, title)
+        raise ProgressError(
+            f"{item!r} is not one of the exercises {list(_EXERCISE)}; record a task or a "
+            "concept check by its Item (handson_rl.exercises.tasks.task(id), Question.item)."
+        )
+    item_id = known.id
     if known.kind not in KINDS:
         raise ProgressError(f"kind must be one of {list(KINDS)}, got {known.kind!r}.")
     path = progress_file()
@@ -171,75 +153,9 @@ def _nobody_there() -> bool:
     return frontend.mode() == "headless"
 
 
-def _where(path: Path) -> str:
-    """The file's place, without the machine's folders when it is in the course folder."""
-    try:
-        return f"{path.relative_to(ROOT)} in the course folder"
-    except ValueError:
-        return str(path)
-
-
 def passed(path: Path | None = None) -> dict[str, dict]:
     """``{item_id: entry}`` for everything passed so far."""
     return dict(load(path)["passed"])
-
-
-def chapter_items(chapter: int, data: dict | None = None) -> list[tuple[Item, bool]]:
-    """Chapter ``chapter``'s items (known, plus any recorded there) with passed yes/no."""
-    data = load() if data is None else data
-    done = data["passed"]
-    items = [item for item in catalogue().values() if item.chapter == chapter]
-    known = {item.id for item in items}
-    for item_id, entry in done.items():
-        if item_id not in known and entry.get("chapter") == chapter:
-            items.append(
-                Item(item_id, chapter, entry.get("kind", "task"), entry.get("title", item_id))
-            )
-    order = {kind: i for i, kind in enumerate(KINDS)}
-    items.sort(
-        key=lambda item: order.get(item.kind, len(KINDS))
-    )  # stable: catalogue order within a kind
-    return [(item, item.id in done) for item in items]
-
-
-def chapter_lines(chapter: int, data: dict | None = None) -> list[str]:
-    """``chapter 2: 2 of 3 passed`` and one ``[x]``/``[ ]`` line per item."""
-    items = chapter_items(chapter, data)
-    if not items:
-        return [f"chapter {chapter}: nothing to check yet"]
-    done = sum(ok for _, ok in items)
-    return [f"chapter {chapter}: {done} of {len(items)} passed"] + [
-        f"  [{'x' if ok else ' '}] {item.title}" for item, ok in items
-    ]
-
-
-def report(chapter: int | None = None, path: Path | None = None) -> str:
-    """The progress report: one line per chapter (or only ``chapter``'s)."""
-    path = progress_file() if path is None else Path(path)
-    data = load(path) if path is not None else _empty()
-    chapters = sorted(
-        {item.chapter for item in catalogue().values()}
-        | {e.get("chapter") for e in data["passed"].values() if isinstance(e.get("chapter"), int)}
-    )
-    if chapter is not None:
-        chapters = [chapter]
-    lines = [line for ch in chapters for line in chapter_lines(ch, data)]
-    if chapter is None:
-        total = sum(len(chapter_items(ch, data)) for ch in chapters)
-        lines.insert(
-            0,
-            f"Course progress: {len(data['passed'])} of {max(total, len(data['passed']))} passed "
-            f"(kept in {_where(path) if path is not None else 'nowhere: HANDSON_RL_PROGRESS=off'})",
-        )
-    return "\n".join(lines)
-
-
-def show_progress(chapter: int | None = None) -> None:
-    """Print the progress report (each chapter's recap calls this for its chapter)."""
-    try:
-        print(report(chapter))
-    except ProgressError as err:
-        print(f"Progress: {err}")
 
 
 def reset(path: Path | None = None) -> Path | None:
@@ -248,34 +164,3 @@ def reset(path: Path | None = None) -> Path | None:
     if path is not None:
         path.unlink(missing_ok=True)
     return path
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m handson_rl.progress",
-        description="Show which concept checks, exercises and tasks you have passed.",
-    )
-    parser.add_argument("--chapter", type=int, help="only this chapter (1-12)")
-    parser.add_argument(
-        "--file", action="store_true", help="print where progress is kept, and exit"
-    )
-    parser.add_argument("--reset", action="store_true", help="forget everything (deletes the file)")
-    args = parser.parse_args(argv)
-    if args.chapter is not None and not 1 <= args.chapter <= 12:
-        parser.error(f"--chapter must be a chapter number 1-12, got {args.chapter}")
-    if args.file:
-        print(progress_file() or "nowhere (HANDSON_RL_PROGRESS=off)")
-        return 0
-    if args.reset:
-        print(f"deleted {reset()}")
-        return 0
-    try:
-        print(report(args.chapter))
-    except ProgressError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from handson_rl.frontend import mode
+from handson_rl.progress import Item, record
 
 
 class ConceptCheckError(ValueError):
@@ -48,6 +49,11 @@ class Question:
         missing = [c for c in self.choices if not self.why.get(c)]
         if missing:
             raise ValueError(f"{self.id}: no explanation for choice(s) {missing}")
+
+    @property
+    def item(self) -> Item:
+        """This check as an item of the learner's progress file."""
+        return Item(self.id, self.chapter, "concept", f"concept check: {self.title}")
 
 
 _QUESTIONS = [
@@ -854,9 +860,7 @@ def check(qid: str, choice) -> bool | None:
     ok, text = feedback(qid, choice)
     print(text)
     if ok:
-        from handson_rl.progress import record
-
-        record(qid)
+        record(question(qid).item)
     return ok
 
 
@@ -942,9 +946,7 @@ def answer_widget(qid: str):
             f"{html.escape(text).replace(chr(10), '<br>')}</div>"
         )
         if ok:
-            from handson_rl.progress import record
-
-            record(q.id)
+            record(q.item)
 
     button.on_click(on_click)
     box = widgets.VBox([choices, button, out])

@@ -472,7 +472,7 @@ def check_exercise1(run_episode: Callable) -> None:
     )
     from handson_rl.progress import record
 
-    record("exercise1")  # the learner's progress file (python -m handson_rl.progress)
+    record("exercise1")  # the learner's progress file (python -m handson_rl.progress_report)
 
 
 def _check_one_episode(

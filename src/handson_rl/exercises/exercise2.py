@@ -54,7 +54,7 @@ def check_exercise2(results, stop, *, lr: float, target: float, max_iterations: 
         )
     from handson_rl.progress import record
 
-    record("exercise2")  # the learner's progress file (python -m handson_rl.progress)
+    record("exercise2")  # the learner's progress file (python -m handson_rl.progress_report)
     return reached
 
 

@@ -429,7 +429,7 @@ def check_exercise3(callback_class, metric_name: str, iterations: int = 2) -> di
     )
     from handson_rl.progress import record
 
-    record("exercise3")  # the learner's progress file (python -m handson_rl.progress)
+    record("exercise3")  # the learner's progress file (python -m handson_rl.progress_report)
     return values
 
 

@@ -488,5 +488,5 @@ def check_exercise4(
     )
     from handson_rl.progress import record
 
-    record("exercise4")  # the learner's progress file (python -m handson_rl.progress)
+    record("exercise4")  # the learner's progress file (python -m handson_rl.progress_report)
     return summary

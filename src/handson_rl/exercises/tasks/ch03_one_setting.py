@@ -225,6 +225,7 @@ def check_one_setting(task_config, predicted_env_steps, predicted_gradient_steps
         f"makes about {want} gradient steps per iteration instead of about "
         f"{gradient_steps(course_config())}. The next cell runs one iteration to see it."
     )
+    from handson_rl.exercises.tasks import task
     from handson_rl.progress import record
 
-    record(TASK_ID)
+    record(task(TASK_ID))

@@ -147,6 +147,7 @@ def check_fit_cluster(fit_cluster: Callable) -> None:
         f"{remote_cpus(config).describe()}, all of which Ray can place at once, with a "
         f"CPU of the head left for the driver; right for {len(CLUSTERS) - 1} other clusters too."
     )
+    from handson_rl.exercises.tasks import task
     from handson_rl.progress import record
 
-    record(TASK_ID)
+    record(task(TASK_ID))
