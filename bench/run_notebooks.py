@@ -32,6 +32,7 @@ from core_use import CoreUse
 from cpu_load import OtherLoad
 
 ROOT = Path(__file__).resolve().parents[1]
+SLOWEST_KEPT = 5  # slowest cells per chapter kept in --json (the README lists the slowest of all)
 
 
 def run(path: Path, out_dir: Path, timeout: int) -> dict:
@@ -78,6 +79,16 @@ def slowest_cells(path: Path, count: int) -> list[tuple[float, int, str]]:
         first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
         cells.append(((ended - started).total_seconds(), number, first_line[:60]))
     return sorted(cells, reverse=True)[:count]
+
+
+def slowest_cells_data(executed: Path, count: int) -> list[dict]:
+    """The ``count`` slowest cells of an executed notebook as data (none if it was not written)."""
+    if not executed.exists():
+        return []
+    return [
+        {"seconds": round(seconds, 1), "cell": number, "first_line": line}
+        for seconds, number, line in slowest_cells(executed, count)
+    ]
 
 
 def print_slowest_cells(paths: list[Path], out_dir: Path, count: int) -> None:
@@ -154,6 +165,7 @@ def run_all(
     )
     for path in paths:
         row = run(path, out_dir, timeout)
+        row["slowest_cells"] = slowest_cells_data(out_dir / path.name, SLOWEST_KEPT)
         rows.append(row)
         print(
             f"{row['notebook']:40} {row['seconds']:7.0f}s {row['core_seconds']:7.0f}s {row['cores']:6.2f} "
