@@ -128,26 +128,24 @@ def test_metric_missing_from_results_is_explained(ray_session):
 HINT_NAME = "steps_seen"
 
 
-def _call(reduce, window):
-    return [
-        {
-            "key": HINT_NAME,
-            "value": 3.0,
-            "reduce": reduce,
-            "window": window,
-            "hook": "on_episode_end",
-        }
-    ]
+def _logs_once(**how):
+    """A callback class that logs 3.0 once per episode, with ``how`` passed to log_value."""
+
+    class Answer(RLlibCallback):
+        def on_episode_end(self, *, episode, metrics_logger=None, **kwargs):
+            metrics_logger.log_value(HINT_NAME, 3.0, **how)
+
+    return Answer
 
 
 def test_a_window_without_a_reduction_is_a_windowed_mean_and_passes():
     # Ray 2.60: MetricsLogger.log_value(key, value, window=100) reduces with "mean".
-    assert exercise3._check_ex3_logging(_call(None, 100), HINT_NAME, "Answer") == 3.0
+    assert exercise3.check_exercise3_hooks(_logs_once(window=100), HINT_NAME) == 3.0
 
 
 def test_no_reduction_and_no_window_is_an_ema_and_is_explained():
     with pytest.raises(ExerciseError, match="exponential moving average"):
-        exercise3._check_ex3_logging(_call(None, None), HINT_NAME, "Answer")
+        exercise3.check_exercise3_hooks(_logs_once(), HINT_NAME)
 
 
 class OldUserData(RLlibCallback):

@@ -399,6 +399,27 @@ def _check_ex3_state(callback_class, metric_name, alone: float):
             )
 
 
+def check_exercise3_hooks(callback_class, metric_name: str) -> float:
+    """The part of :func:`check_exercise3` before training, without Ray.
+
+    Plays arena episodes through ``callback_class``'s hooks as RLlib calls them (one
+    alone, one after another, two side by side) with a logger that records each
+    ``log_value`` call, and checks the class, the hook signatures, what is logged
+    (name, once per episode, a number, a reduction) and that per-episode state
+    lives in the episode. Returns the metric of the episode played alone; raises
+    :class:`ExerciseError` saying what to fix (a misspelt hook name first).
+    """
+    try:
+        callback = _check_ex3_class(callback_class, metric_name)
+        calls = _Ex3Run(callback).play([(0, 7)])[0]
+        alone = _check_ex3_logging(calls, metric_name, callback_class.__name__)
+        _check_ex3_state(callback_class, metric_name, alone)
+    except ExerciseError:
+        _check_hook_names(callback_class)  # a misspelt hook, if any, is the better message
+        raise
+    return alone
+
+
 @checker
 def check_exercise3(callback_class, metric_name: str, iterations: int = 2) -> dict:
     """Check Exercise 3: a callback that logs a per-episode metric of your choice.
@@ -410,15 +431,8 @@ def check_exercise3(callback_class, metric_name: str, iterations: int = 2) -> di
     and looks for the metric in ``result["env_runners"]``. Returns the metric's
     value per iteration; raises :class:`ExerciseError` saying what to fix.
     """
-    try:
-        callback = _check_ex3_class(callback_class, metric_name)
-        name = callback_class.__name__
-        calls = _Ex3Run(callback).play([(0, 7)])[0]
-        alone = _check_ex3_logging(calls, metric_name, name)
-        _check_ex3_state(callback_class, metric_name, alone)
-    except ExerciseError:
-        _check_hook_names(callback_class)  # a misspelt hook, if any, is the better message
-        raise
+    check_exercise3_hooks(callback_class, metric_name)
+    name = callback_class.__name__
     values = _ex3_train(callback_class, metric_name, iterations)
     shown = ", ".join(f"{v:.3g}" for v in values.values())
     print(
