@@ -14,7 +14,7 @@
 # agent-environment loop run in a few lines of Python, and know why we use RLlib
 # and where the course is going.
 #
-# Time: about 15 minutes. Nothing here trains yet.
+# Time: about 20 minutes. Nothing here trains yet.
 
 # %% [markdown]
 # ## The agent-environment loop
@@ -94,6 +94,42 @@ print(f"The episode lasted {steps} steps; return = {episode_return}")
 #   run: seeding the environment does not seed `action_space.sample()`.
 # - A random agent drops the pole quickly. Learning means replacing
 #   `env.action_space.sample()` with a policy that gets better with experience.
+
+# %% [markdown]
+# ## Your turn: beat the random agent
+#
+# Before any learning, write a policy yourself. CartPole's observation is four
+# numbers: the cart's position, the cart's velocity, the pole's angle (in
+# radians; positive means the pole leans to the right) and the pole's angular
+# velocity (positive: it is falling to the right). The actions are 0 (push the
+# cart left) and 1 (push it right); there is no "do nothing".
+#
+# Fill in `my_policy(observation)`: return 0 or 1, decided from the observation,
+# so that the pole stays up clearly longer than with random pushes. Think of
+# balancing a broom on your hand. The check plays the same 20 seeded episodes
+# with your policy and with random actions, prints both average lengths and
+# passes when yours is at least 1.5 times random play's.
+
+
+# %%
+def my_policy(observation) -> int:
+    """0 = push the cart left, 1 = push it right."""
+    cart_position, cart_velocity, pole_angle, pole_angular_velocity = observation
+    # BEGIN SOLUTION return 0 or 1, decided from the observation
+    return 1 if pole_angle > 0 else 0  # push towards the side the pole leans
+    # END SOLUTION
+
+
+# %% tags=["check"]
+from handson_rl.exercises.tasks.ch01_beat_random import check_ch01_beat_random
+
+check_ch01_beat_random(my_policy)
+
+# %% [markdown]
+# No learning was involved: you put your own knowledge of the problem into a
+# rule. That works for CartPole, whose four numbers you can reason about; it does
+# not scale to problems where nobody knows the rule. RL finds the rule from
+# rewards alone, and the rest of the course shows how.
 
 # %% [markdown]
 # ## Rewards and returns
@@ -255,10 +291,12 @@ show_frame(arena.render(), scale=2)
 #   and the tooling around them.
 #
 # **Try next:** change `gamma` in the discounted-return cell and predict the result
-# before you run it; run the CartPole cell with another seed. Then open chapter 2,
-# where you drive MultiAgentArena by hand.
+# before you run it; run the CartPole cell with another seed; make `my_policy`
+# also use how fast the pole is falling (`pole_angular_velocity`) and watch the
+# average length the check prints. Then open chapter 2, where you drive
+# MultiAgentArena by hand.
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(1)

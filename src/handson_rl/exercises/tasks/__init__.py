@@ -1,8 +1,9 @@
 """The checked tasks: one module per task, ``chNN_<name>.py``, each with a public
 ``check_...`` function (decorated with :func:`~handson_rl.exercises.common.checker`)
-that calls :func:`handson_rl.progress.record` with the task's id when it passes.
+that calls :func:`handson_rl.progress.record` with the task's item (``task(id)``) when it
+passes.
 
-Every task is listed once in :data:`TASKS` (append yours; do not reorder), so that
+Every task is listed once in :data:`TASKS` (in chapter order), so that
 the progress report shows it as still to do before it is passed.
 """
 
@@ -12,6 +13,7 @@ from handson_rl.progress import Item
 
 #: Every checked task, in chapter order.
 TASKS = (
+    Item("task-ch1-beat-random", 1, "task", "Task: a CartPole policy that beats random play"),
     Item("task-ch3-predict-setting", 3, "task", "Task: predict, then change one PPO setting"),
     Item("task-ch4-mapping", 4, "task", "Task: a policy mapping function for three modules"),
     Item("task-ch5-probability", 5, "task", "Task: an action's probability from the logits"),
