@@ -44,6 +44,7 @@ def test_every_function_has_a_test_here():
         "restart_local_sampling",
         "current_actor_restarts",
         "worker_output_to",
+        "asha_milestones",
     }
     assert all(any(name in t for t in tested) for name in public)
 
@@ -117,6 +118,29 @@ def test_add_worker_log_skip_regex_makes_ray_drop_exactly_the_noise(deduplicator
 
 
 # --- the package stays off Ray's private APIs and does not import Ray eagerly ----------
+
+
+def test_asha_milestones_reads_rays_scheduler():
+    from ray.tune.experiment import Trial
+    from ray.tune.schedulers import ASHAScheduler, FIFOScheduler
+
+    scheduler = ASHAScheduler(max_t=100, grace_period=1, reduction_factor=4)
+    assert ray_internals.asha_milestones(scheduler) == [1, 4, 16, 64]
+    # The milestones are where Ray's scheduler decides: a trial far below the
+    # others at the first milestone is stopped there, not one iteration before.
+    scheduler = ASHAScheduler(metric="r", mode="max", max_t=16, grace_period=2)
+    trials = [Trial("__fake", trial_id=str(i), stub=True) for i in range(3)]
+    for trial in trials:
+        scheduler.on_trial_add(None, trial)
+    decisions = {}
+    for iteration in (1, 2):
+        for trial, r in zip(trials, (10.0, 9.0, -5.0)):
+            result = {"training_iteration": iteration, "r": r}
+            decisions[(trial.trial_id, iteration)] = scheduler.on_trial_result(None, trial, result)
+    assert ray_internals.asha_milestones(scheduler)[0] == 2
+    assert decisions[("2", 1)] == "CONTINUE" and decisions[("2", 2)] == "STOP"
+    with pytest.raises(TypeError, match="no ASHA brackets"):
+        ray_internals.asha_milestones(FIFOScheduler())
 
 
 def test_private_ray_names_are_used_only_in_ray_internals():

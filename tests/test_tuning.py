@@ -45,12 +45,14 @@ def test_results_table_has_one_row_per_trial():
 def test_asha_rungs_match_rays_scheduler(max_t, grace_period, reduction_factor, expected):
     from ray.tune.schedulers import ASHAScheduler
 
+    from handson_rl.training.ray_internals import asha_milestones
+
     assert asha_rungs(max_t, grace_period, reduction_factor) == expected
-    # The same milestones as Ray's own bracket (private, read here only to check).
-    bracket = ASHAScheduler(
+    # The same milestones as Ray's own scheduler (read through the course's seam).
+    scheduler = ASHAScheduler(
         max_t=max_t, grace_period=grace_period, reduction_factor=reduction_factor
-    )._brackets[0]
-    assert sorted(m for m, _ in bracket._rungs if m < max_t) == expected
+    )
+    assert asha_milestones(scheduler) == expected
 
 
 def test_asha_rungs_rejects_impossible_settings():

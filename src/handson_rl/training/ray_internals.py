@@ -1,6 +1,6 @@
 """The only place the course touches Ray's private internals (Ray 2.60.0).
 
-Ray 2.60 offers no public way to do these four things, and the course needs them.
+Ray 2.60 offers no public way to do these things, and the course needs them.
 Each function names what it reaches for; ``tests/test_ray_internals.py`` fails
 when a Ray upgrade moves or renames it, so an upgrade breaks loudly here instead
 of silently somewhere else.
@@ -141,3 +141,23 @@ def restart_local_sampling(algo) -> bool:
         return False
     runner._needs_initial_reset = True
     return True
+
+
+def asha_milestones(scheduler) -> list[int]:
+    """The iterations below ``max_t`` at which a Ray ``ASHAScheduler`` compares trials.
+
+    Ray 2.60 offers no public way to read them: the scheduler keeps its brackets in
+    ``_brackets`` (one by default), each with ``_rungs``, a list of ``(milestone,
+    recorded results)`` pairs, and ``max_t`` in ``_max_t``
+    (``ray/tune/schedulers/async_hyperband.py``). Chapter 7's
+    :func:`handson_rl.training.tuning.asha_rungs` computes the same milestones from
+    the settings; its tests compare the two through this function.
+    """
+    brackets = getattr(scheduler, "_brackets", None)
+    max_t = getattr(scheduler, "_max_t", None)
+    if not brackets or max_t is None or not hasattr(brackets[0], "_rungs"):
+        raise TypeError(
+            f"{type(scheduler).__name__} has no ASHA brackets (_brackets[0]._rungs, _max_t): "
+            "pass a ray.tune.schedulers.ASHAScheduler; if it is one, Ray moved them."
+        )
+    return sorted(milestone for milestone, _ in brackets[0]._rungs if milestone < max_t)
