@@ -106,7 +106,11 @@ def test_mean_returns_memoizes_module_policies_with_the_same_results():
     assert with_memo == without  # the same actions, so the same returns, exactly
     passes = memoized["agent1"].module.forward_passes
     assert 0 < passes < 2000  # fewer forward passes than the 20 x 100 steps
-    assert memoized["agent1"]._memo is None  # nothing kept after the call
+    policy = memoized["agent1"]
+    assert not policy.memoizing  # nothing kept after the call:
+    policy.probabilities(np.array([0, 99]))
+    policy.probabilities(np.array([0, 99]))
+    assert policy.module.forward_passes == passes + 2  # each call computes again
 
 
 def test_smooth_is_a_trailing_mean():
