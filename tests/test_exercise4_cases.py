@@ -135,10 +135,10 @@ def test_the_learners_setup_line_is_the_frame_shown():
 def test_three_forwards_pass_the_checks_before_training():
     from handson_rl.exercises import exercise4
 
-    exercise4._check_class(ThreeForwards)
-    module = exercise4._build(ThreeForwards, 200, 4)
-    exercise4._check_forward_passes(module, 200, 4)
-    exercise4._check_structure(module, 200, 4, (64, 64, 64))
+    module = exercise4.check_exercise4_module(ThreeForwards, (64, 64, 64))
+    assert isinstance(module, ThreeForwards)
+    with pytest.raises(ExerciseError):  # the structure is checked against the sizes asked for
+        exercise4.check_exercise4_module(ThreeForwards, (32, 32))
 
 
 @pytest.mark.ray

@@ -459,6 +459,25 @@ def _check_trained(results: list, before: dict, after: dict, iterations: int) ->
     }
 
 
+def check_exercise4_module(module_class, hidden_sizes: Sequence[int] = HIDDEN_SIZES):
+    """The part of :func:`check_exercise4` before training, without Ray.
+
+    Checks the class and its methods, builds it for the arena's spaces and for
+    other ones (sizes must come from the spaces), runs its forward passes and
+    checks its structure: separate policy and value networks with ``hidden_sizes``
+    hidden layers. Returns the module built for the arena; raises
+    :class:`ExerciseError` with what to fix.
+    """
+    _check_class(module_class)
+    arena = _build(module_class, 200, 4)
+    _check_forward_passes(arena, 200, 4)
+    # Other spaces: catches sizes written into the code instead of read from the spaces.
+    other = _build(module_class, 30, 5)
+    _check_forward_passes(other, 30, 5)
+    _check_structure(arena, 200, 4, hidden_sizes)
+    return arena
+
+
 @checker
 def check_exercise4(
     module_class, hidden_sizes: Sequence[int] = HIDDEN_SIZES, iterations: int = 2
@@ -471,13 +490,7 @@ def check_exercise4(
     """
     from handson_rl.training.models import count_parameters
 
-    _check_class(module_class)
-    arena = _build(module_class, 200, 4)
-    _check_forward_passes(arena, 200, 4)
-    # Other spaces: catches sizes written into the code instead of read from the spaces.
-    other = _build(module_class, 30, 5)
-    _check_forward_passes(other, 30, 5)
-    _check_structure(arena, 200, 4, hidden_sizes)
+    arena = check_exercise4_module(module_class, hidden_sizes)
     summary = _check_learning(module_class, iterations)
     summary["weights"] = count_parameters(arena)
     print(
