@@ -35,22 +35,24 @@ DEFAULT_PORT = 8888
 READY_TIMEOUT_S = 120
 
 
-def has_display(environ=None, platform: str | None = None) -> bool:
-    """Whether a browser window can be opened here (False on a headless Linux server)."""
+def has_display(
+    environ=None, platform: str | None = None, kernel_release: str | None = None
+) -> bool:
+    """Whether a browser window can be opened here (False on a headless Linux server).
+
+    ``environ``, ``platform`` and ``kernel_release`` default to this machine's
+    (``os.environ``, ``sys.platform``, ``platform.release()``).
+    """
+    import platform as platform_module
+
     environ = os.environ if environ is None else environ
     platform = sys.platform if platform is None else platform
     if not platform.startswith("linux"):
         return True  # macOS and Windows always have a desktop to open a browser on
-    if "microsoft" in _kernel_release().lower():  # WSL: JupyterLab opens the Windows browser
+    release = platform_module.release() if kernel_release is None else kernel_release
+    if "microsoft" in release.lower():  # WSL: JupyterLab opens the Windows browser
         return True
     return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
-
-
-def _kernel_release() -> str:
-    try:
-        return Path("/proc/sys/kernel/osrelease").read_text()
-    except OSError:
-        return ""
 
 
 def is_root() -> bool:
