@@ -327,7 +327,8 @@ ray.shutdown()  # disconnect this notebook; the cluster keeps running
 # needs **2 CPUs** per env runner. Write `fit_cluster(config, nodes,
 # cpus_per_runner)`, which returns `config` with as many env runners as Ray can
 # place **at once**, each reserving `cpus_per_runner` CPUs. `nodes` maps each
-# node's name to its CPUs, e.g. `{"head": 4, "worker1": 7, "worker2": 7}`. Two
+# node's name to its CPUs, e.g. `{"head": 4, "worker1": 7, "worker2": 7}`; the
+# head node is always the one named `"head"`, wherever it stands in the dict. Two
 # things to keep in mind:
 #
 # - Ray places an actor on **one** node: CPUs left over on two nodes do not add

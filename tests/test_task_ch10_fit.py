@@ -79,6 +79,13 @@ def off_by_one(config, nodes, per):
     )
 
 
+def first_node_as_head(config, nodes, cpus_per_runner):
+    count = 0
+    for i, cpus in enumerate(nodes.values()):
+        count += (cpus - 1 if i == 0 else cpus) // cpus_per_runner
+    return config.env_runners(num_env_runners=count, num_cpus_per_env_runner=cpus_per_runner)
+
+
 @pytest.mark.parametrize(
     "answer, says",
     [
@@ -89,6 +96,7 @@ def off_by_one(config, nodes, per):
         (hard_coded, "for every cluster"),
         (no_return, "fit_cluster returned NoneType"),
         (off_by_one, "8 env runners; 7 fit at once"),
+        (first_node_as_head, "the head is the node named"),
         ("fit_cluster", "Pass your function itself"),
     ],
 )

@@ -12,7 +12,8 @@ The checker calls it on a few clusters (no Ray, no algorithm built), reads what 
 config asks Ray for with :func:`~handson_rl.training.cpus.remote_cpus` (the same
 logic that refuses a build that cannot fit), and names the usual mistakes: the
 total CPUs divided as if an actor could span nodes, no CPU left for the driver,
-the runners' CPUs not set, a number written in for one cluster.
+the runners' CPUs not set, the first node taken for the head, a number written in for
+one cluster.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from handson_rl.exercises.common import checker, fail
 TASK_ID = "task-ch10-fit"
 
 #: (nodes, CPUs per env runner): the lesson's cluster first. Together they tell the
-#: mistakes below apart (each mistake gives a count of its own on the third).
+#: mistakes below apart (each gives its own list of counts).
 CLUSTERS = (
     ({"head": 4, "worker1": 7, "worker2": 7}, 2),
     ({"head": 8, "worker1": 16, "worker2": 16}, 4),
     ({"head": 3, "worker1": 5, "worker2": 5, "worker3": 5}, 3),
     ({"head": 2}, 1),
     ({"head": 1, "worker1": 4}, 2),
+    ({"worker1": 6, "worker2": 6, "head": 5}, 2),  # the head is found by its name
 )
 
 
@@ -59,6 +61,12 @@ MISTAKES = (
         "You kept a CPU for the driver, but divided the cluster's total CPUs as if a runner "
         "could take CPUs from two nodes. Ray places each actor on ONE node: count per node, "
         "cpus // cpus_per_runner for each (the head's cpus - 1), and add the counts.",
+    ),
+    (
+        lambda nodes, per: sum((cpus - (i == 0)) // per for i, cpus in enumerate(nodes.values())),
+        "You kept a CPU of the first node listed, which is the head in most of the clusters "
+        'but not in all: the head is the node named "head", wherever it stands in `nodes` '
+        '(the last cluster lists it last). Keep the CPU of nodes["head"].',
     ),
 )
 
@@ -108,9 +116,11 @@ def _explain(found: list) -> None:
     got = [int(config.num_env_runners) for _, _, config in found]
     for count, says in MISTAKES:
         if got == [count(nodes, per) for nodes, per, _ in found]:
-            nodes, per, _ = found[2]
+            # the first cluster this mistake gets wrong
+            i = next(i for i, (n, p, _) in enumerate(found) if got[i] != right_count(n, p))
+            nodes, per, _ = found[i]
             fail(
-                f"For {_describe(nodes, per)} your config asks for {got[2]} env runners; "
+                f"For {_describe(nodes, per)} your config asks for {got[i]} env runners; "
                 f"{right_count(nodes, per)} fit. {says}"
             )
     if len(set(got)) == 1:
