@@ -55,8 +55,8 @@ def test_a_chapter_waits_for_the_chapters_it_reads_from():
     from pathlib import Path
 
     pending = [Path("07_ray_tune.ipynb"), Path("12_did_it_learn.ipynb"), Path("01_x.ipynb")]
-    assert site_execute._ready(pending, set()) == [pending[0], pending[2]]
-    assert site_execute._ready(pending[1:], {"07_ray_tune"}) == [pending[2]]
-    assert site_execute._ready(pending[1:], set()) == pending[1:]
+    assert site_execute.ready_chapters(pending, set()) == [pending[0], pending[2]]
+    assert site_execute.ready_chapters(pending[1:], {"07_ray_tune"}) == [pending[2]]
+    assert site_execute.ready_chapters(pending[1:], set()) == pending[1:]
     with pytest.raises(ValueError, match="jobs must be at least 1"):
         site_execute.execute_chapters(Path("."), Path("."), {}, jobs=0)

@@ -76,7 +76,7 @@ def execute_one(path: str, cache_path: str, env: dict[str, str], timeout: int) -
     }
 
 
-def _ready(pending: list[Path], running: set[str]) -> list[Path]:
+def ready_chapters(pending: list[Path], running: set[str]) -> list[Path]:
     """The pending chapters none of whose :data:`AFTER` chapters is still pending or running."""
     waiting_for = {p.stem for p in pending} | running
     return [p for p in pending if not waiting_for.intersection(AFTER.get(p.stem, ()))]
@@ -103,7 +103,7 @@ def execute_chapters(
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         running = {}
         while pending or running:
-            for path in _ready(pending, set(running.values()))[: jobs - len(running)]:
+            for path in ready_chapters(pending, set(running.values()))[: jobs - len(running)]:
                 pending.remove(path)
                 running[pool.submit(execute_one, str(path), str(cache_path), env, timeout)] = (
                     path.stem
