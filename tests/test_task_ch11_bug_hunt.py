@@ -78,6 +78,12 @@ class WrongClip(OnlyNewFieldFixed):  # clips one row too early
         return min(row, self.height - 2), col
 
 
+class RowsByWidth(OnlyNewFieldFixed):  # clips the row with the width: right when square
+    def _move(self, row, col, action):
+        row, col = MysteryArena._move(self, row, col, action)
+        return min(row, self.width - 1), col
+
+
 class OwnArena(MultiAgentArena):
     pass
 
@@ -91,7 +97,8 @@ class OwnArena(MultiAgentArena):
         (OwnArena, "course's own MultiAgentArena.step"),
         (OnlyNewFieldFixed, "walked off the board"),
         (OnlyMoveFixed, "agent1 never gets a new field"),
-        (HardCoded, "written into your fix"),
+        (HardCoded, r"the board's size written in \(use self.height"),
+        (RowsByWidth, "or clips the row with the width"),
         (AlwaysNew, "which it had visited already"),
         (WrongClip, "where the game's rules put them"),
     ],
@@ -100,6 +107,11 @@ def test_each_mistake_is_named(answer, says, progress_file):
     with pytest.raises(ExerciseError, match=says):
         check_bug_hunt(answer)
     assert not passed(progress_file)
+
+
+def test_an_off_board_observation_is_shown_as_plain_numbers():
+    with pytest.raises(ExerciseError, match=r"observation is \[\d+, \d+\], outside"):
+        check_bug_hunt(OnlyNewFieldFixed)
 
 
 def test_an_error_in_the_learners_class_is_shown():

@@ -77,15 +77,17 @@ def _off_board(env, config, obs, t: int, seed: int) -> None:
             rows = (config or {}).get("height", 10)
             hint = (
                 (
-                    "It is right on the 10 x 10 board, so the board's size is written into "
-                    "your fix: use self.height and self.width. "
+                    "It is right on the 10 x 10 board, which is square: your fix has the "
+                    "board's size written in (use self.height and self.width), or clips the "
+                    "row with the width (rows go to self.height - 1, columns to "
+                    "self.width - 1). "
                 )
                 if config
                 else ""
             )
             fail(
                 f"On the {_board(config)} board (episode seed {seed}, step {t}), "
-                f"{agent}'s observation is {list(np.asarray(obs[agent]))}, outside its "
+                f"{agent}'s observation is {[int(v) for v in np.asarray(obs[agent])]}, outside its "
                 f"observation space {space}: an agent walked off the board (moving down "
                 f"from the bottom row, row {rows - 1}). {hint}A move into a wall must "
                 "leave the agent where it is: rows are 0 to height - 1 and columns 0 to "
