@@ -48,10 +48,10 @@ def main(argv=None):
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
+    from handson_rl.tools.tuning import TuneProgress, config_value
     from handson_rl.training.config import arena_ppo_config
     from handson_rl.training.quiet import quiet_ray
     from handson_rl.training.results import AGENT1_RETURN, AGENT2_RETURN, COMBINED_RETURN, ITERATION
-    from handson_rl.training.tuning import TuneProgress, config_value
 
     print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min)", flush=True)
     quiet_ray()

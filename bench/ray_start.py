@@ -10,7 +10,7 @@ Two ways, alternating run by run:
   does: a new one-machine Ray instance per kernel.
 - ``connect``: ``ray.init(address=...)`` to a Ray head node this script started
   once beforehand (``ray start --head --num-cpus=2 --include-dashboard=false``,
-  through ``handson_rl.training.cluster``): a Ray that outlives the kernels,
+  through ``handson_rl.tools.cluster``): a Ray that outlives the kernels,
   which the course could ask learners to start once instead of per chapter.
 - ``preload``: ``new``, plus Ray's undocumented ``_system_config`` entry
   ``preload_python_modules`` (torch and RLlib's env runner), which makes the
@@ -146,7 +146,7 @@ def main(argv=None) -> dict:
         child(args.child[0], args.child[1] if len(args.child) > 1 else None)
         return {}
 
-    from handson_rl.training.cluster import start_local_cluster
+    from handson_rl.tools.cluster import start_local_cluster
 
     rows: dict[str, list[dict]] = {"new": [], "connect": [], "preload": []}
     with start_local_cluster(num_nodes=1, cpus_per_node=2, dashboard=False) as cluster:

@@ -381,7 +381,7 @@ print(
 # start.
 
 # %%
-from handson_rl.arena.play import play
+from handson_rl.tools.play import play
 
 play("agent1", opponent="random", seed=1)
 

@@ -306,8 +306,8 @@ for learners in (0, 2):
 # %%
 import pandas as pd
 
+from handson_rl.tools.explain import rllib_default
 from handson_rl.training.config import COURSE_SETTINGS
-from handson_rl.training.explain import rllib_default
 
 pd.DataFrame(
     [
@@ -474,7 +474,7 @@ summarize(result)
 # lines are a moving average over 5 iterations.
 
 # %%
-from handson_rl.training.plotting import plot_returns
+from handson_rl.tools.plotting import plot_returns
 
 history.append(summarize(result))  # the extra iteration we ran above
 plot_returns(history, title="PPO on MultiAgentArena: both agents learning")
@@ -497,7 +497,7 @@ def catches(agent2_return, steps=100):
 
 
 from handson_rl.training.measures import first_and_last
-from handson_rl.training.verdicts import your_run
+from handson_rl.verdicts import your_run
 
 parts = first_and_last(history, first=3, last=5)  # iterations in which episodes finished
 for part, label in (("first", "first 3 iterations"), ("last", "last 5 iterations")):
@@ -515,11 +515,14 @@ print(f"after {int(history[-1]['env_steps']):,} env steps")
 # `COURSE_SEED` 0 to 9). Over those seeds, agent1's mean over the first 3
 # iterations was {{seeds:ch03.first.agent1}}, and over the last 5
 # {{seeds:ch03.last.agent1}}. agent2's went from {{seeds:ch03.first.agent2}} to
-# {{seeds:ch03.last.agent2}}. Turn agent2's figures into catches with the
-# formula above and decide from your own lines: did agent2 learn to chase? Its
-# return can rise and still stay below zero, because it pays -0.1 on every step
-# without a catch. The two learn against each other: each catch agent2 learns
-# is -1.0 for agent1.
+# {{seeds:ch03.last.agent2}}. A range of ten seeds is not a fence: your run is
+# as likely to rank anywhere among those ten runs and itself, so about one run in
+# five or six lands just outside it by chance alone (the line then says so), and
+# a chapter with several "your run" lines will often show one. Turn agent2's
+# figures into catches with the formula above and decide from your own lines:
+# did agent2 learn to chase? Its return can rise and still stay below zero,
+# because it pays -0.1 on every step without a catch. The two learn against each
+# other: each catch agent2 learns is -1.0 for agent1.
 
 # %% [markdown]
 # ## Your turn: predict, then change one setting
@@ -630,6 +633,6 @@ ray.shutdown()
 # looks at the multi-agent part of the config.
 
 # %%
-from handson_rl.progress import show_progress
+from handson_rl.progress_report import show_progress
 
 show_progress(3)

@@ -30,9 +30,9 @@ SEED = seed()
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 
+from handson_rl.tools.plotting import plot_returns
 from handson_rl.training.config import arena_ppo_config
 from handson_rl.training.loop import train
-from handson_rl.training.plotting import plot_returns
 from handson_rl.training.quiet import quiet_ray
 
 quiet_ray()
@@ -262,7 +262,7 @@ for agent in ("agent1", "agent2"):
 
 # %%
 from handson_rl.training.measures import last_returns  # mean of the last 3 iterations with episodes
-from handson_rl.training.verdicts import your_run
+from handson_rl.verdicts import your_run
 
 algo = arena_ppo_config(seed=SEED).build_algo()
 history = train(algo, ITERATIONS, label="first 10")
@@ -295,7 +295,7 @@ ax.text(history[ITERATIONS - 1]["env_steps"], ax.get_ylim()[1], " 10 + 10", va="
 # only when it is larger than twice its standard error).
 
 # %%
-from handson_rl.training.verdicts import compare, seed_range
+from handson_rl.verdicts import compare, seed_range
 
 shared_last = last_returns(shared_history, n=5)
 separate_last = last_returns(history, n=5)

@@ -68,7 +68,7 @@ ask("ch6-evaluation-explore")
 import inspect
 
 from handson_rl.training.measures import evaluate, with_evaluation
-from handson_rl.training.verdicts import your_run
+from handson_rl.verdicts import your_run
 
 print(inspect.getsource(with_evaluation))
 print(inspect.getsource(evaluate))
@@ -251,7 +251,7 @@ ask("ch6-greedy")
 from handson_rl.arena.rollout import mean_returns
 from handson_rl.training.measures import ways_to_act
 from handson_rl.training.policies import ModulePolicy
-from handson_rl.training.verdicts import compare
+from handson_rl.verdicts import compare
 
 print(inspect.getsource(ways_to_act))
 KEYS = {

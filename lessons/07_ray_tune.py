@@ -65,8 +65,8 @@ from handson_rl.exercises.concepts import ask
 ask("ch7-trial-cpus")
 
 # %%
+from handson_rl.tools.tuning import trial_cpus
 from handson_rl.training.config import arena_ppo_config
-from handson_rl.training.tuning import trial_cpus
 
 print("course config (2 env runners):", trial_cpus(arena_ppo_config()), "CPUs per trial")
 print(
@@ -121,8 +121,8 @@ from pathlib import Path
 
 from ray.rllib.algorithms.ppo import PPO
 
+from handson_rl.tools.tuning import TuneProgress
 from handson_rl.training.results import COMBINED_RETURN, ITERATION
-from handson_rl.training.tuning import TuneProgress
 
 ITERATIONS = pick(full=20, smoke=2)
 stop = {ITERATION: ITERATIONS, COMBINED_RETURN: 30.0}
@@ -153,7 +153,7 @@ results = tuner.fit()
 # `results_table` puts them side by side:
 
 # %%
-from handson_rl.training.tuning import results_table
+from handson_rl.tools.tuning import results_table
 
 results_table(results)
 
@@ -164,8 +164,8 @@ results_table(results)
 # %%
 import matplotlib.pyplot as plt
 
+from handson_rl.tools.tuning import plot_trials
 from handson_rl.training.results import AGENT1_RETURN
-from handson_rl.training.tuning import plot_trials
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 plot_trials(results, COMBINED_RETURN, ax=axes[0], title="combined return (agent1 + agent2)")
@@ -216,7 +216,7 @@ ask("ch7-asha-rungs")
 from ray.tune.schedulers import ASHAScheduler
 from ray.tune.search import BasicVariantGenerator
 
-from handson_rl.training.tuning import asha_rungs
+from handson_rl.tools.tuning import asha_rungs
 
 ASHA_MAX_T = pick(full=16, smoke=2)
 ASHA_GRACE = pick(full=2, smoke=1)
@@ -325,7 +325,7 @@ plt.show()
 # checkpoints:
 
 # %%
-from handson_rl.training.tuning import checkpoints_on_disk
+from handson_rl.tools.tuning import checkpoints_on_disk
 
 experiment_dir = Path(storage) / "lr_sweep"
 for trial_dir in sorted(p for p in experiment_dir.iterdir() if p.is_dir()):
@@ -389,7 +389,7 @@ for agent, stats in evaluation.items():
 # 10 seconds or more, so a crash can lose the last few iterations. The demo sweep
 # below sets `TUNE_GLOBAL_CHECKPOINT_S=0` to save it on every step.)
 #
-# Let's crash one for real. `python -m handson_rl.training.tuning` runs a small two-trial
+# Let's crash one for real. `python -m handson_rl.tools.tuning` runs a small two-trial
 # sweep (checkpointing every iteration) in a separate process; we kill that whole
 # process group with `SIGKILL` as soon as a few checkpoints exist. Nothing gets a
 # chance to clean up.
@@ -397,7 +397,7 @@ for agent, stats in evaluation.items():
 # %%
 import sys
 
-from handson_rl.training.tuning import interrupt_run
+from handson_rl.tools.tuning import interrupt_run
 
 crash_name = "interrupted_sweep"
 shutil.rmtree(Path(storage) / crash_name, ignore_errors=True)
@@ -406,7 +406,7 @@ on_disk = interrupt_run(
     [
         sys.executable,
         "-m",
-        "handson_rl.training.tuning",
+        "handson_rl.tools.tuning",
         "--storage",
         storage,
         "--name",

@@ -290,8 +290,8 @@ algo.stop()
 # %%
 import pandas as pd
 
+from handson_rl.tools.parallel import side_by_side
 from handson_rl.training.loop import iterate
-from handson_rl.training.parallel import side_by_side
 
 CPUS_PER_RUN = 1  # each run samples and learns in one process: one core's work
 SEEDS = [SEED + k for k in pick(full=[0, 1, 2], smoke=[0])]  # three seeds from the course's
@@ -345,15 +345,15 @@ runs["ours"] = run("ours", lambda seed: module_config(seed))
 # Two helpers show the runs: a plot of agent1's last-100 return against env steps
 # (thin lines: one seed each; thick: the mean over seeds) and a table of where
 # each seed ended. Above the table, one line per set-up compares it with `ours`
-# through the course's one rule for comparisons (`handson_rl.training.verdicts`):
+# through the course's one rule for comparisons (`handson_rl.verdicts`):
 # the gap between the two means counts as *beyond the noise* only when it is
 # larger than twice its standard error, computed from the seeds' spread.
 
 # %%
 import matplotlib.pyplot as plt
 
-from handson_rl.training.plotting import add_random_baseline
-from handson_rl.training.verdicts import compare
+from handson_rl.tools.plotting import add_random_baseline
+from handson_rl.verdicts import compare
 
 COLOURS = ["#777777", "#1f61b4", "#d64d27", "#2a9d4b", "#8e44ad", "#c28e0e"]
 

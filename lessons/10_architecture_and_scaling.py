@@ -85,7 +85,7 @@ ask("ch10-third-runner")
 #
 # How many env steps per second does training get through, and how long does an
 # iteration take, as we add env runners (processes) and envs per runner
-# (vectorisation)? `handson_rl.training.scaling.measure_grid` builds the course's PPO for
+# (vectorisation)? `handson_rl.tools.scaling.measure_grid` builds the course's PPO for
 # each combination, trains a couple of iterations with a small batch and keeps the
 # figures of the last ones (the first also pays start-up costs). Building an
 # algorithm with remote env runners takes several seconds, so the grid is kept
@@ -105,7 +105,7 @@ ray.init(num_cpus=2, include_dashboard=False, ignore_reinit_error=True)
 # %%
 import os
 
-from handson_rl.training.scaling import measure_grid
+from handson_rl.tools.scaling import measure_grid
 
 os.makedirs("outputs", exist_ok=True)
 RUNNERS = pick(full=(0, 1, 2), smoke=(0, 1))
@@ -133,7 +133,7 @@ table.round(2).set_index(["num_env_runners", "envs_per_runner"])[
 ]
 
 # %%
-from handson_rl.training.scaling import plot_grid
+from handson_rl.tools.scaling import plot_grid
 
 plot_grid(table, "outputs/10_throughput.png")
 
@@ -209,7 +209,7 @@ ray.shutdown()
 # ray start --address=127.0.0.2:P --node-ip-address=127.0.0.2 --num-cpus=1
 # ```
 #
-# `handson_rl.training.cluster.start_local_cluster` runs exactly these (each with
+# `handson_rl.tools.cluster.start_local_cluster` runs exactly these (each with
 # `--block`, so it can stop them again), with a few precautions for a shared
 # laptop:
 #
@@ -239,7 +239,7 @@ ray.shutdown()
 #   own process group, and `cluster.stop()` ends exactly those groups.
 
 # %%
-from handson_rl.training.cluster import start_local_cluster
+from handson_rl.tools.cluster import start_local_cluster
 
 cluster = start_local_cluster(num_nodes=2, cpus_per_node=1)
 print("GCS address:  ", cluster.address)
@@ -254,7 +254,7 @@ print("logs of head: ", cluster.session_logs)
 # %%
 import pandas as pd
 
-from handson_rl.training.cluster import wait_for_nodes
+from handson_rl.tools.cluster import wait_for_nodes
 from handson_rl.training.session import connect
 
 connect(cluster.address)
@@ -368,7 +368,7 @@ check_fit_cluster(fit_cluster)
 # result.
 #
 # The course's training is already a program: `handson-rl-train` (module
-# `handson_rl.training.cli`, see `handson-rl-train --help`). It prints one line per
+# `handson_rl.tools.cli`, see `handson-rl-train --help`). It prints one line per
 # iteration and a final JSON summary line. Inside a job, Ray sets `RAY_ADDRESS`,
 # so the script connects to the cluster it runs on.
 #
@@ -377,7 +377,7 @@ check_fit_cluster(fit_cluster)
 #
 # ```bash
 # RAY_AUTH_MODE=token ray job submit --address http://127.0.0.1:D -- \
-#     python -m handson_rl.training.cli --max-iterations 5
+#     python -m handson_rl.tools.cli --max-iterations 5
 # ```
 #
 # Here the cluster runs on this machine, so the job can use this very Python
@@ -397,7 +397,7 @@ JOB_BATCH = pick(full=2000, smoke=200)
 client = JobSubmissionClient(cluster.dashboard_url)
 job_id = client.submit_job(
     entrypoint=(
-        f"{sys.executable} -m handson_rl.training.cli --max-iterations {JOB_ITERATIONS} "
+        f"{sys.executable} -m handson_rl.tools.cli --max-iterations {JOB_ITERATIONS} "
         f"--num-env-runners 2 --num-envs-per-env-runner 8 --train-batch-size {JOB_BATCH}"
     ),
 )
@@ -409,7 +409,7 @@ print("submitted", job_id)
 # `ray job logs --follow` does it from a terminal):
 
 # %%
-from handson_rl.training.cluster import follow_job
+from handson_rl.tools.cluster import follow_job
 
 status = follow_job(client, job_id, timeout=900)
 print("status:", status)
@@ -419,7 +419,7 @@ print("status:", status)
 # `parse_summary` reads back.
 
 # %%
-from handson_rl.training.cli import parse_summary
+from handson_rl.tools.cli import parse_summary
 
 job_summary = parse_summary(client.get_job_logs(job_id))
 job_summary
@@ -434,7 +434,7 @@ job_summary
 # %%
 import subprocess
 
-from handson_rl.training.cluster import ray_command
+from handson_rl.tools.cluster import ray_command
 
 print(
     subprocess.run(
@@ -473,7 +473,7 @@ cluster.stop()
 #   ray dashboard cluster.yaml            # tunnel the dashboard to localhost:8265
 #   RAY_AUTH_MODE=token ray job submit --address http://localhost:8265 \
 #       --runtime-env-json '{"py_modules": ["src/handson_rl"]}' \
-#       -- python -m handson_rl.training.cli --max-iterations 100
+#       -- python -m handson_rl.tools.cli --max-iterations 100
 #   ray down cluster.yaml                 # stop every machine
 #   ```
 #
@@ -508,7 +508,7 @@ cluster.stop()
 #   A `RayCluster` resource describes a long-lived cluster (head and worker pod
 #   templates, with an image that has the course installed); a `RayJob` resource
 #   creates a cluster and runs one entrypoint such as `python -m
-#   handson_rl.training.cli --max-iterations 100` on it. It deletes that cluster
+#   handson_rl.tools.cli --max-iterations 100` on it. It deletes that cluster
 #   afterwards only if its spec says `shutdownAfterJobFinishes: true` (the
 #   default is false: the cluster, and its bill, stay up):
 #

@@ -171,7 +171,7 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 #
 # When the env crashes inside a *remote* env runner, the error travels back to
 # the driver wrapped in Ray's exceptions. `FlakyArena` (from
-# `handson_rl.arena.flaky`) is the arena with a bug we can switch on: its `step()`
+# `handson_rl.training.flaky`) is the arena with a bug we can switch on: its `step()`
 # raises `EnvCrash` with probability `crash_prob` (seeded, so the crash comes at
 # the same step every run). `first_crash` replays those draws, so we know in
 # advance where it will happen: with `crash_prob=0.05` and `crash_seed=9`, the
@@ -183,7 +183,7 @@ print("".join(line for line in WhereAmIArena.first_step["stack"] if "rllib" in l
 # error stops us instead of being handled.
 
 # %%
-from handson_rl.arena.flaky import first_crash
+from handson_rl.training.flaky import first_crash
 
 print(
     "step() calls before each board's first crash on env runner 1:",
@@ -638,7 +638,7 @@ print(
 # %%
 import subprocess
 
-from handson_rl.training.cluster import ray_command
+from handson_rl.tools.cluster import ray_command
 
 address = ray.get_runtime_context().gcs_address
 print(

@@ -28,10 +28,10 @@
 # %%
 from pathlib import Path
 
+from handson_rl.tools.tuning import best_trial_checkpoint
 from handson_rl.training.checkpoints import load_module
 from handson_rl.training.pretrained import info, load_pretrained
 from handson_rl.training.quiet import quiet_ray
-from handson_rl.training.tuning import best_trial_checkpoint
 
 quiet_ray()  # no Ray cluster in this chapter, but RLlib's notices stay hidden
 
@@ -147,7 +147,7 @@ table
 
 # %%
 from handson_rl.arena.rollout import learning_verdicts
-from handson_rl.training.verdicts import compare
+from handson_rl.verdicts import compare
 
 for claim, held, verdict in learning_verdicts(stats):
     print(f"{'yes' if held else 'NOT SHOWN'}: {claim}\n    {verdict}")
@@ -218,7 +218,7 @@ show_gif(gif)
 # one scored from the same start; **Restart** replays it.
 
 # %%
-from handson_rl.arena.play import play
+from handson_rl.tools.play import play
 
 play("agent1", opponent="trained", modules=modules, seed=5)
 
@@ -262,7 +262,7 @@ from handson_rl.exercises.tasks.ch12_capstone import check_chase
 check_chase(chase)
 
 # %% tags=["needs-solution"]
-from handson_rl.training.verdicts import compare
+from handson_rl.verdicts import compare
 
 
 class HandChaser:

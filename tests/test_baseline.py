@@ -12,16 +12,16 @@ import pytest  # noqa: E402
 
 from handson_rl.arena.baseline import random_play  # noqa: E402
 from handson_rl.arena.rollout import mean_returns, random_policies  # noqa: E402
-from handson_rl.training.metrics import plot_metrics  # noqa: E402
-from handson_rl.training.plotting import (  # noqa: E402
+from handson_rl.tools.plotting import (  # noqa: E402
     BASELINE_GID,
     KEY_ALIASES,
     add_random_baseline,
     baseline_for,
+    plot_metrics,  # noqa: E402
     plot_returns,
 )
+from handson_rl.tools.tuning import plot_trials  # noqa: E402
 from handson_rl.training.results import AGENT1_RETURN, COMBINED_RETURN  # noqa: E402
-from handson_rl.training.tuning import plot_trials  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handson_rl.training import cli
+from handson_rl.tools import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,12 +21,12 @@ def _error(capsys, argv) -> str:
 
 def test_console_script_is_declared():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["handson-rl-train"] == "handson_rl.training.cli:main"
+    assert scripts["handson-rl-train"] == "handson_rl.tools.cli:main"
 
 
 def test_help_lists_every_option():
     out = subprocess.run(
-        [sys.executable, "-m", "handson_rl.training.cli", "--help"],
+        [sys.executable, "-m", "handson_rl.tools.cli", "--help"],
         capture_output=True,
         text=True,
         timeout=120,

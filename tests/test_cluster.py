@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from handson_rl.training.cluster import (
+from handson_rl.tools.cluster import (
     NODE_IP,
     _group_alive,
     free_port,

@@ -18,8 +18,8 @@ def _answer(qid: str) -> str:
 
 
 def test_ch7_a_trial_of_the_course_config_reserves_three_cpus():
+    from handson_rl.tools.tuning import trial_cpus
     from handson_rl.training.config import arena_ppo_config
-    from handson_rl.training.tuning import trial_cpus
 
     assert _answer("ch7-trial-cpus") == "b"
     assert trial_cpus(arena_ppo_config()) == 3.0

@@ -9,7 +9,7 @@ from tune_fakes import GOOD_STOP, LR, MAX_IT, TARGET, fake_result, good_results
 
 from handson_rl.exercises.common import ExerciseError
 from handson_rl.exercises.exercise2 import check_exercise2
-from handson_rl.training.tuning import COMBINED_RETURN, ITERATION
+from handson_rl.tools.tuning import COMBINED_RETURN, ITERATION
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ import pytest
 import torch
 from ray.rllib.algorithms.ppo import PPOConfig
 
+from handson_rl.tools.explain import rllib_default
 from handson_rl.training.config import COURSE_SETTINGS
-from handson_rl.training.explain import rllib_default
 
 # Course setting name -> how a fresh PPOConfig() reports it.
 _TRAINING_ATTRIBUTE = {"train_batch_size": "train_batch_size_per_learner"}

@@ -5,8 +5,8 @@ import time
 import pytest
 
 from handson_rl.arena.env import AGENT1, AGENT2, ArenaConfigError
-from handson_rl.arena.flaky import EnvCrash, FlakyArena
 from handson_rl.training.config import flaky_ppo_config
+from handson_rl.training.flaky import EnvCrash, FlakyArena
 from handson_rl.training.results import env_steps, healthy_runners, restarts
 
 
@@ -41,7 +41,7 @@ def test_crash_prob_0_never_crashes_and_1_always_does():
 
 
 def test_crashes_are_seeded_per_runner_and_sub_env():
-    from handson_rl.arena import flaky
+    from handson_rl.training import flaky
 
     def schedule(**where):
         return _steps_until_crash(
@@ -58,7 +58,7 @@ def test_crashes_are_seeded_per_runner_and_sub_env():
 
 
 def test_first_crash_replays_flaky_arenas_draws(monkeypatch):
-    from handson_rl.arena import flaky
+    from handson_rl.training import flaky
 
     for board in (0, 1):
         for restarts_before in (0, 2):
@@ -83,7 +83,7 @@ def test_chapter_11_crash_schedules_tell_the_story_its_prose_tells():
     # Chapter 11, first remote error: crash_prob 0.05, crash_seed 9, one runner with
     # 4 boards; the first crash comes after the env checker's step, at board 0's
     # 8th step() call (sampled step 7 of the first episode).
-    from handson_rl.arena.flaky import first_crash
+    from handson_rl.training.flaky import first_crash
 
     first = [first_crash(0.05, 9, worker_index=1, board=b) for b in range(4)]
     assert min(first) == first[0] == 8

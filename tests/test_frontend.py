@@ -58,7 +58,7 @@ import os
 os.environ.pop("HANDSON_RL_FRONTEND", None)
 os.environ["HANDSON_RL_PROGRESS"] = "off"
 from handson_rl import frontend
-from handson_rl.arena.play import play
+from handson_rl.tools.play import play
 from handson_rl.exercises.concepts import ask
 print("MODE", frontend.mode())
 play("agent1", opponent="random", seed=1)

@@ -7,7 +7,7 @@ import pytest
 
 from handson_rl.arena import MultiAgentArena
 from handson_rl.arena.rollout import RandomPolicy, mean_returns, play_episode
-from handson_rl.training.plotting import plot_returns, smooth
+from handson_rl.tools.plotting import plot_returns, smooth
 from handson_rl.training.policies import one_hot
 from handson_rl.training.quiet import NoiseFilter
 

@@ -9,6 +9,7 @@ from ray.rllib.env.multi_agent_episode import MultiAgentEpisode
 from ray.rllib.utils.metrics.metrics_logger import MetricsLogger
 
 from handson_rl.arena.env import AGENT1, AGENT2, MultiAgentArena
+from handson_rl.tools.tensorboard import EventFileError, read_scalars
 from handson_rl.training.config import agent_to_module, arena_ppo_config
 from handson_rl.training.metrics import (
     COLLISIONS,
@@ -18,7 +19,6 @@ from handson_rl.training.metrics import (
     count_step_events,
     metric_history,
 )
-from handson_rl.training.tensorboard import EventFileError, read_scalars
 
 
 def test_count_step_events_reads_agent1s_info_once():
@@ -181,37 +181,3 @@ def test_tune_writes_the_metrics_to_tensorboard_files(ray_session, tmp_path):
         assert len(scalars[tag]) == 2
         # TensorBoard holds the same numbers as the result dicts (progress.csv).
         assert [v for _, v in scalars[tag]] == pytest.approx(list(progress[tag]), rel=1e-6)
-
-
-@pytest.mark.slow
-def test_chapter8_claim_both_agents_learn(ray_session, tmp_path):
-    """Chapter 8's reading of its plot: at full length (40 iterations, seed 0, the
-    chapter's settings) agent1 finds more new cells and collisions rise."""
-    from ray import tune
-    from ray.rllib.algorithms.ppo import PPO
-
-    from handson_rl.training.metrics import history_from_dataframe
-
-    config = arena_ppo_config(
-        seed=0,
-        num_env_runners=0,
-        num_envs_per_env_runner=32,
-        train_batch_size=2000,
-        minibatch_size=2000,
-    ).callbacks(ArenaMetrics)
-    grid = tune.Tuner(
-        PPO,
-        param_space=config,
-        run_config=tune.RunConfig(
-            storage_path=str(tmp_path), name="claim", stop={"training_iteration": 40}, verbose=0
-        ),
-    ).fit()
-    rows = [
-        r
-        for r in history_from_dataframe(grid[0].metrics_dataframe)
-        if not math.isnan(r[NEW_FIELDS])
-    ]
-    first, last = rows[:5], rows[-5:]
-    for key in (NEW_FIELDS, COLLISIONS):
-        assert np.mean([r[key] for r in last]) > np.mean([r[key] for r in first]) + 1, key
-    assert np.mean([r[COLLISIONS] for r in last]) >= 3  # "several per episode"

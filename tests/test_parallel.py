@@ -1,11 +1,11 @@
-"""handson_rl.training.parallel.side_by_side: independent runs as Ray tasks, results in order."""
+"""handson_rl.tools.parallel.side_by_side: independent runs as Ray tasks, results in order."""
 
 import os
 import time
 
 import pytest
 
-from handson_rl.training.parallel import side_by_side
+from handson_rl.tools.parallel import side_by_side
 
 
 def _make_timed_sum():

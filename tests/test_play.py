@@ -7,9 +7,22 @@ import numpy as np
 import pytest
 
 from handson_rl.arena import MultiAgentArena
-from handson_rl.arena.play import ArenaGame, PlayError, parse_move, play, play_text
+from handson_rl.arena.game import ArenaGame, PlayError, parse_move
+from handson_rl.arena.play_text import play_text
 from handson_rl.arena.play_widget import KEY_BUTTONS, PlayView, static_html
 from handson_rl.arena.rollout import RandomPolicy
+from handson_rl.tools.play import play
+from handson_rl.training.pretrained import trained_policy
+
+
+def pretrained(agent, seed):
+    """The course's pre-trained agents, as :func:`handson_rl.tools.play.play` gives them."""
+    return trained_policy(agent, seed=seed)
+
+
+def a_game(*args, trained=pretrained, **kwargs) -> ArenaGame:
+    """A game with the pre-trained agents as its trained ones, as play() builds it."""
+    return ArenaGame(*args, trained=trained, **kwargs)
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +60,7 @@ def test_each_key_of_the_widget_clicks_the_button_of_its_move():
 
 
 def test_the_game_is_the_arena_with_a_seeded_opponent():
-    game = ArenaGame("agent1", "random", seed=4)
+    game = a_game("agent1", "random", seed=4)
     moves = [1, 1, 2, 2, 3, 0, 0, 1] * 3
     # The same episode by hand: the env with the same seed, a random agent2 with seed + 1.
     env = MultiAgentArena()
@@ -65,7 +78,7 @@ def test_the_game_is_the_arena_with_a_seeded_opponent():
 
 
 def test_playing_agent2_against_the_trained_explorer():
-    game = ArenaGame("agent2", "trained", seed=0)
+    game = a_game("agent2", "trained", seed=0)
     while not game.done:
         game.move("left")
     assert game.step_count == 100 and "Episode over: you (agent2, the chaser)" in game.summary()
@@ -74,7 +87,7 @@ def test_playing_agent2_against_the_trained_explorer():
 
 
 def test_restart_replays_the_same_start():
-    game = ArenaGame("agent1", "random", seed=2)
+    game = a_game("agent1", "random", seed=2)
     first = [game.move(m).other for m in "dsdsdsdsds"]
     game.restart()
     assert (
@@ -88,16 +101,15 @@ def test_restart_replays_the_same_start():
 
 
 def test_summary_compares_with_the_trained_and_a_random_agent_from_the_same_start():
-    game = ArenaGame("agent1", "random", seed=1)
+    game = a_game("agent1", "random", seed=1)
     while not game.done:
         game.move("right" if game.step_count % 20 < 9 else "down")
     ref = game.reference()
     # The reference is the trained agent1 in your seat, same env seed, the same random agent2.
-    from handson_rl.arena.game import trained_policy
     from handson_rl.arena.rollout import play_episode
 
     env = MultiAgentArena()
-    mine = trained_policy("agent1", None, seed=3)
+    mine = trained_policy("agent1", seed=3)
     theirs = RandomPolicy(env.get_action_space("agent2"), seed=2)
     returns, _ = play_episode(env, {"agent1": mine, "agent2": theirs}, seed=1)
     assert ref.trained["agent1"] == pytest.approx(returns["agent1"])
@@ -109,13 +121,13 @@ def test_summary_compares_with_the_trained_and_a_random_agent_from_the_same_star
 
 def test_bad_settings_are_refused():
     with pytest.raises(PlayError, match="agent1 explores, agent2 chases"):
-        ArenaGame("agent3")
+        a_game("agent3")
     with pytest.raises(PlayError, match="opponent must be one of"):
-        ArenaGame("agent1", "smart")
+        a_game("agent1", "smart")
     with pytest.raises(PlayError, match="no act"):
-        ArenaGame("agent1", object())
+        a_game("agent1", object())
     with pytest.raises(PlayError, match="seed must be an int"):
-        ArenaGame("agent1", seed="1")
+        a_game("agent1", seed="1")
     with pytest.raises(PlayError, match="mode must be one of"):
         play("agent1", mode="gui")
 
@@ -125,14 +137,14 @@ def test_your_own_policy_as_opponent():
         def act(self, observation):
             return 0
 
-    game = ArenaGame("agent1", Up(), seed=0)
+    game = a_game("agent1", Up(), seed=0)
     assert game.move("right").other == "up"
     assert game.opponent_name == "your policy as agent2"
 
 
 # ------------------------------------------------------------ the widget's logic
 def test_widget_buttons_move_and_redraw():
-    view = PlayView(ArenaGame("agent1", "random", seed=1))
+    view = PlayView(a_game("agent1", "random", seed=1))
     board = view.board.value
     assert 'class="arena-step">0<' in view.status.value
     view.buttons["right"].click()
@@ -145,7 +157,7 @@ def test_widget_buttons_move_and_redraw():
 
 
 def test_widget_shows_the_summary_and_disables_the_arrows_at_the_end():
-    view = PlayView(ArenaGame("agent1", "random", seed=1))
+    view = PlayView(a_game("agent1", "random", seed=1))
     for _ in range(100):
         view.press("down")
     assert (
@@ -159,7 +171,7 @@ def test_widget_shows_the_summary_and_disables_the_arrows_at_the_end():
 
 
 def test_keyboard_script_targets_this_control_only():
-    a, b = PlayView(ArenaGame()), PlayView(ArenaGame())
+    a, b = PlayView(a_game()), PlayView(a_game())
     assert a.key_class != b.key_class and a.key_class in a.widget._dom_classes
     js = a.keyboard_js()
     assert a.key_class in js and '"ArrowUp": "up"' in js and "data-lm-suppress-shortcuts" in js
@@ -179,7 +191,7 @@ def test_text_prompt_plays_restarts_and_stops():
     replies = iter(["d", "jump", "s", "r", "ArrowRight", "q"])
     written = []
     game = play_text(
-        ArenaGame("agent1", "random", seed=0),
+        a_game("agent1", "random", seed=0),
         read=lambda prompt: next(replies),
         write=written.append,
     )
@@ -193,13 +205,13 @@ def test_text_prompt_plays_restarts_and_stops():
 def test_text_prompt_to_the_end_and_input_closing():
     replies = iter(["s"] * 100 + ["n"])
     written = []
-    game = play_text(ArenaGame(seed=0), read=lambda prompt: next(replies), write=written.append)
+    game = play_text(a_game(seed=0), read=lambda prompt: next(replies), write=written.append)
     assert game.done and "Episode over" in written[-1]
 
     def closed(prompt):
         raise EOFError
 
-    game = play_text(ArenaGame(seed=0), read=closed, write=written.append)
+    game = play_text(a_game(seed=0), read=closed, write=written.append)
     assert game.step_count == 0
 
 
@@ -211,24 +223,22 @@ def test_play_in_text_mode_uses_input(monkeypatch, capsys):
 
 
 def test_static_picture_for_the_website():
-    page = static_html(ArenaGame("agent1", "trained", seed=5))
+    page = static_html(a_game("agent1", "trained", seed=5))
     assert page.count('src="data:image/png;base64,') == 1
     assert "Run this notebook in JupyterLab to play" in page
     assert "You are agent1 (blue, 1), against the trained agent2" in page
-    assert np.asarray(ArenaGame().frame()).shape[2] == 3
+    assert np.asarray(a_game().frame()).shape[2] == 3
 
 
-def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
-    from handson_rl.arena import game as game_module
+def test_summary_without_the_pretrained_agents_says_why():
     from handson_rl.training.pretrained import PretrainedError
 
-    def missing(*args, **kwargs):
+    def missing(agent, seed):
         raise PretrainedError("No pre-trained module 'p1' in 'pretrained/arena_ppo'.")
 
-    game = ArenaGame("agent1", "random", seed=0)
+    game = a_game("agent1", "random", seed=0, trained=missing)
     while not game.done:
         game.move("down")
-    monkeypatch.setattr(game_module, "trained_policy", missing)
     summary = game.summary()
     assert (
         "Episode over" in summary
@@ -236,11 +246,20 @@ def test_summary_without_the_pretrained_agents_says_why(monkeypatch):
     )
 
 
+def test_a_game_without_trained_agents_plays_random_and_says_so():
+    with pytest.raises(PlayError, match="no trained agent"):
+        ArenaGame("agent1", "trained")
+    game = ArenaGame("agent1", "random", seed=0)
+    while not game.done:
+        game.move("down")
+    assert "(No trained agent1 to compare with: This game has no trained agent" in game.summary()
+
+
 def test_an_error_in_a_button_callback_shows_in_the_control():
     class Broken:
         def act(self, observation):
             raise RuntimeError("my policy broke")
 
-    view = PlayView(ArenaGame("agent1", Broken(), seed=0))
+    view = PlayView(a_game("agent1", Broken(), seed=0))
     view.buttons["up"].click()
     assert "RuntimeError: my policy broke" in view.summary.value

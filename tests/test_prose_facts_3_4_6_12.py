@@ -15,8 +15,8 @@ from handson_rl.arena.env import (
     R2_COLLISION,
     R2_OTHERWISE,
 )
+from handson_rl.tools.plotting import plot_returns
 from handson_rl.training.config import COURSE_SETTINGS
-from handson_rl.training.plotting import plot_returns
 
 
 def test_rllib_defaults_chapter_3_quotes():

@@ -248,7 +248,7 @@ def _default(relative: str, function: str, argument: str):
 def seed_keys() -> set[str]:
     """(c): the keys measured by bench scripts, through the loader the build uses
     (``verdicts.load_ranges``: it also fails on a key stored twice)."""
-    from handson_rl.training.verdicts import load_ranges
+    from handson_rl.verdicts import load_ranges
 
     return set(load_ranges(SEED_RESULTS))
 

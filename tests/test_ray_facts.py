@@ -205,7 +205,7 @@ def test_ray_start_uses_a_token_but_never_makes_one(tmp_path):
     refused = _in_fresh_home(tmp_path, check, RAY_AUTH_MODE="token").stdout
     assert "start: refused, AuthenticationError" in refused, refused
     # `ray get-auth-token --generate` writes the token (and prints it); then the head turns it on.
-    from handson_rl.training.cluster import ensure_auth_token
+    from handson_rl.tools.cluster import ensure_auth_token
 
     ensure_auth_token(env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)})
     token_file = tmp_path / ".ray" / "auth_token"

@@ -299,8 +299,8 @@ def test_a_tune_trial_that_can_never_start_fails_at_once(ray_session, tmp_path):
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
+    from handson_rl.tools.tuning import TuneProgress
     from handson_rl.training.config import arena_ppo_config
-    from handson_rl.training.tuning import TuneProgress
 
     tuner = tune.Tuner(
         PPO,
@@ -328,7 +328,7 @@ def test_a_tune_run_stops_the_algorithm_that_holds_the_cpus(
     from ray import tune
     from ray.rllib.algorithms.ppo import PPO
 
-    from handson_rl.training.tuning import TuneProgress
+    from handson_rl.tools.tuning import TuneProgress
 
     algo = quick_config.build_algo()
     try:

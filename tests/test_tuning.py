@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from tune_fakes import fake_result, good_results
 
-from handson_rl.training.config import arena_ppo_config
-from handson_rl.training.tuning import (
+from handson_rl.tools.tuning import (
     ITERATION,
     asha_rungs,
     best_trial_checkpoint,
@@ -22,6 +21,7 @@ from handson_rl.training.tuning import (
     results_table,
     trial_cpus,
 )
+from handson_rl.training.config import arena_ppo_config
 
 
 def test_results_table_has_one_row_per_trial():
@@ -106,7 +106,7 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
     base = [
         sys.executable,
         "-m",
-        "handson_rl.training.tuning",
+        "handson_rl.tools.tuning",
         "--storage",
         str(storage),
         "--name",
@@ -139,7 +139,7 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
 def test_tune_progress_makes_its_line_when_the_first_trial_starts(capsys):
     from types import SimpleNamespace
 
-    from handson_rl.training.tuning import TuneProgress
+    from handson_rl.tools.tuning import TuneProgress
 
     progress = TuneProgress()
     assert progress.line is None  # nothing shown yet: Tune's reporter may still clear the cell

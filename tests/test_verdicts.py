@@ -1,4 +1,4 @@
-"""The one verdict rule (handson_rl.training.verdicts): beyond or within the noise."""
+"""The one verdict rule (handson_rl.verdicts): beyond or within the noise."""
 
 import doctest
 import json
@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from handson_rl.training import verdicts
-from handson_rl.training.verdicts import (
+from handson_rl import verdicts
+from handson_rl.verdicts import (
     SeedRangeError,
     compare,
     in_range,

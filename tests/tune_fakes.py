@@ -8,7 +8,7 @@ import pandas as pd
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.tune import Checkpoint, Result
 
-from handson_rl.training.tuning import COMBINED_RETURN, ITERATION
+from handson_rl.tools.tuning import COMBINED_RETURN, ITERATION
 
 LR = 3e-3
 TARGET = 30.0

@@ -1,6 +1,6 @@
 """Who is running the course right now: JupyterLab, a headless run, or a terminal?
 
-Interactive pieces (the play control of :mod:`handson_rl.arena.play`, the concept
+Interactive pieces (the play control of :mod:`handson_rl.tools.play`, the concept
 checks of :mod:`handson_rl.exercises.concepts`) adapt to it:
 
 - ``"widgets"``: a Jupyter kernel whose client lets the code ask for input, with

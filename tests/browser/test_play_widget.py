@@ -3,7 +3,7 @@
 Chapter 2's play cell is run in JupyterLab; then the test clicks the arrow
 buttons, presses the arrow keys and W/A/S/D on the control, and checks after
 each move that the step counter, the last rewards and the running returns show
-exactly what :class:`handson_rl.arena.play.ArenaGame` computes for the same
+exactly what :class:`handson_rl.arena.game.ArenaGame` computes for the same
 moves from the same start. It restarts, plays a whole episode with the keyboard
 and checks the end-of-episode summary (which names the trained agent's score
 from the same start). Then it answers chapter 2's first concept check with the
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from handson_rl.arena.play import ArenaGame
+from handson_rl.arena.game import ArenaGame
 from handson_rl.progress import SMOKE_FILE as SMOKE_PROGRESS
+from handson_rl.training.pretrained import trained_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -131,7 +132,9 @@ def test_play_control_in_jupyterlab(lab_page):
         page.wait_for_selector(".arena-play .arena-up", timeout=90_000)
         box = page.locator(".arena-play")
         box.scroll_into_view_if_needed()
-        game = ArenaGame("agent1", "random", seed=1)  # the cell's game, replayed here
+        game = ArenaGame(  # the cell's game, replayed here, with the trained agents play() gives
+            "agent1", "random", seed=1, trained=lambda agent, seed: trained_policy(agent, seed=seed)
+        )
         _expect(page, game, "the start")
 
         # Buttons.

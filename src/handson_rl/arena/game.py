@@ -2,16 +2,17 @@
 
 :class:`ArenaGame` holds the state and the rules of a played game (your moves, the
 opponent's, the rewards, the summary against the trained agent's and a random
-one's score from the same start); :mod:`handson_rl.arena.play` shows it in a
+one's score from the same start); :mod:`handson_rl.arena.play_text` shows it in a
 terminal or headless run and :mod:`handson_rl.arena.play_widget` as a widget.
-Both display modules import this one; it imports neither.
+Both display modules import this one; it imports neither. The game knows no
+training: a trained agent is whatever ``trained(agent, seed)`` returns, given by
+:func:`handson_rl.tools.play.play` (the course's pre-trained agents, or yours).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from handson_rl.arena.env import ACTION_NAMES, AGENT1, AGENT2, AGENTS, MultiAgentArena
 from handson_rl.arena.render import board_text
@@ -64,24 +65,6 @@ def parse_move(move) -> int:
     )
 
 
-@lru_cache(maxsize=1)
-def _pretrained_modules():
-    from handson_rl.training.pretrained import load_pretrained
-    from handson_rl.training.quiet import quiet_ray
-
-    quiet_ray()  # RLlib's own DeprecationWarning on loading a module is noise here
-    return load_pretrained()
-
-
-def trained_policy(agent: str, modules: Mapping | None, seed: int):
-    """The trained module of ``agent`` (``modules``, else the pre-trained ones) as a policy."""
-    from handson_rl.training.config import MODULE_OF_AGENT
-    from handson_rl.training.policies import ModulePolicy
-
-    modules = _pretrained_modules() if modules is None else modules
-    return ModulePolicy(modules[MODULE_OF_AGENT[agent]], seed=seed)
-
-
 @dataclass
 class Step:
     """One step of your game: both moves, both rewards, what happened."""
@@ -108,9 +91,11 @@ class Reference:
 class ArenaGame:
     """One game of MultiAgentArena with you in ``you``'s seat.
 
-    ``opponent`` is ``"random"``, ``"trained"`` (the course's pre-trained agents, or
-    ``modules`` such as your own from Exercise 2) or any object with
-    ``act(observation) -> action``. ``seed`` fixes the start: the coin flips of
+    ``opponent`` is ``"random"``, ``"trained"`` (``trained(agent, seed)``'s policy:
+    :func:`handson_rl.tools.play.play` gives the course's pre-trained agents, or
+    modules such as your own from Exercise 2) or any object with
+    ``act(observation) -> action``. Without ``trained`` there is no trained agent:
+    ``"trained"`` is refused and the summary has nothing trained to compare with. ``seed`` fixes the start: the coin flips of
     who moves first, and the opponent's own random numbers. :meth:`restart`
     starts again, from the same start unless given a new seed.
     """
@@ -118,7 +103,7 @@ class ArenaGame:
     you: str = AGENT1
     opponent: object = "random"
     seed: int = 0
-    modules: Mapping | None = None
+    trained: Callable[[str, int], object] | None = None
     env_config: Mapping | None = None
     history: list = field(default_factory=list, init=False)
 
@@ -146,7 +131,15 @@ class ArenaGame:
             return self.opponent
         if self.opponent == "random":
             return RandomPolicy(self.env.get_action_space(self.other), seed=self.seed + 1)
-        return trained_policy(self.other, self.modules, seed=self.seed + 1)
+        return self._trained(self.other, seed=self.seed + 1)
+
+    def _trained(self, agent: str, seed: int):
+        if self.trained is None:
+            raise PlayError(
+                "This game has no trained agent: give one as trained(agent, seed) "
+                "(handson_rl.tools.play.play gives the course's pre-trained agents)."
+            )
+        return self.trained(agent, seed)
 
     @property
     def opponent_name(self) -> str:
@@ -225,7 +218,7 @@ class ArenaGame:
             scores = {}
             for kind in ("trained", "random"):
                 if kind == "trained":
-                    mine = trained_policy(self.you, self.modules, seed=self.seed + 2)
+                    mine = self._trained(self.you, seed=self.seed + 2)
                 else:
                     mine = RandomPolicy(env.get_action_space(self.you), seed=self.seed + 2)
                 returns, _ = play_episode(
@@ -256,11 +249,9 @@ class ArenaGame:
             f"{c['new_cells']} new cells for agent1, {c['collisions']} collision(s).",
         ]
         if self.done:
-            from handson_rl.training.pretrained import PretrainedError
-
             try:
                 ref = self.reference()
-            except PretrainedError as err:
+            except (PlayError, FileNotFoundError) as err:  # none given, or its files missing
                 lines.append(f"(No trained {self.you} to compare with: {err})")
                 return "\n".join(lines)
             lines.append(

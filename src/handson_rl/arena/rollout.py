@@ -15,6 +15,7 @@ import numpy as np
 
 from handson_rl.arena.env import AGENTS, MultiAgentArena
 from handson_rl.arena.render import frames_to_gif
+from handson_rl.verdicts import compare
 
 
 class RandomPolicy:
@@ -121,11 +122,9 @@ def learning_verdicts(
     match-up (what :func:`mean_returns` returns; the keys of :data:`MATCHUPS`). Each
     claim compares the trained agent with a random one in its place, against the
     same opponent, through the course's one rule
-    (:func:`handson_rl.training.verdicts.compare`): it holds when the trained side
+    (:func:`handson_rl.verdicts.compare`): it holds when the trained side
     is higher *beyond the noise* of the two means. ``verdict`` prints the numbers.
     """
-    from handson_rl.training.verdicts import compare
-
     checks = [
         (
             "agent1 explores better than a random agent1 (against the trained agent2)",

@@ -6,8 +6,8 @@ import math
 from pathlib import Path
 
 from handson_rl.exercises.common import checker, fail
+from handson_rl.tools.tuning import trial_batch
 from handson_rl.training.results import COMBINED_RETURN, ENV_STEPS, ITERATION, OLD_API_KEYS
-from handson_rl.training.tuning import trial_batch
 
 #: Exercise 2's sweep (chapter 7): the two batch sizes and the envs per runner.
 

@@ -26,7 +26,7 @@ Markers in a lesson source:
 
 In a markdown cell, ``{{seeds:KEY}}`` (or ``{{seeds:KEY:FMT}}``, a Python number
 format such as ``+.2f``; default ``+.1f``) stands for a range measured over many
-seeds by a script in ``bench/`` (:mod:`handson_rl.training.verdicts`): every
+seeds by a script in ``bench/`` (:mod:`handson_rl.verdicts`): every
 generated file gets, e.g., "between +18.2 and +27.5 (over 10 seeds,
 `bench/seed_ranges.py`)". A key that no ``bench/results/seeds_*.json`` holds fails
 the build, naming the key and the scripts.
@@ -132,7 +132,7 @@ _SEEDS = re.compile(r"\{\{seeds:(?P<key>[\w.-]+)(?::(?P<fmt>[^}]+))?\}\}")
 
 def fill_seed_ranges(text: str, where: str, seeds_dir=None) -> str:
     """Replace each ``{{seeds:KEY}}`` / ``{{seeds:KEY:FMT}}`` in ``text`` by its range's text."""
-    from handson_rl.training.verdicts import SeedRangeError, seed_range
+    from handson_rl.verdicts import SeedRangeError, seed_range
 
     def one(match):
         try:

@@ -21,8 +21,8 @@ from ray.rllib.connectors.env_to_module import FlattenObservations
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
 
 from handson_rl.arena.env import AGENT1, AGENT2, MultiAgentArena
-from handson_rl.arena.flaky import FlakyArena
 from handson_rl.training.cpus import make_room, remote_cpus, track
+from handson_rl.training.flaky import FlakyArena
 from handson_rl.training.results import record_episode_returns
 
 #: Module (policy) ids: one per agent.

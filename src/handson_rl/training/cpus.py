@@ -8,7 +8,7 @@ the first is alive (a build cell run twice, say) would wait forever.
 
 :func:`make_room` runs before every build of the course config
 (:class:`~handson_rl.training.config.CoursePPOConfig`) and before the first trial
-of a Tune run shown with :class:`~handson_rl.training.tuning.TuneProgress`:
+of a Tune run shown with :class:`~handson_rl.tools.tuning.TuneProgress`:
 
 - enough CPUs free: nothing happens;
 - more CPUs asked for than this Ray has at all: a :class:`NotEnoughCPUsError`
@@ -69,7 +69,7 @@ def remote_cpus(config) -> CPURequest:
     ones) and its remote learners (``num_learners > 0``). The algorithm itself,
     and with ``num_learners=0`` its learner, run in this process and reserve
     nothing. (Under Tune a trial also reserves CPUs for its own process: see
-    ``trial_cpus`` in ``handson_rl.training.tuning``.)
+    ``trial_cpus`` in ``handson_rl.tools.tuning``.)
     """
     parts, cpus = [], 0.0
     runners, per_runner = int(config.num_env_runners), float(config.num_cpus_per_env_runner)

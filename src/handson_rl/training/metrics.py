@@ -20,18 +20,17 @@ runner, where reaching into ``env.unwrapped`` would first have to find the right
 sub-env.
 
 Use it with ``config.callbacks(ArenaMetrics)``; :func:`metric_history` pulls the
-values out of a list of results for plotting.
+values out of a list of results for plotting
+(:func:`handson_rl.tools.plotting.plot_metrics`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 
 from ray.rllib.callbacks.callbacks import RLlibCallback
 
 from handson_rl.arena.env import AGENT1, AGENT2
-from handson_rl.training.plotting import add_random_baseline, smooth
 from handson_rl.training.results import (
     ENV_STEPS,
     ITERATION,
@@ -108,7 +107,7 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
 
     ``df`` is ``result.metrics_dataframe`` of a Tune ``Result`` (progress.csv, where
     nested keys are joined with ``/``). Rows also carry ``agent1`` and ``agent2``
-    (mean episode return per agent), so :func:`handson_rl.training.plotting.plot_returns`
+    (mean episode return per agent), so :func:`handson_rl.tools.plotting.plot_returns`
     can draw them.
     """
 
@@ -125,53 +124,3 @@ def history_from_dataframe(df, keys: Iterable[str] = METRIC_KEYS) -> list[dict]:
             row[key] = float(values[i])
         rows.append(row)
     return rows
-
-
-def plot_metrics(
-    history,
-    keys=METRIC_KEYS,
-    window: int = 5,
-    axes=None,
-    label: str | None = None,
-    baseline: bool = True,
-):
-    """One panel per metric against env steps (faint raw points, moving average on top).
-
-    ``history`` is what :func:`metric_history` returns. With ``baseline`` each panel
-    has a dashed line at random play's value of its metric
-    (:func:`handson_rl.training.plotting.add_random_baseline`). Returns the axes.
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    keys = list(keys)
-    if axes is None:
-        _, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.3), squeeze=False)
-        axes = axes[0]
-    titles = {
-        NEW_FIELDS: "new cells agent1 found per episode",
-        COLLISIONS: "collisions per episode",
-    }
-    for ax, key in zip(axes, keys, strict=False):
-        pts = [
-            (row["env_steps"], row[key])
-            for row in history
-            if row.get(key) is not None and not math.isnan(row[key])
-        ]
-        if pts:
-            xs, ys = (np.asarray(v, dtype=float) for v in zip(*pts, strict=True))
-            line = ax.plot(xs, ys, alpha=0.25, linewidth=1)[0]
-            ax.plot(
-                xs,
-                smooth(ys, window),
-                color=line.get_color(),
-                linewidth=2,
-                label=label or f"{window}-iteration average",
-            )
-            if baseline:
-                add_random_baseline(ax, key, colour="#555555")
-        ax.set_title(titles.get(key, key), fontsize=10)
-        ax.set_xlabel("env steps sampled")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
-    return axes

@@ -14,6 +14,8 @@ Re-make them (a few minutes on 2 cores) with
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from handson_rl.paths import PRETRAINED_DIR
@@ -40,6 +42,27 @@ def load_pretrained(path: str | Path = PRETRAINED_DIR) -> dict:
             )
         modules[module_id] = RLModule.from_checkpoint(str(folder))
     return modules
+
+
+@lru_cache(maxsize=1)
+def _pretrained_modules() -> dict:
+    from handson_rl.training.quiet import quiet_ray
+
+    quiet_ray()  # RLlib's own DeprecationWarning on loading a module is noise here
+    return load_pretrained()
+
+
+def trained_policy(agent: str, modules: Mapping | None = None, seed: int = 0):
+    """``agent``'s trained module (from ``modules``, else the pre-trained ones) as a policy.
+
+    The policy samples its actions with its own generator seeded by ``seed``
+    (:class:`~handson_rl.training.policies.ModulePolicy`); the pre-trained modules
+    are loaded once per process.
+    """
+    from handson_rl.training.policies import ModulePolicy
+
+    modules = _pretrained_modules() if modules is None else modules
+    return ModulePolicy(modules[MODULE_OF_AGENT[agent]], seed=seed)
 
 
 def info(path: str | Path = PRETRAINED_DIR) -> dict:

@@ -150,7 +150,7 @@ def asha_milestones(scheduler) -> list[int]:
     ``_brackets`` (one by default), each with ``_rungs``, a list of ``(milestone,
     recorded results)`` pairs, and ``max_t`` in ``_max_t``
     (``ray/tune/schedulers/async_hyperband.py``). Chapter 7's
-    :func:`handson_rl.training.tuning.asha_rungs` computes the same milestones from
+    :func:`handson_rl.tools.tuning.asha_rungs` computes the same milestones from
     the settings; its tests compare the two through this function.
     """
     brackets = getattr(scheduler, "_brackets", None)

@@ -4,7 +4,7 @@ The notebooks train interactively; this script does the same training as a
 program, the way it runs on a server, on a cluster or as a Ray Job (chapter 10)::
 
     handson-rl-train --max-iterations 30 --stop-return 18 --checkpoint-dir outputs/run1
-    python -m handson_rl.training.cli --help
+    python -m handson_rl.tools.cli --help
 
 It prints one line per iteration (iteration, wall time, env steps, both agents'
 mean returns in that iteration and agent1's mean over its last 100 episodes),

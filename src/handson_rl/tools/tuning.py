@@ -4,7 +4,7 @@ The notebooks build the ``tune.Tuner`` themselves (that is what they teach); thi
 module only reads and shows what Tune produced, plus a small sweep script that
 chapter 7 and the tests interrupt and resume like a crashed laptop would:
 
-    python -m handson_rl.training.tuning --storage outputs/tune --name interrupted --iterations 6
+    python -m handson_rl.tools.tuning --storage outputs/tune --name interrupted --iterations 6
 """
 
 from __future__ import annotations
@@ -228,11 +228,11 @@ def plot_trials(
     """Every trial's ``metric`` against its iteration, in one plot.
 
     With ``baseline`` a dashed line shows what random play scores for ``metric``
-    (:func:`handson_rl.training.plotting.add_random_baseline`).
+    (:func:`handson_rl.tools.plotting.add_random_baseline`).
     """
     import matplotlib.pyplot as plt
 
-    from handson_rl.training.plotting import add_random_baseline
+    from handson_rl.tools.plotting import add_random_baseline
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.6))

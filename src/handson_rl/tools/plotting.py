@@ -1,4 +1,5 @@
-"""Learning curves from the per-iteration summaries of :func:`handson_rl.training.loop.train`.
+"""Learning curves from the per-iteration summaries of :func:`handson_rl.training.loop.train`,
+and the custom metrics of :mod:`handson_rl.training.metrics` (:func:`plot_metrics`).
 
 Every learning curve the course draws carries a dashed line at what random play
 scores (:func:`add_random_baseline`, from :mod:`handson_rl.arena.baseline`): a
@@ -7,11 +8,13 @@ curve above it learned something, a curve on it did not.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from handson_rl.training.metrics import COLLISIONS, METRIC_KEYS, NEW_FIELDS
 from handson_rl.training.results import (
     AGENT1_RETURN,
     AGENT2_RETURN,
@@ -154,3 +157,52 @@ def plot_returns(
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     return ax
+
+
+def plot_metrics(
+    history,
+    keys=METRIC_KEYS,
+    window: int = 5,
+    axes=None,
+    label: str | None = None,
+    baseline: bool = True,
+):
+    """One panel per metric against env steps (faint raw points, moving average on top).
+
+    ``history`` is what :func:`handson_rl.training.metrics.metric_history` returns. With ``baseline`` each panel
+    has a dashed line at random play's value of its metric
+    (:func:`add_random_baseline`). Returns the axes.
+    """
+    import matplotlib.pyplot as plt
+
+    keys = list(keys)
+    if axes is None:
+        _, axes = plt.subplots(1, len(keys), figsize=(4.2 * len(keys), 3.3), squeeze=False)
+        axes = axes[0]
+    titles = {
+        NEW_FIELDS: "new cells agent1 found per episode",
+        COLLISIONS: "collisions per episode",
+    }
+    for ax, key in zip(axes, keys, strict=False):
+        pts = [
+            (row["env_steps"], row[key])
+            for row in history
+            if row.get(key) is not None and not math.isnan(row[key])
+        ]
+        if pts:
+            xs, ys = (np.asarray(v, dtype=float) for v in zip(*pts, strict=True))
+            line = ax.plot(xs, ys, alpha=0.25, linewidth=1)[0]
+            ax.plot(
+                xs,
+                smooth(ys, window),
+                color=line.get_color(),
+                linewidth=2,
+                label=label or f"{window}-iteration average",
+            )
+            if baseline:
+                add_random_baseline(ax, key, colour="#555555")
+        ax.set_title(titles.get(key, key), fontsize=10)
+        ax.set_xlabel("env steps sampled")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="best", fontsize=8)
+    return axes
