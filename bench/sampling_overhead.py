@@ -31,7 +31,6 @@ a measurement here, not part of the course's setup (see bench/README.md).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import statistics
 import time
 from collections import Counter
@@ -48,6 +47,7 @@ from ray.rllib.utils.metrics import (
     NUM_MODULE_STEPS_SAMPLED,
     NUM_MODULE_STEPS_SAMPLED_LIFETIME,
 )
+from time_to_target import one_torch_thread, train_config  # bench/ as above
 
 
 class BulkCountEnvRunner(MultiAgentEnvRunner):
@@ -119,19 +119,6 @@ def iteration_breakdown(iterations: int = 12, seed: int = 0) -> dict:
     finally:
         algo.stop()
     return {key: statistics.median(r[key] for r in rows) for key in rows[0]}
-
-
-@contextlib.contextmanager
-def one_torch_thread():
-    """Run the block with torch on one thread, as in an env runner actor (Ray sets OMP_NUM_THREADS=1)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 @one_torch_thread()
@@ -214,8 +201,6 @@ def profile_sampler(steps: int = 1000, repeats: int = 10, seed: int = 0) -> dict
 def time_to_target(
     seeds: list[int], target: float = 18.0, max_seconds: float = 120.0
 ) -> dict[str, list[dict]]:
-    from time_to_target import train_config
-
     from handson_rl.training.config import arena_ppo_config
 
     runs: dict[str, list[dict]] = {"RLlib's env runner": [], "BulkCountEnvRunner": []}

@@ -40,6 +40,7 @@ run: measurements are only meaningful on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import statistics
 import sys
@@ -80,6 +81,19 @@ APPO_SETTINGS = {
 
 
 from cpu_load import OtherLoad  # noqa: E402  (bench/ is the script's folder)
+
+
+@contextlib.contextmanager
+def one_torch_thread():
+    """Run the block with torch on one thread, as in an env runner actor (Ray sets OMP_NUM_THREADS=1)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def label(name: str, variants: dict | None = None) -> str:
@@ -209,8 +223,6 @@ def stop_at_target(base_callback, target: float, max_seconds: float):
 def run_sb3(seed: int, target: float, max_seconds: float, one_thread: bool = False) -> dict:
     """SB3's PPO at its defaults; ``one_thread``: with torch on one thread for the run."""
     if one_thread:
-        from sampling_overhead import one_torch_thread
-
         with one_torch_thread():
             return run_sb3(seed, target, max_seconds)
     PPO, BaseCallback = _sb3()
