@@ -60,3 +60,33 @@ def test_a_chapter_waits_for_the_chapters_it_reads_from():
     assert site_execute.ready_chapters(pending[1:], set()) == pending[1:]
     with pytest.raises(ValueError, match="jobs must be at least 1"):
         site_execute.execute_chapters(Path("."), Path("."), {}, jobs=0)
+
+
+def test_a_chapter_run_twice_runs_each_cell_twice_and_its_record_says_so(tmp_path):
+    """CI's smoke site runs chapter 3 so (course.sh: site --twice 03): a cell that only
+    works once fails the build; the page shows the second run; the record says twice."""
+    from jupyter_cache import get_cache
+
+    chapters, cache = tmp_path / "src" / "chapters", tmp_path / "jupyter_cache"
+    chapters.mkdir(parents=True)
+    _chapter(chapters, "03_twice", "runs = 0", "runs += 1\nprint('runs', runs)")
+    # (Not the same code as 03: the cache knows notebooks by their code.)
+    _chapter(chapters, "04_once", "runs = 0", "runs += 1\nprint('runs', runs)  # once")
+    _chapter(chapters, "05_only_once", "doomed = 1", "del doomed")
+    rows = site_execute.execute_chapters(
+        chapters, cache, {}, jobs=1, timeout=120, log=lambda line: None, twice=("03", "05")
+    )
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["03_twice"]["twice"] and not by_name["04_once"]["twice"]
+    assert by_name["05_only_once"]["error"] and "NameError" in by_name["05_only_once"]["error"]
+    jc = get_cache(str(cache))
+    for name, shown in (("03_twice", "runs 2\n"), ("04_once", "runs 1\n")):
+        _, executed = jc.merge_match_into_notebook(
+            nbformat.read(chapters / f"{name}.ipynb", as_version=4)
+        )
+        assert executed.cells[1].outputs[0]["text"] == shown
+    html = tmp_path / "html"  # the built site's folder, as HANDSON_SITE_HTML names it
+    assert site_execute.ran_each_cell_twice(html, "03_twice") is True
+    assert site_execute.ran_each_cell_twice(html, "04_once") is False
+    with pytest.raises(FileNotFoundError, match="holds no executed 05_only_once"):
+        site_execute.ran_each_cell_twice(html, "05_only_once")

@@ -41,8 +41,19 @@ def pending_chapters(chapters_dir: Path, cache_path: Path) -> list[Path]:
     return pending
 
 
-def execute_one(path: str, cache_path: str, env: dict[str, str], timeout: int) -> dict:
+#: What the cache record of a chapter executed with each cell run twice says so.
+TWICE = "each_cell_ran_twice"
+
+
+def execute_one(
+    path: str, cache_path: str, env: dict[str, str], timeout: int, twice: bool = False
+) -> dict:
     """Execute one staged chapter in its folder and store it in the cache (a worker process).
+
+    ``twice``: run every code cell twice in a row (the kernel loads
+    :mod:`handson_rl.maintainers.rerun`, as a learner who runs each cell again
+    does; the page shows the second run's outputs), and say so in the cache record
+    (``data[TWICE]``, read by :func:`ran_each_cell_twice`).
 
     Returns its name, wall seconds, the core-seconds of its kernel and everything the
     kernel started (counted once they have ended), and the traceback if a cell failed.
@@ -57,14 +68,17 @@ def execute_one(path: str, cache_path: str, env: dict[str, str], timeout: int) -
     notebook = nbformat.read(path, as_version=4)
     record = cache.add_nb_to_project(path)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    extra = {"extra_arguments": ["--ext=handson_rl.maintainers.rerun"]} if twice else {}
     result = single_nb_execution(
-        notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False
+        notebook, cwd=str(Path(path).parent), timeout=timeout, allow_errors=False, **extra
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.err is None:
         cache.cache_notebook_bundle(
-            CacheBundleIn(notebook, record.uri, data={"execution_seconds": result.time}),
+            CacheBundleIn(
+                notebook, record.uri, data={"execution_seconds": result.time, TWICE: twice}
+            ),
             check_validity=False,
             overwrite=True,
         )
@@ -73,6 +87,7 @@ def execute_one(path: str, cache_path: str, env: dict[str, str], timeout: int) -
         "seconds": result.time,
         "cpu": cpu,
         "error": result.exc_string if result.err is not None else None,
+        "twice": twice,
     }
 
 
@@ -89,11 +104,15 @@ def execute_chapters(
     jobs: int = 2,
     timeout: int = 3600,
     log=print,
+    twice: tuple[str, ...] = (),
+    twice_cell_limit: int = 300,
 ) -> list[dict]:
     """Execute every chapter the cache lacks, ``jobs`` at a time; one row per chapter.
 
-    A chapter whose cell fails is reported in its row (``error``) and not cached;
-    the others still run.
+    Chapters whose name starts with one of ``twice`` (e.g. ``("03",)``) run each
+    cell twice in a row, and a cell slower than ``twice_cell_limit`` seconds fails
+    them as a hang. A chapter whose cell fails is reported in its row (``error``)
+    and not cached; the others still run.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -105,16 +124,18 @@ def execute_chapters(
         while pending or running:
             for path in ready_chapters(pending, set(running.values()))[: jobs - len(running)]:
                 pending.remove(path)
-                running[pool.submit(execute_one, str(path), str(cache_path), env, timeout)] = (
-                    path.stem
-                )
+                rerun = path.stem.startswith(tuple(twice)) if twice else False
+                limit = min(timeout, twice_cell_limit) if rerun else timeout
+                future = pool.submit(execute_one, str(path), str(cache_path), env, limit, rerun)
+                running[future] = path.stem
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 row = future.result()
                 running.pop(future)
                 rows.append(row)
                 log(
-                    f"executed {row['name']}: {row['seconds']:.0f} s, {row['cpu']:.0f} core-s"
+                    f"executed {row['name']}{' (each cell twice)' if row['twice'] else ''}: "
+                    f"{row['seconds']:.0f} s, {row['cpu']:.0f} core-s"
                     f"{' (FAILED)' if row['error'] else ''} [{time.perf_counter() - start:.0f} s since start]"
                 )
     return rows
@@ -144,6 +165,29 @@ def executed_chapter(html_dir: Path, name: str):
             f"the site's jupyter-cache holds no executed {name}: build the site again"
         ) from err
     return notebook
+
+
+def ran_each_cell_twice(html_dir: Path, name: str) -> bool:
+    """Whether the website build of ``html_dir`` executed chapter ``name`` with each
+    cell run twice (``execute_chapters(..., twice=...)``; the build fails when a cell
+    of such a chapter raises or hangs, so a built site that says True passed)."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    base = Path(html_dir).parent
+    staged = base / "src" / "chapters" / f"{name}.ipynb"
+    if not staged.exists():
+        raise FileNotFoundError(
+            f"{staged} does not exist: is {html_dir} a built site, and {name} a chapter?"
+        )
+    cache = get_cache(str(base / "jupyter_cache"))
+    try:
+        record = cache.match_cache_notebook(nbformat.read(staged, as_version=4))
+    except KeyError as err:
+        raise FileNotFoundError(
+            f"the site's jupyter-cache holds no executed {name}: build the site again"
+        ) from err
+    return bool((record.data or {}).get(TWICE, False))
 
 
 def cell_output_text(notebook, marker: str) -> str:
