@@ -85,7 +85,12 @@ def make_in_memory(checkpoint):
 
 
 def variant(
-    greedy_explore=False, sampled_explore=True, swap_modules=False, seed_shift=None, swap_keys=False
+    greedy_explore=False,
+    sampled_explore=True,
+    swap_modules=False,
+    seed_shift=None,
+    swap_keys=False,
+    greedy_agent2_explore=None,
 ):
     def answer(checkpoint_dir, episodes, seed):
         p1, p2 = load_module(checkpoint_dir, "p1"), load_module(checkpoint_dir, "p2")
@@ -95,7 +100,13 @@ def variant(
         g = mean_returns(
             {
                 "agent1": ModulePolicy(p1, explore=greedy_explore, seed=5),
-                "agent2": ModulePolicy(p2, explore=greedy_explore, seed=6),
+                "agent2": ModulePolicy(
+                    p2,
+                    explore=greedy_explore
+                    if greedy_agent2_explore is None
+                    else greedy_agent2_explore,
+                    seed=6,
+                ),
             },
             episodes,
             seed=env_seed,
@@ -122,6 +133,7 @@ def test_the_notebooks_modules_in_memory_are_named(checkpoint):
     "answer, says",
     [
         (variant(greedy_explore=True), "look like sampled play"),
+        (variant(greedy_agent2_explore=True), "Pass it to both agents' policies"),
         (variant(sampled_explore=False), "exactly those of greedy play"),
         (variant(swap_keys=True), "the two are swapped"),
         (variant(swap_modules=True), "two modules swapped"),

@@ -128,8 +128,9 @@ def _explain_greedy(got: dict, want: dict, probes: dict, originals: dict) -> Non
         )
     if got["agent1"] > want["agent1"] + SAMPLED_MARGIN:
         fail(
-            f"{head} Yours look like sampled play: greedy policies always take the most "
-            "likely action. ModulePolicy samples unless you pass explore=False."
+            f"{head} Yours look like sampled play, by one agent or by both: greedy policies "
+            "always take the most likely action, and ModulePolicy samples unless you pass "
+            "explore=False. Pass it to both agents' policies, agent1's and agent2's."
         )
     fail(
         f"{head} Greedy play is ModulePolicy(module, explore=False) for each agent, played "
