@@ -31,6 +31,8 @@ import nbformat
 from core_use import CoreUse
 from cpu_load import OtherLoad
 
+from handson_rl.budget import LEVELS
+
 ROOT = Path(__file__).resolve().parents[1]
 SLOWEST_KEPT = 5  # slowest cells per chapter kept in --json (the README lists the slowest of all)
 
@@ -105,7 +107,7 @@ def print_slowest_cells(paths: list[Path], out_dir: Path, count: int) -> None:
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="comma-separated chapter numbers, e.g. 03,07")
-    parser.add_argument("--budget", choices=("full", "smoke"), default="full")
+    parser.add_argument("--budget", choices=LEVELS, default="full")
     parser.add_argument(
         "--seed",
         type=int,

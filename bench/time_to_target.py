@@ -448,7 +448,7 @@ def write_json(path: str, results: dict, args) -> None:
     from datetime import datetime
     from pathlib import Path
 
-    from handson_rl.maintainers.site import installed_versions
+    from handson_rl.maintainers.stamp import installed_versions
 
     runs = [
         {

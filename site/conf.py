@@ -38,7 +38,7 @@ nb_code_prompt_hide = "Hide code"
 nb_ipywidgets_js = {}
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 
-# Mermaid's and MathJax's JavaScript are served by the site itself (no CDN): site.NPM_ASSETS.
+# Mermaid's and MathJax's JavaScript are served by the site itself (no CDN): npm_assets.NPM_ASSETS.
 mermaid_use_local = "mermaid/mermaid.esm.min.mjs"
 mermaid_version = ""
 mathjax_path = "mathjax/tex-mml-chtml.js"

@@ -18,7 +18,7 @@ SCANNED = ("src", "bench")
 DECLARATIVE = {
     "src/handson_rl/tools/cli.py:build_parser",  # argparse options, one after another
     "src/handson_rl/training/config.py:arena_ppo_config",  # the course's PPO settings
-    "src/handson_rl/maintainers/site.py:landing_page",  # the landing page's Markdown
+    "src/handson_rl/maintainers/site_pages.py:landing_page",  # the landing page's Markdown
     "src/handson_rl/maintainers/slides.py:deck_html",  # a deck's HTML
 }
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from handson_rl.maintainers import site
-from handson_rl.maintainers.build import SITE_STAMP, build_lesson
+from handson_rl.maintainers import npm_assets, site_check, site_pages
+from handson_rl.maintainers.build import build_lesson
+from handson_rl.maintainers.stamp import STAMP_CODE, is_stamp
 from handson_rl.paths import LESSONS_DIR, ROOT
 
 CHAPTERS = sorted(p.stem for p in LESSONS_DIR.glob("[0-9][0-9]_*.py"))
@@ -38,7 +39,7 @@ def test_site_page_folds_each_solution_after_the_exercise_cell():
     answers = [
         c for c in code(page) if c.startswith("from handson_rl.exercises.concepts import reveal")
     ]
-    assert [c for c in code(page) if c not in answers] == [SITE_STAMP] + code(solution)
+    assert [c for c in code(page) if c not in answers] == code(solution)
     folded = [c for c in page if "hide-input" in c["metadata"].get("tags", [])]
     assert folded, "no solution is folded"
     for cell in folded:
@@ -47,41 +48,57 @@ def test_site_page_folds_each_solution_after_the_exercise_cell():
         assert before["cell_type"] == "markdown" and "NotImplementedError" in "".join(
             before["source"]
         )
-    stamp = page[1]
-    assert stamp["metadata"]["tags"] == ["remove-input"] and "stamp()" in "".join(stamp["source"])
 
 
-def test_chapters_without_exercises_fold_nothing():
-    # Chapter 1 has concept checks but no exercise and no task.
-    page = _cells(
-        build_lesson(LESSONS_DIR / "01_rl_and_rllib_in_a_nutshell.py", variants=("site",))["site"]
+def test_the_site_page_runs_the_stamp_after_the_title_with_the_marker():
+    page = site_pages.site_page(
+        LESSONS_DIR / "02_environment_and_spaces.py", "  # course package x"
     )
+    stamps = [i for i, cell in enumerate(page.cells) if is_stamp(cell)]
+    assert stamps == [1]  # one stamp, right after the title cell
+    cell = page.cells[1]
+    assert cell.source == STAMP_CODE + "  # course package x"
+    assert cell.metadata["tags"] == ["remove-input"]
+    namespace = {}
+    exec(STAMP_CODE.split("\n")[0], namespace)  # the code imports stamp() by a real module path
+    assert callable(namespace["stamp"])
+
+
+def test_a_lesson_without_exercises_folds_nothing(tmp_path):
+    # Every chapter has an exercise or a task now: a plain lesson, with a concept check.
+    lesson = tmp_path / "01_plain.py"
+    lesson.write_text(
+        '# %% [markdown]\n# # Title\n\n# %% tags=["concept"]\n'
+        'from handson_rl.exercises.concepts import ask\n\nask("ch2-truncated")\n\n'
+        "# %%\nx = 1\n"
+    )
+    page = _cells(build_lesson(lesson, variants=("site",))["site"])
     assert not [c for c in page if "hide-input" in c["metadata"].get("tags", [])]
 
 
 def test_landing_page_lists_every_chapter_from_the_readme():
-    text = site.landing_page((ROOT / "README.md").read_text(), CHAPTERS)
+    text = site_pages.landing_page((ROOT / "README.md").read_text(), CHAPTERS)
     for name in CHAPTERS:
         assert f"(chapters/{name}.ipynb)" in text and f"chapters/{name}\n" in text
     assert "bash course.sh site" in text
 
 
 def test_landing_page_refuses_a_readme_without_its_chapter_table():
-    with pytest.raises(site.SiteError, match="chapter table"):
-        site.landing_page("# Hands-on RL with Ray RLlib\n\nno table here\n", CHAPTERS)
+    with pytest.raises(site_pages.SiteError, match="chapter table"):
+        site_pages.landing_page("# Hands-on RL with Ray RLlib\n\nno table here\n", CHAPTERS)
 
 
 def test_links_to_repository_files_become_code_and_pages_stay_links():
     text = "[tests](../tests/test_cheatsheet.py), [sheet](old_api_cheatsheet.md), [Ray](https://ray.io)"
-    out = site._repo_link_to_code(text, Path("docs"), {"docs/old_api_cheatsheet.md"})
+    out = site_pages.repo_link_to_code(text, Path("docs"), {"docs/old_api_cheatsheet.md"})
     assert out == "`tests`, [sheet](old_api_cheatsheet.md), [Ray](https://ray.io)"
 
 
 def test_npm_files_refuse_a_tarball_with_another_hash(tmp_path):
-    version = site.NPM_ASSETS["mermaid"][0]
+    version = npm_assets.NPM_ASSETS["mermaid"][0]
     (tmp_path / f"mermaid-{version}.tgz").write_bytes(b"not the real tarball")
-    with pytest.raises(site.SiteError, match="expected"):
-        site.npm_files("mermaid", downloads=tmp_path)
+    with pytest.raises(site_pages.SiteError, match="expected"):
+        npm_assets.npm_files("mermaid", downloads=tmp_path)
     assert not (tmp_path / f"mermaid-{version}.tgz").exists()
 
 
@@ -102,7 +119,7 @@ def test_check_site_finds_errors_broken_links_missing_images_and_cdn_scripts(tmp
             '<script src="https://cdn.example.org/lib.js"></script>'
         )
     )
-    problems = site.check_site(tmp_path, ["01_x", "02_y"])
+    problems = site_check.check_site(tmp_path, ["01_x", "02_y"])
     text = "\n".join(problems)
     assert "no page for chapter 02_y" in text
     assert "chapters/01_x.html: 1 cell(s) show an error output" in text  # not the tagged one
@@ -114,7 +131,7 @@ def test_check_site_finds_errors_broken_links_missing_images_and_cdn_scripts(tmp
 def test_check_site_accepts_a_clean_page(tmp_path):
     (tmp_path / "index.html").write_text(_page('<img src="a.png"><a href="#top">top</a>'))
     (tmp_path / "a.png").write_bytes(b"png")
-    assert site.check_site(tmp_path, []) == []
+    assert site_check.check_site(tmp_path, []) == []
 
 
 def _built_site() -> Path | None:
@@ -131,7 +148,7 @@ def test_built_site():
                 "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
             )
         pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
-    assert site.check_site(html, CHAPTERS) == []
+    assert site_check.check_site(html, CHAPTERS) == []
     for name in CHAPTERS:
         text = (html / "chapters" / f"{name}.html").read_text()
         assert "Ray 2.60.0" in text and "torch 2.13.0" in text and "gymnasium 1.2.2" in text
@@ -148,6 +165,6 @@ def test_built_site():
 
 
 def test_chapter_titles_come_from_each_lessons_heading():
-    titles = [site.chapter_title(LESSONS_DIR / f"{name}.py") for name in CHAPTERS]
+    titles = [site_pages.chapter_title(LESSONS_DIR / f"{name}.py") for name in CHAPTERS]
     assert titles[2] == "Training PPO" and titles[11] == "Did it learn?"
     assert all(titles) and len(set(titles)) == 12

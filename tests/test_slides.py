@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from handson_rl.maintainers import site, slides
+from handson_rl.maintainers import site_check, site_pages, slides
 from handson_rl.maintainers.slides import Cell, SlidesError
 from handson_rl.paths import LESSONS_DIR
 
@@ -218,7 +218,7 @@ def test_an_exercise_shows_the_stub_then_the_solution():
 
 
 def _unexecuted(lesson: Path):
-    return site.site_page(lesson, "  # course package test")
+    return site_pages.site_page(lesson, "  # course package test")
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
@@ -300,7 +300,7 @@ def test_built_decks():
     guide = (Path(html_dir) / "docs" / "instructor_guide.html").read_text()
     assert "A learner who fell behind" in html.unescape(guide)
     assert (
-        site.check_site(Path(html_dir), []) == []
+        site_check.check_site(Path(html_dir), []) == []
     )  # slides/ included: no broken or remote reference
 
 

@@ -105,7 +105,6 @@ def _cell_id(cell_type: str, source: str, seen: set[str]) -> str:
     return cid
 
 
-SITE_STAMP = "from handson_rl.maintainers.site import stamp\n\nstamp()"
 SITE_EXERCISE_CELL = "**Exercise cell**, as it stands in `notebooks/`:\n\n```python\n{code}\n```"
 SOLUTION_PROMPTS = {"code_prompt_show": "Show solution", "code_prompt_hide": "Hide solution"}
 
@@ -218,11 +217,6 @@ def build_lesson(path: Path, variants=("solution", "exercise"), seeds_dir=None) 
             cells.append(new)
             if variant == "site" and "concept" in tags:
                 cells.append(_site_answer_cell(source, where, seen))
-            if variant == "site" and i == 0:
-                # After the title cell: where this page's outputs come from.
-                stamp = nbformat.v4.new_code_cell(SITE_STAMP, metadata={"tags": ["remove-input"]})
-                stamp.id = _cell_id("code", SITE_STAMP, seen)
-                cells.append(stamp)
         book = nbformat.v4.new_notebook(
             cells=cells, metadata={"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO}
         )

@@ -6,7 +6,7 @@
 
 Nothing is executed here. Each deck is made from its lesson (``lessons/NN_*.py``)
 and the outputs the website build stored in its jupyter-cache
-(``_build/site-<budget>/jupyter_cache``): the page :func:`site.site_page` stages for
+(``_build/site-<budget>/jupyter_cache``): the page :func:`site_pages.site_page` stages for
 a chapter is looked up in that cache by its code, exactly as MyST-NB does, so a
 lesson whose code changed since the last website build is reported (build the
 website again) instead of shown with stale outputs. The website build
@@ -42,7 +42,7 @@ learners never see it (JupyterLab, GitHub and the website do not render
 comments); the deck puts it in that slide's notes.
 
 reveal.js is the npm registry's tarball, pinned by hash like the website's Mermaid
-and MathJax (:func:`handson_rl.maintainers.site.npm_files`); the decks load
+and MathJax (:func:`handson_rl.maintainers.npm_assets.npm_files`); the decks load
 nothing from another host (figures are embedded; reveal.js, MathJax and Mermaid
 are files next to the decks). Mermaid diagrams need the deck served over HTTP
 (as the website is): a browser does not load JavaScript modules from ``file://``;
@@ -127,14 +127,14 @@ _MD = None
 
 def render_markdown(text: str, notes: bool = False) -> str:
     """Markdown to slide HTML; in speaker notes a diagram stays source (the notes are hidden)."""
-    from handson_rl.maintainers.site import _repo_link_to_code
+    from handson_rl.maintainers.site_pages import repo_link_to_code
 
     global _MD
     if _MD is None:
         _MD = _markdown()
     # A link to a repository file (``../docs/x.md``) leads nowhere from a deck: it
     # becomes its text, as on the website a link to a file that is not a page does.
-    out = _MD.render(_repo_link_to_code(text, Path("notebooks"), set()))
+    out = _MD.render(repo_link_to_code(text, Path("notebooks"), set()))
     return out.replace('<pre class="mermaid">', '<pre class="diagram-source">') if notes else out
 
 
@@ -397,16 +397,14 @@ def lesson_cells(lesson: Path, executed) -> list[Cell]:
     import jupytext
 
     from handson_rl.maintainers.build import (
-        SITE_STAMP,
         _strip_regions,
         _stub_for_solution_cell,
         fill_seed_ranges,
     )
+    from handson_rl.maintainers.stamp import is_stamp
 
     nb = jupytext.read(lesson, fmt="py:percent")
-    ran = [
-        c for c in executed.cells if c.cell_type == "code" and not c.source.startswith(SITE_STAMP)
-    ]
+    ran = [c for c in executed.cells if c.cell_type == "code" and not is_stamp(c)]
     cells, k = [], 0
     for i, cell in enumerate(nb.cells):
         mark = cell.metadata.get("slideshow", {}).get("slide_type")
@@ -714,7 +712,7 @@ overview. What to teach with them, and when: the instructor guide
 
 def executed_page(lesson: Path, cache, marker: str):
     """The site page of a lesson with the outputs jupyter-cache stored for it."""
-    from handson_rl.maintainers.site import site_page
+    from handson_rl.maintainers.site_pages import site_page
 
     page = site_page(lesson, marker)
     try:
@@ -734,14 +732,9 @@ def build_decks(
     """Write one deck per chapter (and an index) into ``out``; return the decks."""
     from jupyter_cache import get_cache
 
-    from handson_rl.maintainers.build import SITE_STAMP
-    from handson_rl.maintainers.site import (
-        NPM_ASSETS,
-        _write,
-        chapter_title,
-        npm_files,
-        package_hash,
-    )
+    from handson_rl.maintainers.npm_assets import NPM_ASSETS, npm_files
+    from handson_rl.maintainers.site_pages import chapter_title, write
+    from handson_rl.maintainers.stamp import is_stamp, package_hash
 
     if not (Path(jupyter_cache) / "global.db").exists():
         raise SlidesError(
@@ -774,16 +767,16 @@ def build_decks(
         "mermaid": ("mermaid", npm_files("mermaid", assets=NPM_ASSETS)),
     }.items():
         for name, data in files.items():
-            _write(assets / package / name, data)
+            write(assets / package / name, data)
     from pygments.formatters import HtmlFormatter
 
-    _write(assets / "deck.css", DECK_CSS + HtmlFormatter().get_style_defs(".highlight"))
+    write(assets / "deck.css", DECK_CSS + HtmlFormatter().get_style_defs(".highlight"))
     decks, items = [], []
     for lesson in lessons:
         page = pages[lesson]
         stamp = ""
         for cell in page.cells:
-            if cell.cell_type == "code" and cell.source.startswith(SITE_STAMP):
+            if is_stamp(cell):
                 for output in cell.get("outputs", []):
                     text = output.get("data", {}).get("text/markdown")
                     if text:
@@ -795,16 +788,14 @@ def build_decks(
         number = lesson.stem[:2].lstrip("0")
         title = f"{number}. {chapter_title(lesson)}"
         path = out / f"{lesson.stem}.html"
-        _write(path, deck_html(title, columns, stamp))
+        write(path, deck_html(title, columns, stamp))
         decks.append(path)
         count = sum(len(column) for column in columns)
         items.append(
             f'<li><a href="{lesson.stem}.html">{html.escape(title)}</a> ({count} slides)</li>'
         )
     guide = f', <a href="{guide_link}">on the website</a>' if guide_link else ""
-    _write(
-        out / "index.html", INDEX_HTML.format(budget=budget, items="\n".join(items), guide=guide)
-    )
+    write(out / "index.html", INDEX_HTML.format(budget=budget, items="\n".join(items), guide=guide))
     return decks
 
 
