@@ -55,6 +55,10 @@ def up_down_swapped(observation, width):
     return {0: 2, 2: 0}.get(reference(observation, width), reference(observation, width))
 
 
+def left_right_swapped(observation, width):
+    return {1: 3, 3: 1}.get(reference(observation, width), reference(observation, width))
+
+
 def hard_coded(observation, width):
     return reference(observation, 10)
 
@@ -73,11 +77,13 @@ def always_up(observation, width):
         (obs_swapped, "the first number is agent2's own cell"),
         (rows_and_columns_swapped, "Rows and columns are swapped"),
         (up_down_swapped, "Up and down are swapped"),
+        (left_right_swapped, "Left and right are swapped"),
+        (lambda observation: 0, "cannot be called as chase\\(observation, width\\)"),
         (hard_coded, "right on the 10 x 10 board only"),
         (names, "return its number"),
         (lambda obs, width: None, "return an action, an int from 0 to 3"),
         (always_up, "divmod"),
-        (lambda obs, width: obs[5], "raised IndexError"),
+        (lambda obs, width: obs[5], r"chase\(\[0, 1\], width=10\) raised IndexError"),
         ("chase", "Pass your function itself"),
     ],
 )

@@ -11,8 +11,9 @@ The checker asks ``chase`` about every pair of distinct cells on a 10 x 10 board
 and on a 7-wide one, and accepts any action that brings agent2 closer (a
 Manhattan step; moving onto agent1 is a catch). Each usual mistake moves agent2
 in a way of its own, which the checker recognises: the two cells of the
-observation swapped, row and column swapped, up and down swapped, the board's
-width written in as 10, an action name instead of its number.
+observation swapped, row and column swapped, up and down or left and right
+swapped, the board's width written in as 10, a chase without the width argument,
+an action name instead of its number.
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ def _cases(width: int, height: int):
 
 def _action(chase: Callable, own: tuple, other: tuple, width: int) -> int:
     obs = np.array([own[0] * width + own[1], other[0] * width + other[1]], dtype=np.int64)
+    shown = [int(v) for v in obs]
     try:
         action = chase(obs, width)
     except Exception as err:  # the learner's own error
-        fail(f"Your chase({list(obs)}, width={width}) raised {type(err).__name__}: {err}.", err)
+        fail(f"Your chase({shown}, width={width}) raised {type(err).__name__}: {err}.", err)
     if isinstance(action, str) and action in ACTION_NAMES:
         fail(
             f"chase returned the action's name {action!r}; return its number, "
@@ -62,10 +64,26 @@ def _action(chase: Callable, own: tuple, other: tuple, width: int) -> int:
         or not 0 <= int(action) <= 3
     ):
         fail(
-            f"chase({list(obs)}, width={width}) returned {action!r:.60}; return an action, an "
+            f"chase({shown}, width={width}) returned {action!r:.60}; return an action, an "
             f"int from 0 to 3 ({', '.join(f'{i} {n}' for i, n in enumerate(ACTION_NAMES))})."
         )
     return int(action)
+
+
+def _check_signature(chase: Callable) -> None:
+    """Fail if ``chase`` cannot be called as ``chase(observation, width)``."""
+    import inspect
+
+    try:
+        inspect.signature(chase).bind(np.zeros(2, dtype=np.int64), 10)
+    except TypeError as err:
+        fail(
+            f"chase cannot be called as chase(observation, width): {err}. The check and the next "
+            "cell call it with the width too; keep the signature `def chase(observation, "
+            "width=10):` and use `width` to turn a cell into row and column."
+        )
+    except ValueError:
+        pass  # no signature to read (a builtin): just call it
 
 
 def _explain(chase: Callable, width: int, height: int, wrong: list) -> None:
@@ -87,6 +105,12 @@ def _explain(chase: Callable, width: int, height: int, wrong: list) -> None:
         fail(
             f"{head} Up and down are swapped: action 0 (up) goes to row - 1, action 2 (down) "
             "to row + 1; row 0 is the top of the board."
+        )
+    mirror = {0: 0, 2: 2, 1: 3, 3: 1}
+    if all(_closer(a, o, mirror[act]) for a, o, act in wrong):
+        fail(
+            f"{head} Left and right are swapped: action 1 (right) goes to col + 1, action 3 "
+            "(left) to col - 1; col 0 is the left edge of the board."
         )
     if all(_closer(o, a, act) for a, o, act in wrong):
         fail(
@@ -111,6 +135,7 @@ def check_chase(chase: Callable) -> None:
     takes agent2 one step closer to agent1, from every pair of cells."""
     if not callable(chase):
         fail(f"Pass your function itself: check_chase(chase); got {type(chase).__name__}.")
+    _check_signature(chase)
     for width, height in BOARDS:
         wrong = []
         for own, other in _cases(width, height):
