@@ -87,7 +87,7 @@ def test_each_number_gets_its_backing(made_up, tmp_path):
         ("10", "course constant", "DEFAULT_CONFIG['width']"),
         ("10", "course constant", "DEFAULT_CONFIG['width']"),
         ("4", "structural", ""),
-        ("3e-3", "code literal", "line 8"),
+        ("3e-3", "code literal", "line 8: `config.training(lr=3e-3)`"),
         ("{{seeds:ch99.agent1}}", "seed range", "+1.0 to +4.0 over 3 seeds, `bench/seed_ranges.py`"),
         ("0.125", "registry", "arithmetic: 0.5 cubed; checked by `tests/test_made_up.py::test_cubes`"),
         ("+17.3", "NOT BACKED", ""),
@@ -105,7 +105,9 @@ def test_the_document_lists_every_number_per_chapter(made_up):
     assert "| 5 | `0.125` |" in text and "**registry** r1 |" in text
     assert "- r1: arithmetic: 0.5 cubed; checked by `tests/test_made_up.py::test_cubes`" in text
     assert "| 5 | `+17.3` |" in text and "**NOT BACKED**" in text
-    assert "| 4 | `3e-3` |" in text and "**code literal** line 8 |" in text
+    assert (
+        "| 4 | `3e-3` |" in text and "**code literal** line 8: `config.training(lr=3e-3)` |" in text
+    )
     assert "Structural (line and number): 2 `2`, 4 `4`." in text
     assert "`10` (DEFAULT_CONFIG['width'] = DEFAULT_CONFIG['height']): 4" in text  # the real source
 

@@ -201,16 +201,24 @@ def placeholders_in(lesson: str, first_line: int, lines: list[str]) -> list[Numb
     ]
 
 
-def code_literals(first_line: int, lines: list[str]) -> dict[float, int]:
+def _window(text: str, start: int, width: int) -> str:
+    """About ``width`` characters of ``text`` around position ``start``, "..." where cut."""
+    left = max(0, start - width // 2)
+    piece = text[left : left + width].strip()
+    return ("..." if left > 0 else "") + piece + ("..." if left + width < len(text) else "")
+
+
+def code_literals(first_line: int, lines: list[str]) -> dict[float, tuple[int, str]]:
     """Every number literal of a code cell (in expressions and in strings alike), with
-    the line it first appears on."""
-    values: dict[float, int] = {}
+    the line it first appears on: ``{value: (line number, line)}``."""
+    values: dict[float, tuple[int, str]] = {}
     for offset, line in enumerate(lines):
         for match in CODE_NUMBER.finditer(line):
             try:
-                values.setdefault(abs(float(match.group().replace("_", ""))), first_line + offset)
+                value = abs(float(match.group().replace("_", "")))
             except ValueError:
                 continue
+            values.setdefault(value, (first_line + offset, _window(line, match.start(), 44)))
     return values
 
 
@@ -398,8 +406,8 @@ def _neighbouring_code(lesson_cells: list, index: int) -> list:
     return near
 
 
-def _nearby_literals(lesson_cells: list, index: int) -> dict[float, int]:
-    literals: dict[float, int] = {}
+def _nearby_literals(lesson_cells: list, index: int) -> dict[float, tuple[int, str]]:
+    literals: dict[float, tuple[int, str]] = {}
     for _, first_line, lines in _neighbouring_code(lesson_cells, index):
         for value, line in code_literals(first_line, lines).items():
             literals.setdefault(value, line)
@@ -413,7 +421,8 @@ def _backing(number: Number, constants: dict, literals: dict, entries: list[Entr
         return Backed(number, "course constant", constants[found] if constants else "")
     found = _matching(number, literals)
     if found is not None:
-        return Backed(number, "code literal", f"line {literals[found]}")
+        line, code = literals[found]
+        return Backed(number, "code literal", f"line {line}: `{re.sub(r'[`|]', '', code)}`")
     matching = [e for e in entries if e.matches(number)]
     if matching:
         entry = max(matching, key=lambda e: len(e.line))  # the most specific one
@@ -536,10 +545,7 @@ Course constants and structural numbers are listed by line only.
 
 def _excerpt(number: Number, width: int = 72) -> str:
     """The prose around ``number``, about ``width`` characters, safe in a table cell."""
-    text, start = number.context, number.column
-    left = max(0, start - width // 2)
-    piece = text[left : left + width].strip()
-    piece = ("..." if left > 0 else "") + piece + ("..." if left + width < len(text) else "")
+    piece = _window(number.context, number.column, width)
     return re.sub(r"[`*]", "", piece).replace("|", "\\|")
 
 
