@@ -111,11 +111,13 @@ case "${1:-}" in
     #    error output, no broken link, image or script. One chapter at a time: beside
     #    pytest the two cores are already busy (a fresh-clone run with --jobs 2 took
     #    26.8 min, pytest 1,340 s, against 13.8-15.5 min serial at the last stop).
+    #    Chapter 3 runs with each cell twice in a row (--twice 03), as a learner who
+    #    runs a cell again does: one execution checks both the page and re-running.
     #    `set -m` gives the build its own process group, so that an interrupted run
     #    stops all of it (the build and the Sphinx process it starts; their kernels
     #    end with their parent), not just its first process.
     set -m
-    .venv/bin/python -m handson_rl.maintainers.site --budget smoke --no-cache >"$site_log" 2>&1 &
+    .venv/bin/python -m handson_rl.maintainers.site --budget smoke --no-cache --twice 03 >"$site_log" 2>&1 &
     site_pid=$!
     set +m
     trap 'kill -- "-$site_pid" 2>/dev/null || true' EXIT

@@ -5,8 +5,9 @@
   before the first trial (handson_rl.training.cpus), with fake Ray numbers (fast)
   and on the suite's Ray (marked ``ray``).
 - Every chapter with each code cell run twice, smoke budget (``COURSE_RERUN=all``
-  for all 12, ``none`` for none; by default only chapter 3, which teaches the
-  pattern). A cell slower than ``COURSE_RERUN_CELL_LIMIT`` seconds (300) is a hang.
+  for all 12, ``COURSE_RERUN=03,05`` for some; none by default: CI's smoke website
+  runs chapter 3, which teaches the pattern, so, and a built-site test checks it).
+  A cell slower than ``COURSE_RERUN_CELL_LIMIT`` seconds (300) is a hang.
 """
 
 from __future__ import annotations
@@ -352,14 +353,21 @@ def test_a_tune_run_stops_the_algorithm_that_holds_the_cpus(
 
 # ------------------------------------------------ every chapter, each cell twice
 def _chapters():
-    """``COURSE_RERUN=all``: every chapter; ``none``: none; unset: chapter 3."""
+    """``COURSE_RERUN=all``: every chapter; ``03,05``: those; unset or ``none``: none here.
+
+    CI checks chapter 3, which teaches the pattern, without a run of its own: its
+    smoke website executes chapter 3 with each cell twice (``course.sh test``:
+    ``site --twice 03``), and :func:`test_the_website_ran_chapter_3_with_each_cell_twice`
+    checks that it did.
+    """
     paths = sorted(SOLUTIONS_DIR.glob("[0-9][0-9]_*.ipynb"))
-    choice = os.environ.get("COURSE_RERUN", "").lower()
+    choice = os.environ.get("COURSE_RERUN", "").lower().strip()
     if choice == "all":
         return paths
-    if choice == "none":
+    if choice in ("", "none"):
         return []
-    return [p for p in paths if p.name.startswith("03_")]
+    wanted = tuple(c.strip() for c in choice.split(",") if c.strip())
+    return [p for p in paths if p.name.startswith(wanted)]
 
 
 @pytest.mark.ray
@@ -369,6 +377,24 @@ def test_every_cell_can_run_twice(path, monkeypatch):
     row = rerun.run_chapter(path, cell_limit=float(os.environ.get("COURSE_RERUN_CELL_LIMIT", 300)))
     assert row["hang"] is None, row["hang"]
     assert row["error"] is None, row["error"]
+
+
+@pytest.mark.built_site
+def test_the_website_ran_chapter_3_with_each_cell_twice():
+    """CI's smoke site executed chapter 3 with every cell run twice; a cell that raised
+    or hung on its second run would have failed the build before this test runs."""
+    from pathlib import Path
+
+    from handson_rl.maintainers.site_execute import ran_each_cell_twice
+
+    html = os.environ.get("HANDSON_SITE_HTML")
+    if not html:
+        if os.environ.get("CI"):
+            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    assert ran_each_cell_twice(Path(html), "03_training_ppo"), (
+        "the site ran chapter 3 once: course.sh test builds it with `--twice 03`"
+    )
 
 
 # ------------------------------------------------------ cells run out of order
