@@ -390,7 +390,9 @@ def test_the_website_ran_chapter_3_with_each_cell_twice():
     html = os.environ.get("HANDSON_SITE_HTML")
     if not html:
         if os.environ.get("CI"):
-            pytest.fail("CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test).")
+            pytest.fail(
+                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
+            )
         pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
     assert ran_each_cell_twice(Path(html), "03_training_ppo"), (
         "the site ran chapter 3 once: course.sh test builds it with `--twice 03`"
