@@ -31,6 +31,7 @@ RESULTS = HERE / "results"
 BLOCK = re.compile(r"(<!-- figures: (\S+) -->\n)(.*?)(<!-- /figures -->)", re.S)
 CHAPTER_ROW = re.compile(r"^(\| (\d+) \| `(\d\d_\w+)` \|.*\| )([^|]*?)( \|)$", re.M)
 COURSE = "course (arena_ppo_config)"
+SEEDS = re.compile(r"seeds_\w+\.json")  # bench/seed_ranges.py's files
 SLOWEST = 8  # cells of the whole course listed under run_notebooks.json's table
 
 
@@ -246,15 +247,24 @@ def exercise2_target(data: dict) -> str:
 
 
 def seed_ranges(data: dict) -> str:
+    """A ``bench/seed_ranges.py`` file: one run's or a merge's command, date and loads."""
     meta, ranges = data["meta"], data["ranges"]
     counts = sorted({len(r["values"]) for r in ranges.values()})
-    loads = [load[0] for load in meta["load_before"] + meta["load_after"]]
+    merged = bool(meta["load_before"]) and isinstance(meta["load_before"][0], list)
+    triples = (
+        meta["load_before"] + meta["load_after"]
+        if merged
+        else [meta["load_before"], meta["load_after"]]
+    )
+    loads = [triple[0] for triple in triples]
+    runs = f"{len(meta['runs'])} runs merged, " if merged else ""
+    seeds = f"{counts[0]}-{counts[-1]}" if len(counts) > 1 else f"{counts[0]}"
     return (
         f"`{meta['command']}`: {meta['date']}, {meta['machine']}, Ray {meta['ray']}, "
-        f"{meta['budget']} budget; {len(meta['runs'])} runs merged, 1-minute load average "
-        f"{min(loads):g}-{max(loads):g} (per run in `meta.runs`). {len(ranges)} keys, "
-        f"{'-'.join(map(str, (counts[0], counts[-1]) if len(counts) > 1 else counts))} seeds each "
-        f"(seeds {meta['seeds'][0]}-{meta['seeds'][-1]}). Learning results do not depend on the load."
+        f"{meta['budget']} budget; {runs}1-minute load average {min(loads):g}-{max(loads):g}"
+        f"{' (per run in `meta.runs`)' if merged else ' (before and after)'}. {len(ranges)} keys, "
+        f"{seeds} seeds each (seeds {meta['seeds'][0]}-{meta['seeds'][-1]}). "
+        "Learning results do not depend on the load."
     )
 
 
@@ -279,22 +289,22 @@ RENDERERS = {
     "evaluation_speed.json": evaluation_speed,
     "env_throughput.json": env_throughput,
     "exercise2_target.json": exercise2_target,
-    "seeds_ch03_04_06_12.json": seed_ranges,
     "ci_time.json": ci_time,
 }
 
 
 def render(name: str, results: Path = RESULTS) -> str:
     """The text of the block for data file ``name``."""
-    if name not in RENDERERS:
-        raise FiguresError(f"no renderer for {name!r}; known: {sorted(RENDERERS)}")
+    renderer = RENDERERS.get(name) or (seed_ranges if SEEDS.fullmatch(name) else None)
+    if renderer is None:
+        raise FiguresError(f"no renderer for {name!r}; known: {sorted(RENDERERS)}, seeds_*.json")
     path = results / name
     if not path.exists():
         raise FiguresError(f"{path} does not exist: run the command that writes it first")
     data = json.loads(path.read_text())
     if "csv" in data:  # raw data beside the file
         data["csv"] = [results / csv for csv in data["csv"]]
-    return RENDERERS[name](data).rstrip() + "\n"
+    return renderer(data).rstrip() + "\n"
 
 
 def fill_bench_readme(text: str, results: Path = RESULTS) -> str:
