@@ -259,11 +259,12 @@ def seed_ranges(data: dict) -> str:
     loads = [triple[0] for triple in triples]
     runs = f"{len(meta['runs'])} runs merged, " if merged else ""
     seeds = f"{counts[0]}-{counts[-1]}" if len(counts) > 1 else f"{counts[0]}"
+    done = sorted({s for r in ranges.values() for s in r.get("seeds", [])}) or meta["seeds"]
     return (
         f"`{meta['command']}`: {meta['date']}, {meta['machine']}, Ray {meta['ray']}, "
         f"{meta['budget']} budget; {runs}1-minute load average {min(loads):g}-{max(loads):g}"
         f"{' (per run in `meta.runs`)' if merged else ' (before and after)'}. {len(ranges)} keys, "
-        f"{seeds} seeds each (seeds {meta['seeds'][0]}-{meta['seeds'][-1]}). "
+        f"{seeds} seeds each (seeds {done[0]}-{done[-1]}). "
         "Learning results do not depend on the load."
     )
 
