@@ -1,7 +1,8 @@
-"""Chapters 3, 4, 6 and 12's results over many seeds: the ranges their prose quotes.
+"""Chapters 3, 4, 6, 8 and 12's results over many seeds: the ranges their prose quotes.
 
     python bench/seed_ranges.py [--seeds 0-9] [--out bench/results/seeds_ch03_04_06_12.json]
     COURSE_BUDGET=smoke python bench/seed_ranges.py --seeds 0 --out outputs/seeds_smoke.json
+    python bench/seed_ranges.py --parts ch08 --out bench/results/seeds_ch08.json
 
 For each seed, the same computations the chapters' cells make with
 ``COURSE_SEED=<seed>``, through the same functions (``handson_rl.training.measures``):
@@ -17,6 +18,11 @@ For each seed, the same computations the chapters' cells make with
   31-iteration agents (chapter 12's own agents trained longer: the pre-trained
   ones 80 iterations; ``--ch12-iterations 80`` trains on to that first, which
   costs 49 more iterations per seed).
+
+- chapter 8's Tune run with its custom metrics (``--parts ch08``, its own file:
+  ``bench/results/seeds_ch08.json``): 40 iterations, how much new cells,
+  collisions and agent1's return rose from the first quarter of the iterations to
+  the last, and the last quarter's means.
 
 All seeds' main runs come first, then all seeds' shared runs (``--parts``), so
 that a run cut short by a busy machine has every seed for the main measurements.
@@ -109,6 +115,49 @@ def shared_run(seed: int, record, B) -> None:
         )
     probe(record, "shared", algo.get_module("shared"))
     algo.stop()
+
+
+def ch08_run(seed: int, record, B) -> None:
+    """Chapter 8's Tune run (the chapter's config, callbacks and stop rule) and its quarters."""
+    from ray import tune
+    from ray.rllib.algorithms.ppo import PPO
+
+    from handson_rl.training.config import arena_ppo_config
+    from handson_rl.training.measures import QUARTER_KEYS, ch08_key, quarter_rise, quarters
+    from handson_rl.training.metrics import ArenaMetrics, history_from_dataframe
+
+    config = arena_ppo_config(
+        seed=seed,
+        num_env_runners=0,
+        num_envs_per_env_runner=B["ch08_envs"],
+        train_batch_size=B["ch08_batch"],
+        minibatch_size=B["ch08_batch"],
+    ).callbacks(ArenaMetrics)
+    with tempfile.TemporaryDirectory() as storage:
+        grid = tune.Tuner(
+            PPO,
+            param_space=config,
+            run_config=tune.RunConfig(
+                storage_path=storage,
+                name="ch08",
+                stop={"training_iteration": B["ch08_iterations"]},
+                verbose=0,
+            ),
+        ).fit()
+        history = history_from_dataframe(grid[0].metrics_dataframe)
+    for key, what in QUARTER_KEYS.items():
+        record(
+            ch08_key("rise", key),
+            quarter_rise(history, key),
+            f"{what}: the last quarter's mean minus the first quarter's, over {len(history)} iterations",
+        )
+        found = quarters(history, key)
+        if found is not None:
+            record(
+                ch08_key("last", key),
+                sum(found[1]) / len(found[1]),
+                f"{what}: the last quarter's mean",
+            )
 
 
 def main_run(seed: int, record, B) -> None:
@@ -293,6 +342,9 @@ def budget() -> dict:
             compare_episodes=200,
             ch12_iterations=31,
             ch12_episodes=300,
+            ch08_iterations=40,
+            ch08_envs=32,
+            ch08_batch=2000,
         ),
         smoke=dict(
             iterations=3,
@@ -301,6 +353,9 @@ def budget() -> dict:
             compare_episodes=5,
             ch12_iterations=4,
             ch12_episodes=5,
+            ch08_iterations=8,
+            ch08_envs=4,
+            ch08_batch=400,
         ),
     )
 
@@ -356,8 +411,14 @@ def merge(paths: list[Path], out: Path) -> dict:
 
 
 def _part_of(key: str, part: str) -> bool:
+    if key.startswith("ch08."):
+        return part == "ch08"
     shared = key.startswith("ch04.shared.") or ".shared." in key or key.endswith(".shared")
     return shared == (part == "shared")
+
+
+#: The runs of ``--parts``, in the order they can be given.
+RUNS = {"main": main_run, "shared": shared_run, "ch08": ch08_run}
 
 
 def main(argv=None) -> dict:
@@ -367,7 +428,9 @@ def main(argv=None) -> dict:
     )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
-        "--parts", default="main,shared", help="which runs, in this order: main, shared"
+        "--parts",
+        default="main,shared",
+        help="which runs, in this order: main, shared, ch08 (chapter 8's: its own --out file)",
     )
     parser.add_argument(
         "--merge",
@@ -386,8 +449,8 @@ def main(argv=None) -> dict:
     if args.merge:
         return merge(args.merge, args.out)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    if not parts or set(parts) - {"main", "shared"}:
-        raise SystemExit("--parts: main, shared or both")
+    if not parts or set(parts) - set(RUNS):
+        raise SystemExit(f"--parts: one or more of {', '.join(RUNS)}")
     import ray
     from ray import __version__ as ray_version
 
@@ -423,7 +486,7 @@ def main(argv=None) -> dict:
                     entry = ranges.setdefault(key, {"values": [], "what": what})
                     entry["values"].append(round(float(value), 4))
 
-                (main_run if part == "main" else shared_run)(seed, record, B)
+                RUNS[part](seed, record, B)
                 meta["done"][part].append(seed)
                 meta["seconds"][part].append(round(time.perf_counter() - start, 1))
                 meta["load_after"] = [round(x, 2) for x in os.getloadavg()]

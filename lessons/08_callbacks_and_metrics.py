@@ -146,8 +146,8 @@ from pathlib import Path
 from ray import tune
 from ray.rllib.algorithms.ppo import PPO
 
+from handson_rl.tools.tuning import TuneProgress
 from handson_rl.training.config import arena_ppo_config
-from handson_rl.training.tuning import TuneProgress
 
 ITERATIONS = pick(full=40, smoke=2)
 STORAGE = Path("outputs/08_tune").absolute()  # Tune wants an absolute path
@@ -209,8 +209,8 @@ print(
 # %%
 import matplotlib.pyplot as plt
 
-from handson_rl.training.metrics import history_from_dataframe, plot_metrics
-from handson_rl.training.plotting import plot_returns
+from handson_rl.tools.plotting import plot_metrics, plot_returns
+from handson_rl.training.metrics import history_from_dataframe
 
 history = history_from_dataframe(result.metrics_dataframe)
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
@@ -219,26 +219,18 @@ plot_metrics(history, axes=axes[1:])
 fig.tight_layout()
 plt.show()
 
-from handson_rl.training.verdicts import compare
+from handson_rl.training.measures import QUARTER_KEYS, ch08_key, quarter_rise, quarters
+from handson_rl.verdicts import compare, your_run
 
-quarter = len(history) // 4  # per-iteration means: the first quarter against the last
-if quarter < 2:
-    print(f"{len(history)} iterations: too few to compare the first and the last quarter")
-else:
-    for key, what in (
-        (NEW_FIELDS, "new cells per episode"),
-        (COLLISIONS, "collisions per episode"),
-        ("agent1", "agent1's return"),
-    ):
-        values = [row[key] for row in history]
-        print(
-            compare(
-                values[-quarter:],
-                values[:quarter],
-                names=("last quarter", "first quarter"),
-                what=what,
-            )
-        )
+# Per-iteration means, the first quarter of the iterations against the last.
+for key, what in QUARTER_KEYS.items():
+    found = quarters(history, key)
+    if found is None:
+        print(f"{len(history)} iterations: too few to compare the first and the last quarter")
+        break
+    first, last = found
+    print(compare(last, first, names=("last quarter", "first quarter"), what=what))
+    print("   ", your_run(ch08_key("rise", key), quarter_rise(history, key), label="rise"))
 
 # %% [markdown]
 # Read the three panels together with the lines under them, which compare the
@@ -248,9 +240,15 @@ else:
 # rose beyond the noise, agent1 learned to explore; if the collisions rose too,
 # agent2 learned to chase, and a return of agent1 that rose all the same did so
 # *despite* a better hunter, because exploring paid more than the extra
-# collisions cost. (That is what the runs we made while writing this chapter
-# showed.) Which story does your run tell? Neither is visible in agent1's return
-# alone.
+# collisions cost. Which story does your run tell? Neither is visible in agent1's
+# return alone.
+#
+# The "rise" lines place your run among ten full-length runs of this cell with
+# `COURSE_SEED` 0 to 9 (`bench/seed_ranges.py --parts ch08`). Over those seeds,
+# from the first quarter of the iterations to the last, new cells per episode rose
+# by {{seeds:ch08.rise.new_fields}}, collisions per episode by
+# {{seeds:ch08.rise.collisions}}, and agent1's return by
+# {{seeds:ch08.rise.agent1}}.
 
 # %% [markdown]
 # ## The same metrics in TensorBoard
@@ -259,7 +257,7 @@ else:
 # of every result dict, under tags like `ray/tune/env_runners/agent1_new_fields`:
 
 # %%
-from handson_rl.training.tensorboard import event_files, read_scalars
+from handson_rl.tools.tensorboard import event_files, read_scalars
 
 trial_dir = Path(result.path)
 for path in event_files(trial_dir):

@@ -1,4 +1,4 @@
-"""The measurements chapters 3, 4, 6 and 12 print, in one place.
+"""The measurements chapters 3, 4, 6, 8 and 12 print, in one place.
 
 The lessons call these functions, and so does ``bench/seed_ranges.py``, which
 repeats the same measurements over many seeds to give the ranges the prose quotes
@@ -18,6 +18,7 @@ from ray.rllib.core.columns import Columns
 from handson_rl.arena.rollout import MATCHUPS, mean_returns, random_policies
 from handson_rl.training import results
 from handson_rl.training.config import arena_ppo_config
+from handson_rl.training.metrics import COLLISIONS, NEW_FIELDS
 from handson_rl.training.policies import ModulePolicy, action_probabilities, trained_policies
 
 AGENTS = ("agent1", "agent2")
@@ -161,6 +162,43 @@ def sampled_or_greedy(p1, p2, episodes: int, seed: int = 1000) -> dict[str, dict
 def catches(agent2_return: float, steps: int = 100) -> float:
     """Collisions per episode behind an agent2 return (+1.0 per catch, -0.1 otherwise)."""
     return (agent2_return + 0.1 * steps) / 1.1
+
+
+# --- chapter 8: the custom metrics, the first quarter against the last ---------
+
+#: What chapter 8 compares, first quarter against last: the history row's key -> its name.
+QUARTER_KEYS = {
+    NEW_FIELDS: "new cells per episode",
+    COLLISIONS: "collisions per episode",
+    "agent1": "agent1's return",
+}
+
+
+def ch08_key(kind: str, key: str) -> str:
+    """The seed-range key of chapter 8's ``kind`` ("rise" or "last") of history key ``key``."""
+    return f"ch08.{kind}.{key.removeprefix('agent1_')}"
+
+
+def quarters(rows: Sequence[Mapping], key: str) -> tuple[list[float], list[float]] | None:
+    """Chapter 8: ``key``'s per-iteration values in the first and the last quarter of ``rows``.
+
+    Iterations without a value (no episode finished: NaN) are left out first. None
+    when a quarter would hold fewer than 2 iterations: too few to compare.
+    """
+    values = [float(r[key]) for r in rows if not math.isnan(float(r[key]))]
+    quarter = len(values) // 4
+    if quarter < 2:
+        return None
+    return values[:quarter], values[-quarter:]
+
+
+def quarter_rise(rows: Sequence[Mapping], key: str) -> float:
+    """How much ``key`` rose from the first quarter's mean to the last's (NaN: too few)."""
+    found = quarters(rows, key)
+    if found is None:
+        return float("nan")
+    first, last = found
+    return float(np.mean(last) - np.mean(first))
 
 
 # --- chapter 12: the four match-ups -------------------------------------------
