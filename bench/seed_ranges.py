@@ -125,6 +125,7 @@ def ch08_run(seed: int, record, B) -> None:
     from handson_rl.training.config import arena_ppo_config
     from handson_rl.training.measures import QUARTER_KEYS, ch08_key, quarter_rise, quarters
     from handson_rl.training.metrics import ArenaMetrics, history_from_dataframe
+    from handson_rl.training.results import ITERATION
 
     config = arena_ppo_config(
         seed=seed,
@@ -140,7 +141,7 @@ def ch08_run(seed: int, record, B) -> None:
             run_config=tune.RunConfig(
                 storage_path=storage,
                 name="ch08",
-                stop={"training_iteration": B["ch08_iterations"]},
+                stop={ITERATION: B["ch08_iterations"]},
                 verbose=0,
             ),
         ).fit()
