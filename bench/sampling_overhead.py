@@ -225,6 +225,47 @@ def time_to_target(
     return runs
 
 
+def print_breakdown(b: dict, other_cpu: float) -> None:
+    print("1. One training iteration of the course setup (median of 12, seconds):")
+    print(
+        f"   wall {b['wall']:.3f} = sampling {b['sampling']:.3f} + learning {b['learning']:.3f}"
+        f" + rest {b['rest']:.3f}   (other CPU {other_cpu:.1f} s)\n"
+    )
+
+
+def print_sampler(sampler: dict[str, list[float]], rounds: int, other_cpu: float) -> None:
+    print(
+        f"2. Sampling 1,000 env steps in one process (16 envs), median of {rounds} rounds"
+        f" x 5 (other CPU {other_cpu:.1f} s):"
+    )
+    base = statistics.median(sampler["RLlib's env runner"])
+    for name, values in sampler.items():
+        median = statistics.median(values)
+        print(
+            f"   {name:20} {median:.3f} s  ({median / base:.2f}x)   runs: "
+            + ", ".join(f"{v:.3f}" for v in values)
+        )
+    print()
+
+
+def print_profile(profile: dict[str, float]) -> None:
+    print(
+        f"   cProfile of RLlib's env runner, 10 x 1,000 env steps "
+        f"({profile['total seconds (under cProfile)']:.1f} s under the profiler):"
+    )
+    for label in PROFILED:
+        print(f"   {profile[label]:6.1%}  {label}")
+    print()
+
+
+def print_target(target: dict[str, list[dict]]) -> None:
+    base = statistics.median(r["seconds"] for r in target["RLlib's env runner"])
+    for name, rows in target.items():
+        median = statistics.median(r["seconds"] for r in rows)
+        steps = statistics.median(r["env_steps"] for r in rows)
+        print(f"   {name:20} median {median:5.1f} s, {steps:,.0f} env steps ({median / base:.2f}x)")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="0,1,2,3,4")
@@ -242,47 +283,18 @@ def main(argv=None) -> dict:
         out = {}
         with OtherLoad() as load:
             out["breakdown"] = iteration_breakdown()
-        b = out["breakdown"]
-        print("1. One training iteration of the course setup (median of 12, seconds):")
-        print(
-            f"   wall {b['wall']:.3f} = sampling {b['sampling']:.3f} + learning {b['learning']:.3f}"
-            f" + rest {b['rest']:.3f}   (other CPU {load.seconds:.1f} s)\n"
-        )
-
+        print_breakdown(out["breakdown"], load.seconds)
         with OtherLoad() as load:
             out["sampler"] = sampler_ab(args.rounds)
-        print(
-            f"2. Sampling 1,000 env steps in one process (16 envs), median of {args.rounds} rounds"
-            f" x 5 (other CPU {load.seconds:.1f} s):"
-        )
-        base = statistics.median(out["sampler"]["RLlib's env runner"])
-        for name, values in out["sampler"].items():
-            median = statistics.median(values)
-            print(
-                f"   {name:20} {median:.3f} s  ({median / base:.2f}x)   runs: "
-                + ", ".join(f"{v:.3f}" for v in values)
-            )
-        print()
+        print_sampler(out["sampler"], args.rounds, load.seconds)
         if args.profile:
             out["profile"] = profile_sampler()
-            print(
-                f"   cProfile of RLlib's env runner, 10 x 1,000 env steps "
-                f"({out['profile']['total seconds (under cProfile)']:.1f} s under the profiler):"
-            )
-            for label in PROFILED:
-                print(f"   {out['profile'][label]:6.1%}  {label}")
-            print()
+            print_profile(out["profile"])
         if not args.skip_target:
             seeds = [int(s) for s in args.seeds.split(",")]
             print(f"3. Time to agent1's last-100 mean >= 18, course setup, seeds {seeds}:")
             out["target"] = time_to_target(seeds)
-            base = statistics.median(r["seconds"] for r in out["target"]["RLlib's env runner"])
-            for name, rows in out["target"].items():
-                median = statistics.median(r["seconds"] for r in rows)
-                steps = statistics.median(r["env_steps"] for r in rows)
-                print(
-                    f"   {name:20} median {median:5.1f} s, {steps:,.0f} env steps ({median / base:.2f}x)"
-                )
+            print_target(out["target"])
         return out
     finally:
         ray.shutdown()

@@ -35,7 +35,6 @@ NOT_YET_SPLIT = {
     # or wrapped past it by the first `ruff format`: to split next.
     "src/handson_rl/arena/broken.py:episode_problems",
     "src/handson_rl/maintainers/site.py:build",
-    "bench/sampling_overhead.py:main",
     "bench/seed_ranges.py:main_run",
     "bench/seed_ranges.py:main",
 }
