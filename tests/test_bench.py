@@ -224,7 +224,7 @@ def test_check_runs_lists_self_reports_and_marks_runs_outside_their_range(tmp_pa
     check = _bench_module("check_runs")
     inside = "your run: +21.0, inside the range of 10 seeds (+18.2 to +27.5)"
     below = "your run: +12.3, below the range of 10 seeds (+18.2 to +27.5): why"
-    verdict = "agent1: a +14.4 vs b +8.0, difference +6.4, noise ±1.9 (2 standard errors) -> beyond the noise: a is higher"
+    verdict = "agent1: a +14.4 vs b +8.0, gap 6.4, noise ±1.9 (2 standard errors) -> beyond the noise: a is higher"
     for seed, line in ((0, inside), (1, below)):
         (tmp_path / f"seed{seed}").mkdir()
         _executed(tmp_path / f"seed{seed}" / "06_x.ipynb", ["other output", line, verdict])

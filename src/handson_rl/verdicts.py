@@ -109,7 +109,7 @@ class Verdict:
         )
         return (
             f"{self.what}: {self.a.name} {self.a.mean:+.1f} vs {self.b.name} {self.b.mean:+.1f}, "
-            f"difference {self.difference:+.1f}, noise ±{self.noise:.1f} "
+            f"gap {abs(self.difference):.1f}, noise ±{self.noise:.1f} "
             f"({self.z:g} standard errors) -> {verdict}"
         )
 
@@ -121,7 +121,7 @@ def compare(
 
     >>> print(compare([14.1, 15.9, 13.2], [8.0, 8.9, 7.1], names=("ours", "shared"),
     ...               what="agent1, last 100 episodes"))  # doctest: +NORMALIZE_WHITESPACE
-    agent1, last 100 episodes: ours +14.4 vs shared +8.0, difference +6.4, noise ±1.9
+    agent1, last 100 episodes: ours +14.4 vs shared +8.0, gap 6.4, noise ±1.9
     (2 standard errors) -> beyond the noise: ours is higher
     """
     if len(names) != 2:

@@ -256,7 +256,7 @@ _FOLDER_WHAT = {
 
 
 def planned_files(root: Path = ROOT) -> dict[Path, bytes]:
-    """Every generated file (notebooks, folder READMEs, images) with its bytes."""
+    """Every generated file (notebooks, folder READMEs, images, docs/claims.md) with its bytes."""
     from handson_rl.maintainers import images
 
     files = {path: text.encode() for path, text in planned(root).items()}
@@ -264,6 +264,13 @@ def planned_files(root: Path = ROOT) -> dict[Path, bytes]:
         text = FOLDER_README.format(folder=folder, what=_FOLDER_WHAT[folder])
         files[root / folder / "README.md"] = text.encode()
     files.update(images.planned(root))
+    # The claims document lists every number of the lessons' prose with what backs it,
+    # line by line: it changes with them, so it is built (and checked) with them.
+    from handson_rl.maintainers.prose_numbers import document_for
+
+    claims = document_for(root)
+    if claims is not None:
+        files[root / "docs" / "claims.md"] = claims.encode()
     return files
 
 
