@@ -84,6 +84,49 @@ def rllib_check(env) -> str | None:
     return None
 
 
+def _check_obs(env, where: str, obs, note) -> None:
+    """``note`` each observation of an unknown agent id or outside its space."""
+    for agent_id, value in obs.items():
+        if agent_id not in env.possible_agents:
+            note(
+                "agent id",
+                f"{where}: agent id {agent_id!r} is not one of "
+                f"env.possible_agents {list(env.possible_agents)}.",
+            )
+            continue
+        space = env.get_observation_space(agent_id)
+        if not space.contains(value):
+            note(
+                "obs space",
+                f"{where}: {agent_id}'s observation {value!r} is not "
+                f"inside its observation space {space}.",
+            )
+
+
+def _check_step_dicts(env, where: str, rewards, terminateds, truncateds, infos, note) -> None:
+    """``note`` unknown agent ids in a step's dicts and a missing ``"__all__"`` key."""
+    for name, d in (
+        ("rewards", rewards),
+        ("terminateds", terminateds),
+        ("truncateds", truncateds),
+        ("infos", infos),
+    ):
+        for agent_id in d:
+            if agent_id != "__all__" and agent_id not in env.possible_agents:
+                note(
+                    "agent id",
+                    f"{where}: {name} has agent id {agent_id!r}, not one "
+                    f"of env.possible_agents {list(env.possible_agents)}.",
+                )
+    for name, d in (("terminateds", terminateds), ("truncateds", truncateds)):
+        if "__all__" not in d:
+            note(
+                "__all__",
+                f"{where}: {name} has no '__all__' key (it has "
+                f"{list(d)}), so RLlib cannot tell when the episode is over.",
+            )
+
+
 def episode_problems(env, seed: int = 0, max_steps: int = 1000) -> list[str]:
     """Play one episode with random actions and list what breaks RLlib's contract.
 
@@ -98,51 +141,15 @@ def episode_problems(env, seed: int = 0, max_steps: int = 1000) -> list[str]:
     def note(kind: str, text: str) -> None:
         problems.setdefault(kind, text)
 
-    def check_obs(where: str, obs) -> None:
-        for agent_id, value in obs.items():
-            if agent_id not in env.possible_agents:
-                note(
-                    "agent id",
-                    f"{where}: agent id {agent_id!r} is not one of "
-                    f"env.possible_agents {list(env.possible_agents)}.",
-                )
-                continue
-            space = env.get_observation_space(agent_id)
-            if not space.contains(value):
-                note(
-                    "obs space",
-                    f"{where}: {agent_id}'s observation {value!r} is not "
-                    f"inside its observation space {space}.",
-                )
-
     obs, _ = env.reset(seed=seed)
-    check_obs("reset()", obs)
+    _check_obs(env, "reset()", obs, note)
     rng = __import__("numpy").random.default_rng(seed)
     for t in range(max_steps):
         actions = {a: int(rng.integers(env.get_action_space(a).n)) for a in env.agents}
         obs, rewards, terminateds, truncateds, infos = env.step(actions)
         where = f"step {t + 1}"
-        check_obs(where, obs)
-        for name, d in (
-            ("rewards", rewards),
-            ("terminateds", terminateds),
-            ("truncateds", truncateds),
-            ("infos", infos),
-        ):
-            for agent_id in d:
-                if agent_id != "__all__" and agent_id not in env.possible_agents:
-                    note(
-                        "agent id",
-                        f"{where}: {name} has agent id {agent_id!r}, not one "
-                        f"of env.possible_agents {list(env.possible_agents)}.",
-                    )
-        for name, d in (("terminateds", terminateds), ("truncateds", truncateds)):
-            if "__all__" not in d:
-                note(
-                    "__all__",
-                    f"{where}: {name} has no '__all__' key (it has "
-                    f"{list(d)}), so RLlib cannot tell when the episode is over.",
-                )
+        _check_obs(env, where, obs, note)
+        _check_step_dicts(env, where, rewards, terminateds, truncateds, infos, note)
         if terminateds.get("__all__") or truncateds.get("__all__"):
             break
         if "__all__" not in terminateds and all(truncateds.values()) and truncateds:
