@@ -27,7 +27,6 @@ DECLARATIVE = {
 #: has been split, so that it is taken off.
 NOT_YET_SPLIT = {
     "bench/exercise2_target.py:main",
-    "src/handson_rl/training/quiet.py:ray_output_to_file",
     "src/handson_rl/maintainers/slides.py:build_decks",
     "src/handson_rl/maintainers/slides.py:chapter_slides",
     "src/handson_rl/maintainers/build.py:build_lesson",

@@ -193,6 +193,43 @@ class _ToFile(logging.Handler):
 
 
 @contextlib.contextmanager
+def _loggers_to(write) -> Iterator[None]:
+    """Ray's loggers' records go to ``write`` instead of their handlers while the block runs."""
+    divert, to_file = _Divert(), _ToFile(write)
+    loggers = [logging.getLogger(n) for n in (*RAY_LOGGERS, *OTHER_LOGGERS, "")]
+    for logger in loggers:
+        for handler in logger.handlers:
+            handler.addFilter(divert)
+        # Our handler where a record stops: loggers that do not pass records on
+        # to their parents, and the root.
+        if not logger.propagate or logger is logging.getLogger():
+            logger.addHandler(to_file)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            for handler in logger.handlers:
+                handler.removeFilter(divert)
+            logger.removeHandler(to_file)
+
+
+@contextlib.contextmanager
+def _stderr_to(file, divert: bool = True) -> Iterator[None]:
+    """File descriptor 2, where Ray's C++ core writes, goes to ``file`` (if ``divert``)."""
+    saved_fd = None
+    if divert:
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+        os.dup2(file.fileno(), 2)
+    try:
+        yield
+    finally:
+        if saved_fd is not None:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+
+
+@contextlib.contextmanager
 def ray_output_to_file(
     path: str | os.PathLike, *, settle: float = 1.0, workers: bool = True
 ) -> Iterator[RayLog]:
@@ -234,36 +271,15 @@ def ray_output_to_file(
             file.write(line.rstrip("\n") + "\n")
             file.flush()
 
-    divert, to_file = _Divert(), _ToFile(write)
-    loggers = [logging.getLogger(n) for n in (*RAY_LOGGERS, *OTHER_LOGGERS, "")]
-    for logger in loggers:
-        for handler in logger.handlers:
-            handler.addFilter(divert)
-        # Our handler where a record stops: loggers that do not pass records on
-        # to their parents, and the root.
-        if not logger.propagate or logger is logging.getLogger():
-            logger.addHandler(to_file)
-    # Ray's C++ core writes straight to file descriptor 2.
-    saved_fd = None
-    if workers:
-        sys.stderr.flush()
-        saved_fd = os.dup(2)
-        os.dup2(file.fileno(), 2)
+    workers_to_file = worker_output_to(write) if workers else contextlib.nullcontext()
     try:
-        with worker_output_to(write) if workers else contextlib.nullcontext():
+        with _loggers_to(write), _stderr_to(file, workers), workers_to_file:
             try:
                 yield log
             finally:
                 if workers:
                     time.sleep(settle)
     finally:
-        if saved_fd is not None:
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
-        for logger in loggers:
-            for handler in logger.handlers:
-                handler.removeFilter(divert)
-            logger.removeHandler(to_file)
         with lock:
             file.close()
         log.lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
