@@ -502,61 +502,59 @@ def split_at_headings(cells: list[Cell]) -> list[Cell]:
     return out
 
 
-def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
-    """Columns of slides: each column starts at a ``## `` heading (or a ``slide`` mark)."""
-    cells = split_at_headings(cells)
-    columns: list[list[Slide]] = []
-    current: Slide | None = None
-    heading = ""
+class _Columns:
+    """The columns of slides :func:`chapter_slides` builds, one cell after another."""
 
-    def below(slide: Slide) -> Slide:
-        slide.context = heading
-        columns[-1].append(slide)
+    def __init__(self) -> None:
+        self.columns: list[list[Slide]] = []
+        self.current: Slide | None = None
+        self.heading = ""
+
+    def below(self, slide: Slide) -> Slide:
+        slide.context = self.heading
+        self.columns[-1].append(slide)
         return slide
 
-    for n, cell in enumerate(cells):
+    def add_markdown(self, n: int, cell: Cell) -> None:
         mark = cell.slide_type
-        if mark == "skip":
-            continue
-        if cell.kind == "markdown":
-            explicit = NOTES.findall(cell.source)
-            if mark == "notes":
-                if current is not None:
-                    current.notes.append(render_markdown(cell.source, notes=True))
-                continue
-            shown, cut = slide_markdown(cell.source)
-            new_column = mark == "slide" or (
-                mark is None and (n == 0 or cell.source.startswith("## "))
-            )
-            same_slide = mark in ("fragment", "-") and current is not None
-            if new_column or not columns:
-                current = Slide()
-                columns.append([current])
-                first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-                heading = re.sub(r"^#+\s*", "", first) if first.startswith("#") else ""
-            elif not same_slide:
-                current = below(Slide())
-            cls = ' class="fragment"' if mark == "fragment" else ""
-            current.parts.append(f"<div{cls}>{render_markdown(shown)}</div>")
-            current.lead_chars += len(shown)
-            if cut:
-                current.notes.append(render_markdown(NOTES.sub("", cell.source), notes=True))
-            current.notes += [render_markdown(note, notes=True) for note in explicit]
-            continue
-        if mark is None and cell.stub is None and is_setup(cell.source, cell.outputs):
-            continue
+        explicit = NOTES.findall(cell.source)
+        if mark == "notes":
+            if self.current is not None:
+                self.current.notes.append(render_markdown(cell.source, notes=True))
+            return
+        shown, cut = slide_markdown(cell.source)
+        new_column = mark == "slide" or (mark is None and (n == 0 or cell.source.startswith("## ")))
+        same_slide = mark in ("fragment", "-") and self.current is not None
+        if new_column or not self.columns:
+            self.current = Slide()
+            self.columns.append([self.current])
+            first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+            self.heading = re.sub(r"^#+\s*", "", first) if first.startswith("#") else ""
+        elif not same_slide:
+            self.current = self.below(Slide())
+        current = self.current
+        cls = ' class="fragment"' if mark == "fragment" else ""
+        current.parts.append(f"<div{cls}>{render_markdown(shown)}</div>")
+        current.lead_chars += len(shown)
+        if cut:
+            current.notes.append(render_markdown(NOTES.sub("", cell.source), notes=True))
+        current.notes += [render_markdown(note, notes=True) for note in explicit]
+
+    def add_exercise(self, cell: Cell) -> None:
+        """The cell learners get, then the solution and its outputs."""
         rendered = render_outputs(cell.outputs)
-        if cell.stub is not None:
-            # An exercise: the cell learners get, then the solution and its outputs.
-            stub_html, _ = _code_html(
-                cell.stub, Rendered(), False, "The exercise cell, as learners get it:"
-            )
-            if not columns:
-                columns.append([])
-            below(Slide([stub_html]))
-            html_, notes = _code_html(cell.source, rendered, False, "A solution (solutions/):")
-            current = below(Slide([html_], [notes] if notes else [], has_code=True))
-            continue
+        stub_html, _ = _code_html(
+            cell.stub, Rendered(), False, "The exercise cell, as learners get it:"
+        )
+        if not self.columns:
+            self.columns.append([])
+        self.below(Slide([stub_html]))
+        html_, notes = _code_html(cell.source, rendered, False, "A solution (solutions/):")
+        self.current = self.below(Slide([html_], [notes] if notes else [], has_code=True))
+
+    def add_code(self, cell: Cell) -> None:
+        mark, current = cell.slide_type, self.current
+        rendered = render_outputs(cell.outputs)
         joins = current is not None and (
             mark in ("fragment", "-")
             or (
@@ -568,16 +566,33 @@ def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
         )
         html_, notes = _code_html(cell.source, rendered, fragment=(joins and mark != "-"))
         if not joins:
-            if mark == "slide" or not columns:
-                current = Slide()
-                columns.append([current])
+            if mark == "slide" or not self.columns:
+                self.current = Slide()
+                self.columns.append([self.current])
             else:
-                current = below(Slide())
-        current.parts.append(html_)
-        current.has_code = True
+                self.current = self.below(Slide())
+        self.current.parts.append(html_)
+        self.current.has_code = True
         if notes:
-            current.notes.append(notes)
-    return columns
+            self.current.notes.append(notes)
+
+
+def chapter_slides(cells: list[Cell]) -> list[list[Slide]]:
+    """Columns of slides: each column starts at a ``## `` heading (or a ``slide`` mark)."""
+    deck = _Columns()
+    for n, cell in enumerate(split_at_headings(cells)):
+        mark = cell.slide_type
+        if mark == "skip":
+            continue
+        if cell.kind == "markdown":
+            deck.add_markdown(n, cell)
+        elif mark is None and cell.stub is None and is_setup(cell.source, cell.outputs):
+            continue
+        elif cell.stub is not None:
+            deck.add_exercise(cell)
+        else:
+            deck.add_code(cell)
+    return deck.columns
 
 
 def deck_html(title: str, columns: list[list[Slide]], stamp: str, assets: str = "assets") -> str:
