@@ -737,19 +737,11 @@ def executed_page(lesson: Path, cache, marker: str):
     return merged
 
 
-def build_decks(
-    out: Path,
-    jupyter_cache: Path,
-    budget: str = "full",
-    root: Path = ROOT,
-    guide_link: str | None = None,
-) -> list[Path]:
-    """Write one deck per chapter (and an index) into ``out``; return the decks."""
+def executed_pages(jupyter_cache: Path, budget: str, root: Path = ROOT) -> dict:
+    """``{lesson: its executed site page}`` for every lesson, or a SlidesError."""
     from jupyter_cache import get_cache
 
-    from handson_rl.maintainers.npm_assets import NPM_ASSETS, npm_files
-    from handson_rl.maintainers.site_pages import chapter_title, write
-    from handson_rl.maintainers.stamp import is_stamp, package_hash
+    from handson_rl.maintainers.stamp import package_hash
 
     if not (Path(jupyter_cache) / "global.db").exists():
         raise SlidesError(
@@ -775,6 +767,16 @@ def build_decks(
             f"the {budget}-budget website was built: build it again (it runs only what changed): "
             f"python -m handson_rl.maintainers.site --budget {budget}"
         )
+    return pages
+
+
+def write_assets(out: Path) -> None:
+    """reveal.js, MathJax, mermaid and the decks' CSS into ``out/assets``."""
+    from pygments.formatters import HtmlFormatter
+
+    from handson_rl.maintainers.npm_assets import NPM_ASSETS, npm_files
+    from handson_rl.maintainers.site_pages import write
+
     assets = out / "assets"
     for package, (_prefix_dir, files) in {
         "reveal": ("reveal.js", npm_files("reveal.js", assets=REVEAL_ASSETS)),
@@ -783,22 +785,41 @@ def build_decks(
     }.items():
         for name, data in files.items():
             write(assets / package / name, data)
-    from pygments.formatters import HtmlFormatter
-
     write(assets / "deck.css", DECK_CSS + HtmlFormatter().get_style_defs(".highlight"))
+
+
+def page_stamp(page) -> str:
+    """The HTML of the page's stamp ("Outputs on these slides: ..."), or ""."""
+    from handson_rl.maintainers.stamp import is_stamp
+
+    stamp = ""
+    for cell in page.cells:
+        if is_stamp(cell):
+            for output in cell.get("outputs", []):
+                text = output.get("data", {}).get("text/markdown")
+                if text:
+                    text = "".join(text) if isinstance(text, list) else text
+                    stamp = render_markdown(
+                        text.replace("Outputs on this page:", "Outputs on these slides:")
+                    )
+    return stamp
+
+
+def build_decks(
+    out: Path,
+    jupyter_cache: Path,
+    budget: str = "full",
+    root: Path = ROOT,
+    guide_link: str | None = None,
+) -> list[Path]:
+    """Write one deck per chapter (and an index) into ``out``; return the decks."""
+    from handson_rl.maintainers.site_pages import chapter_title, write
+
+    pages = executed_pages(jupyter_cache, budget, root)
+    write_assets(out)
     decks, items = [], []
-    for lesson in lessons:
-        page = pages[lesson]
-        stamp = ""
-        for cell in page.cells:
-            if is_stamp(cell):
-                for output in cell.get("outputs", []):
-                    text = output.get("data", {}).get("text/markdown")
-                    if text:
-                        text = "".join(text) if isinstance(text, list) else text
-                        stamp = render_markdown(
-                            text.replace("Outputs on this page:", "Outputs on these slides:")
-                        )
+    for lesson, page in pages.items():
+        stamp = page_stamp(page)
         columns = chapter_slides(lesson_cells(lesson, page))
         number = lesson.stem[:2].lstrip("0")
         title = f"{number}. {chapter_title(lesson)}"
