@@ -163,6 +163,35 @@ def _stub_for_solution_cell(sol: str) -> str:
     return "\n".join(comments + ["# Your code here", ""])
 
 
+def _code_cell(source: str, tags: list[str], variant: str, where: str, cells: list, seen: set):
+    """``(cell, its source, its tags)`` of a lesson's code cell in ``variant``.
+
+    On the site, a solution cell is preceded by the exercise cell as learners see
+    it, which this appends to ``cells``.
+    """
+    sol, ex = _strip_regions(source, where)
+    is_solution = "solution" in tags or sol != ex
+    source = ex if variant == "exercise" else sol
+    if "solution" in tags and variant == "exercise":
+        source = _stub_for_solution_cell(sol)
+    if variant == "site" and is_solution:
+        stub = _stub_for_solution_cell(sol) if "solution" in tags else ex
+        shown = nbformat.v4.new_markdown_cell(SITE_EXERCISE_CELL.format(code=stub.rstrip()))
+        shown.id = _cell_id("markdown", shown.source, seen)
+        cells.append(shown)
+    if variant == "exercise" and {"check", "needs-solution"} & set(tags):
+        tags.append("nbval-skip")
+    elif variant == "exercise" and re.search(r"^raise NotImplementedError", ex, re.M):
+        # A stub at the top level of a cell always raises: CI skips it.
+        tags.append("nbval-skip")
+    tags = [t for t in tags if t not in ("solution",)]
+    new = nbformat.v4.new_code_cell(source)
+    if variant == "site" and is_solution:
+        tags.append("hide-input")
+        new.metadata["mystnb"] = dict(SOLUTION_PROMPTS)
+    return new, source, tags
+
+
 def build_lesson(path: Path, variants=("solution", "exercise"), seeds_dir=None) -> dict[str, str]:
     """Return ``{variant: ipynb_text}`` for one lesson.
 
@@ -184,28 +213,7 @@ def build_lesson(path: Path, variants=("solution", "exercise"), seeds_dir=None) 
             source = cell.source
             where = f"{path.name}, cell {i + 1}"
             if cell.cell_type == "code":
-                sol, ex = _strip_regions(source, where)
-                is_solution = "solution" in tags or sol != ex
-                source = ex if variant == "exercise" else sol
-                if "solution" in tags and variant == "exercise":
-                    source = _stub_for_solution_cell(sol)
-                if variant == "site" and is_solution:
-                    stub = _stub_for_solution_cell(sol) if "solution" in tags else ex
-                    shown = nbformat.v4.new_markdown_cell(
-                        SITE_EXERCISE_CELL.format(code=stub.rstrip())
-                    )
-                    shown.id = _cell_id("markdown", shown.source, seen)
-                    cells.append(shown)
-                if variant == "exercise" and {"check", "needs-solution"} & set(tags):
-                    tags.append("nbval-skip")
-                elif variant == "exercise" and re.search(r"^raise NotImplementedError", ex, re.M):
-                    # A stub at the top level of a cell always raises: CI skips it.
-                    tags.append("nbval-skip")
-                tags = [t for t in tags if t not in ("solution",)]
-                new = nbformat.v4.new_code_cell(source)
-                if variant == "site" and is_solution:
-                    tags.append("hide-input")
-                    new.metadata["mystnb"] = dict(SOLUTION_PROMPTS)
+                new, source, tags = _code_cell(source, tags, variant, where, cells, seen)
             elif cell.cell_type == "markdown":
                 source = fill_seed_ranges(source, where, seeds_dir)
                 new = nbformat.v4.new_markdown_cell(source)
