@@ -117,31 +117,9 @@ def _tree_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def build(
-    budget: str = "full",
-    cache: bool = True,
-    out: Path | None = None,
-    jobs: int = 1,
-    twice: tuple[str, ...] = (),
-) -> Path:
-    """Stage, build and check the site; return the HTML folder.
-
-    ``jobs`` > 1 executes that many chapters at once before Sphinx reads them
-    (:mod:`handson_rl.maintainers.site_execute`). ``twice``: chapters (name
-    prefixes, e.g. ``("03",)``) executed with each cell run twice in a row, as a
-    learner who runs a cell again does; CI's smoke build checks chapter 3 so.
-    """
-    if budget not in LEVELS:
-        raise SiteError(f"budget {budget!r}: use one of {list(LEVELS)}")
-    base = out or BUILD_DIR / f"site-{budget}"
-    src, html_dir, jcache = base / "src", base / "html", base / "jupyter_cache"
-    if not cache:
-        shutil.rmtree(jcache, ignore_errors=True)
-        shutil.rmtree(html_dir, ignore_errors=True)
-        shutil.rmtree(base / "doctrees", ignore_errors=True)
-    start = time.perf_counter()
-    chapters = stage(src)
-    env = dict(
+def _build_env(budget: str, src: Path, jcache: Path) -> dict[str, str]:
+    """The environment of the chapters' execution and of Sphinx (read by ``site/conf.py``)."""
+    return dict(
         os.environ,
         COURSE_BUDGET=budget,
         HANDSON_SITE_CACHE=str(jcache),
@@ -149,16 +127,23 @@ def build(
         HANDSON_SITE_VERSIONS=versions(),
         HANDSON_SITE_DATE=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
-    if (jobs > 1 or twice) and env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
-        from handson_rl.maintainers.site_execute import execute_chapters
 
-        failed = [
-            row
-            for row in execute_chapters(src / "chapters", jcache, env, jobs=jobs, twice=twice)
-            if row["error"]
-        ]
-        if failed:
-            raise SiteError("".join(f"\n{row['name']} failed:\n{row['error']}" for row in failed))
+
+def _execute_first(src: Path, jcache: Path, env: dict, jobs: int, twice: tuple[str, ...]) -> None:
+    """Execute the chapters into the cache before Sphinx reads them; SiteError if one fails."""
+    from handson_rl.maintainers.site_execute import execute_chapters
+
+    failed = [
+        row
+        for row in execute_chapters(src / "chapters", jcache, env, jobs=jobs, twice=twice)
+        if row["error"]
+    ]
+    if failed:
+        raise SiteError("".join(f"\n{row['name']} failed:\n{row['error']}" for row in failed))
+
+
+def _sphinx(budget: str, base: Path, src: Path, html_dir: Path, env: dict) -> None:
+    """Run sphinx-build on ``src`` into ``html_dir``; SiteError if it fails."""
     cmd = [
         sys.executable,
         "-m",
@@ -186,22 +171,56 @@ def build(
             f"sphinx-build failed (exit {proc.returncode}); the messages above say where. "
             f"Executed notebooks' reports are in {base / 'doctrees'} and {html_dir / 'reports'}."
         )
-    if env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
-        # The chapters' slide decks, from the outputs just stored in the cache (no
-        # second execution); the landing page links to them, check_site checks them.
-        from handson_rl.maintainers.slides import SlidesError, build_decks
 
-        deck_start = time.perf_counter()
-        try:
-            decks = build_decks(
-                html_dir / "slides", jcache, budget, guide_link="../docs/instructor_guide.html"
-            )
-        except SlidesError as err:
-            raise SiteError(f"the slide decks: {err}") from err
-        print(
-            f"{len(decks)} slide decks in {time.perf_counter() - deck_start:.1f} s: {html_dir / 'slides'}",
-            flush=True,
+
+def _slide_decks(html_dir: Path, jcache: Path, budget: str) -> None:
+    """The chapters' slide decks, from the outputs just stored in the cache (no
+    second execution); the landing page links to them, check_site checks them."""
+    from handson_rl.maintainers.slides import SlidesError, build_decks
+
+    deck_start = time.perf_counter()
+    try:
+        decks = build_decks(
+            html_dir / "slides", jcache, budget, guide_link="../docs/instructor_guide.html"
         )
+    except SlidesError as err:
+        raise SiteError(f"the slide decks: {err}") from err
+    print(
+        f"{len(decks)} slide decks in {time.perf_counter() - deck_start:.1f} s: {html_dir / 'slides'}",
+        flush=True,
+    )
+
+
+def build(
+    budget: str = "full",
+    cache: bool = True,
+    out: Path | None = None,
+    jobs: int = 1,
+    twice: tuple[str, ...] = (),
+) -> Path:
+    """Stage, build and check the site; return the HTML folder.
+
+    ``jobs`` > 1 executes that many chapters at once before Sphinx reads them
+    (:mod:`handson_rl.maintainers.site_execute`). ``twice``: chapters (name
+    prefixes, e.g. ``("03",)``) executed with each cell run twice in a row, as a
+    learner who runs a cell again does; CI's smoke build checks chapter 3 so.
+    """
+    if budget not in LEVELS:
+        raise SiteError(f"budget {budget!r}: use one of {list(LEVELS)}")
+    base = out or BUILD_DIR / f"site-{budget}"
+    src, html_dir, jcache = base / "src", base / "html", base / "jupyter_cache"
+    if not cache:
+        shutil.rmtree(jcache, ignore_errors=True)
+        shutil.rmtree(html_dir, ignore_errors=True)
+        shutil.rmtree(base / "doctrees", ignore_errors=True)
+    start = time.perf_counter()
+    chapters = stage(src)
+    env = _build_env(budget, src, jcache)
+    if (jobs > 1 or twice) and env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
+        _execute_first(src, jcache, env, jobs, twice)
+    _sphinx(budget, base, src, html_dir, env)
+    if env.get("HANDSON_SITE_EXECUTE", "cache") == "cache":
+        _slide_decks(html_dir, jcache, budget)
     problems = check_site(html_dir, chapters)
     if problems:
         raise SiteError("The built site has problems:\n  " + "\n  ".join(problems))
