@@ -161,31 +161,11 @@ def ch08_run(seed: int, record, B) -> None:
             )
 
 
-def main_run(seed: int, record, B) -> None:
-    from handson_rl.arena import MultiAgentArena
-    from handson_rl.arena.rollout import play_episode
-    from handson_rl.training.config import arena_ppo_config
+def _record_ch04(algo, record, B, label: str) -> list:
+    """Chapter 4's run, a module each: 10 + 10 iterations, returns and the modules' probabilities."""
     from handson_rl.training.loop import train
-    from handson_rl.training.measures import (
-        catches,
-        evaluate,
-        first_and_last,
-        last_returns,
-        matchup_stats,
-        sampled_or_greedy,
-        with_evaluation,
-    )
-    from handson_rl.training.policies import ModulePolicy
-    from handson_rl.training.results import summarize
+    from handson_rl.training.measures import last_returns
 
-    algo = with_evaluation(arena_ppo_config(seed=seed), B["eval_episodes"]).build_algo()
-    for agent, value in evaluate(algo).items():
-        record(
-            f"ch06.untrained.{agent}",
-            value,
-            f"untrained {agent}, mean over {B['eval_episodes']} evaluation episodes",
-        )
-    label = f"seed {seed}"
     history = train(algo, B["ch04_iterations"], label=label)
     for agent, value in last_returns(history).items():
         record(
@@ -208,20 +188,13 @@ def main_run(seed: int, record, B) -> None:
         )
     for module_id in ("p1", "p2"):
         probe(record, module_id, algo.get_module(module_id))
-    train(algo, B["iterations"] - 2 * B["ch04_iterations"], label=label, history=history)
-    for agent, value in evaluate(algo).items():
-        record(
-            f"ch06.trained_eval.{agent}",
-            value,
-            f"{agent} after {B['iterations']} iterations, evaluation (sampled)",
-        )
-    for agent in ("agent1", "agent2"):
-        record(
-            f"ch06.last_iter.{agent}",
-            history[-1][agent],
-            f"{agent}, last training iteration ({B['iterations']})",
-        )
-    p = modules_of(algo)
+    return history
+
+
+def _record_sampled_or_greedy(p: dict, record, B) -> None:
+    """Chapter 6's sampled vs greedy comparison of the trained modules."""
+    from handson_rl.training.measures import sampled_or_greedy
+
     for way, stats in sampled_or_greedy(p["p1"], p["p2"], B["compare_episodes"]).items():
         key = {
             "sampled (default)": "sampled",
@@ -235,6 +208,29 @@ def main_run(seed: int, record, B) -> None:
                 f"{way}: {agent}'s mean over {B['compare_episodes']} episodes",
             )
             record(f"ch06.{key}_sem.{agent}", s["sem"], f"{way}: standard error of {agent}'s mean")
+
+
+def _record_ch06(algo, history: list, record, B) -> None:
+    """Chapter 6 on the trained agents: evaluation, last iteration, sampled vs greedy, the seeded episode."""
+    from handson_rl.arena import MultiAgentArena
+    from handson_rl.arena.rollout import play_episode
+    from handson_rl.training.measures import catches, evaluate
+    from handson_rl.training.policies import ModulePolicy
+
+    for agent, value in evaluate(algo).items():
+        record(
+            f"ch06.trained_eval.{agent}",
+            value,
+            f"{agent} after {B['iterations']} iterations, evaluation (sampled)",
+        )
+    for agent in ("agent1", "agent2"):
+        record(
+            f"ch06.last_iter.{agent}",
+            history[-1][agent],
+            f"{agent}, last training iteration ({B['iterations']})",
+        )
+    p = modules_of(algo)
+    _record_sampled_or_greedy(p, record, B)
     returns, _ = play_episode(
         MultiAgentArena(),
         {"agent1": ModulePolicy(p["p1"], seed=1), "agent2": ModulePolicy(p["p2"], seed=2)},
@@ -247,6 +243,13 @@ def main_run(seed: int, record, B) -> None:
         round(catches(returns["agent2"])),
         "the seeded episode: collisions",
     )
+
+
+def _record_ch03(algo, history: list, record) -> None:
+    """Chapter 3's extra iteration, then its first-3 and last-5 iteration means."""
+    from handson_rl.training.measures import first_and_last
+    from handson_rl.training.results import summarize
+
     history.append(summarize(algo.train()))  # chapter 3's extra iteration
     for part, means in first_and_last(history).items():
         for agent, value in means.items():
@@ -255,6 +258,13 @@ def main_run(seed: int, record, B) -> None:
                 value,
                 f"{agent}'s mean over the {part} {3 if part == 'first' else 5} iterations of 31",
             )
+
+
+def _record_ch12(algo, history: list, record, B, label: str) -> None:
+    """Chapter 12's match-ups (after training on to ``ch12_iterations``); stops ``algo``."""
+    from handson_rl.training.loop import train
+    from handson_rl.training.measures import matchup_stats
+
     if B["ch12_iterations"] > len(history):
         train(algo, B["ch12_iterations"] - len(history), label=label, history=history)
     stats = matchup_stats(modules_of(algo), B["ch12_episodes"])
@@ -272,6 +282,26 @@ def main_run(seed: int, record, B) -> None:
         - stats["trained vs trained"]["agent1"]["mean"],
         "trained agent1's mean against a random agent2 minus against the trained agent2",
     )
+
+
+def main_run(seed: int, record, B) -> None:
+    from handson_rl.training.config import arena_ppo_config
+    from handson_rl.training.loop import train
+    from handson_rl.training.measures import evaluate, with_evaluation
+
+    algo = with_evaluation(arena_ppo_config(seed=seed), B["eval_episodes"]).build_algo()
+    for agent, value in evaluate(algo).items():
+        record(
+            f"ch06.untrained.{agent}",
+            value,
+            f"untrained {agent}, mean over {B['eval_episodes']} evaluation episodes",
+        )
+    label = f"seed {seed}"
+    history = _record_ch04(algo, record, B, label)
+    train(algo, B["iterations"] - 2 * B["ch04_iterations"], label=label, history=history)
+    _record_ch06(algo, history, record, B)
+    _record_ch03(algo, history, record)
+    _record_ch12(algo, history, record, B, label)
 
 
 def _patient_get_node(get_node, seconds: float = 60.0):
@@ -422,7 +452,7 @@ def _part_of(key: str, part: str) -> bool:
 RUNS = {"main": main_run, "shared": shared_run, "ch08": ch08_run}
 
 
-def main(argv=None) -> dict:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--seeds", default="0-9", help="e.g. 0-9 or 0,1,2 (at least 10 for the course)"
@@ -446,22 +476,16 @@ def main(argv=None) -> dict:
         default=None,
         help="train the main run on to this many iterations before chapter 12's match-ups",
     )
-    args = parser.parse_args(argv)
-    if args.merge:
-        return merge(args.merge, args.out)
-    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    if not parts or set(parts) - set(RUNS):
-        raise SystemExit(f"--parts: one or more of {', '.join(RUNS)}")
-    import ray
+    return parser
+
+
+def run_meta(argv, parts: list[str], seeds: list[int], B: dict) -> dict:
+    """The ``meta`` of a run's file: command, date, machine, load, versions, settings."""
     from ray import __version__ as ray_version
 
     from handson_rl.budget import level
-    from handson_rl.training.quiet import quiet_ray
 
-    B, seeds = budget(), parse_seeds(args.seeds)
-    if args.ch12_iterations is not None:
-        B["ch12_iterations"] = args.ch12_iterations
-    meta = {
+    return {
         "command": "python bench/seed_ranges.py "
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -475,28 +499,51 @@ def main(argv=None) -> dict:
         "done": {part: [] for part in parts},
         "seconds": {part: [] for part in parts},
     }
+
+
+def run_parts(parts: list[str], seeds: list[int], B: dict, meta: dict, out: Path) -> dict:
+    """Each part for each seed, in that order; ``out`` rewritten after each. Returns the ranges."""
     ranges: dict[str, dict] = {}
+    for part in parts:
+        for seed in seeds:
+            start = time.perf_counter()
+
+            def record(key, value, what):
+                entry = ranges.setdefault(key, {"values": [], "what": what})
+                entry["values"].append(round(float(value), 4))
+
+            RUNS[part](seed, record, B)
+            meta["done"][part].append(seed)
+            meta["seconds"][part].append(round(time.perf_counter() - start, 1))
+            meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
+            write(out, meta, ranges)
+            print(
+                f"\n{part} run, seed {seed}: done in {meta['seconds'][part][-1]:.0f} s, "
+                f"load {meta['load_after']}",
+                flush=True,
+            )
+    return ranges
+
+
+def main(argv=None) -> dict:
+    args = build_parser().parse_args(argv)
+    if args.merge:
+        return merge(args.merge, args.out)
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    if not parts or set(parts) - set(RUNS):
+        raise SystemExit(f"--parts: one or more of {', '.join(RUNS)}")
+    import ray
+
+    from handson_rl.training.quiet import quiet_ray
+
+    B, seeds = budget(), parse_seeds(args.seeds)
+    if args.ch12_iterations is not None:
+        B["ch12_iterations"] = args.ch12_iterations
+    meta = run_meta(argv, parts, seeds, B)
     quiet_ray()
     start_ray(ray)
     try:
-        for part in parts:
-            for seed in seeds:
-                start = time.perf_counter()
-
-                def record(key, value, what):
-                    entry = ranges.setdefault(key, {"values": [], "what": what})
-                    entry["values"].append(round(float(value), 4))
-
-                RUNS[part](seed, record, B)
-                meta["done"][part].append(seed)
-                meta["seconds"][part].append(round(time.perf_counter() - start, 1))
-                meta["load_after"] = [round(x, 2) for x in os.getloadavg()]
-                write(args.out, meta, ranges)
-                print(
-                    f"\n{part} run, seed {seed}: done in {meta['seconds'][part][-1]:.0f} s, "
-                    f"load {meta['load_after']}",
-                    flush=True,
-                )
+        ranges = run_parts(parts, seeds, B, meta, args.out)
     finally:
         ray.shutdown()
     return {"meta": meta, "ranges": ranges}
