@@ -442,8 +442,9 @@ def merge(paths: list[Path], out: Path) -> dict:
 
 
 def _part_of(key: str, part: str) -> bool:
-    if key.startswith("ch08."):
-        return part == "ch08"
+    """Whether run ``part`` (main, shared or ch08) measures ``key``."""
+    if key.startswith("ch08.") or part == "ch08":
+        return key.startswith("ch08.") and part == "ch08"
     shared = key.startswith("ch04.shared.") or ".shared." in key or key.endswith(".shared")
     return shared == (part == "shared")
 
