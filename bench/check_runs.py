@@ -36,11 +36,13 @@ def printed_lines(path: Path) -> list[str]:
 
 
 def errors(path: Path) -> list[str]:
-    """The error outputs of a notebook (empty when it ran through)."""
+    """The error outputs of a notebook (empty when it ran through), except in cells
+    tagged ``raises-exception``, whose error is the lesson's point."""
     nb = nbformat.read(path, as_version=4)
     return [
         f"{o.get('ename')}: {o.get('evalue')}"
         for cell in nb.cells
+        if "raises-exception" not in cell.get("metadata", {}).get("tags", [])
         for o in cell.get("outputs", [])
         if o.get("output_type") == "error"
     ]

@@ -208,9 +208,9 @@ def test_cold_start_medians_count_a_missed_target_as_infinitely_slow():
     assert med["total"] == 20.0  # the total: the two misses count as infinite
 
 
-def _executed(path, printed: list[str], error: bool = False) -> None:
+def _executed(path, printed: list[str], error: bool = False, tags=()) -> None:
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("print('...')")
+    cell = nbformat.v4.new_code_cell("print('...')", metadata={"tags": list(tags)})
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(printed))]
     if error:
         cell.outputs.append(
@@ -239,3 +239,6 @@ def test_check_runs_fails_on_a_notebook_that_ended_with_an_error(tmp_path):
     (tmp_path / "seed0").mkdir()
     _executed(tmp_path / "seed0" / "06_x.ipynb", ["your run: +1.0, inside"], error=True)
     assert check.main([str(tmp_path / "seed0")]) == 1
+    # An error the lesson raises on purpose (a cell tagged raises-exception) is no failure.
+    _executed(tmp_path / "seed0" / "06_x.ipynb", ["ok"], error=True, tags=["raises-exception"])
+    assert check.main([str(tmp_path / "seed0")]) == 0
