@@ -113,3 +113,20 @@ def progress_file(tmp_path, monkeypatch):
     monkeypatch.setenv("HANDSON_RL_PROGRESS", str(path))
     monkeypatch.setenv("HANDSON_RL_FRONTEND", "text")
     return path
+
+
+@pytest.fixture
+def built_site_html():
+    """The website ``course.sh test`` built (``HANDSON_SITE_HTML``), for the ``built_site``
+    tests: without it they skip, except under CI, where the site must have been built."""
+    import os
+    from pathlib import Path
+
+    html = os.environ.get("HANDSON_SITE_HTML")
+    if not html:
+        if os.environ.get("CI"):
+            pytest.fail(
+                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
+            )
+        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    return Path(html)

@@ -100,16 +100,10 @@ def test_stop_ends_exactly_the_cluster_processes(cluster):
 
 
 @pytest.mark.built_site
-def test_chapter_10_placed_an_env_runner_on_each_node_and_its_job_trained():
+def test_chapter_10_placed_an_env_runner_on_each_node_and_its_job_trained(built_site_html):
     from handson_rl.maintainers.site_execute import cell_output_text, executed_chapter
 
-    html = os.environ.get("HANDSON_SITE_HTML")
-    if not html:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
-            )
-        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    html = built_site_html
     chapter = executed_chapter(Path(html), "10_architecture_and_scaling")
     # Two env runners, one CPU each, on two one-CPU nodes: one runner on each node.
     placement = cell_output_text(chapter, "def where_am_i(")

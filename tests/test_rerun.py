@@ -380,20 +380,14 @@ def test_every_cell_can_run_twice(path, monkeypatch):
 
 
 @pytest.mark.built_site
-def test_the_website_ran_chapter_3_with_each_cell_twice():
+def test_the_website_ran_chapter_3_with_each_cell_twice(built_site_html):
     """CI's smoke site executed chapter 3 with every cell run twice; a cell that raised
     or hung on its second run would have failed the build before this test runs."""
     from pathlib import Path
 
     from handson_rl.maintainers.site_execute import ran_each_cell_twice
 
-    html = os.environ.get("HANDSON_SITE_HTML")
-    if not html:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
-            )
-        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    html = built_site_html
     assert ran_each_cell_twice(Path(html), "03_training_ppo"), (
         "the site ran chapter 3 once: course.sh test builds it with `--twice 03`"
     )

@@ -8,7 +8,6 @@ smoke-budget site); without one it skips, except under CI.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -134,20 +133,9 @@ def test_check_site_accepts_a_clean_page(tmp_path):
     assert site_check.check_site(tmp_path, []) == []
 
 
-def _built_site() -> Path | None:
-    html = os.environ.get("HANDSON_SITE_HTML")
-    return Path(html) if html else None
-
-
 @pytest.mark.built_site
-def test_built_site():
-    html = _built_site()
-    if html is None:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
-            )
-        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+def test_built_site(built_site_html):
+    html = built_site_html
     assert site_check.check_site(html, CHAPTERS) == []
     for name in CHAPTERS:
         text = (html / "chapters" / f"{name}.html").read_text()

@@ -10,7 +10,6 @@ it skips, except under CI. The browser test is tests/browser/test_slides_in_brow
 from __future__ import annotations
 
 import html
-import os
 import re
 from pathlib import Path
 
@@ -274,15 +273,9 @@ def test_no_website_build_says_how_to_make_one(tmp_path):
 
 
 @pytest.mark.built_site
-def test_built_decks():
+def test_built_decks(built_site_html):
     """The decks the website build wrote: one per chapter, notes, figures, nothing remote."""
-    html_dir = os.environ.get("HANDSON_SITE_HTML")
-    if not html_dir:
-        if os.environ.get("CI"):
-            pytest.fail(
-                "CI builds the smoke site first and sets HANDSON_SITE_HTML (course.sh test)."
-            )
-        pytest.skip("no built site: HANDSON_SITE_HTML is not set (course.sh test sets it)")
+    html_dir = built_site_html
     decks = Path(html_dir) / "slides"
     index = (decks / "index.html").read_text()
     for name in CHAPTERS:
