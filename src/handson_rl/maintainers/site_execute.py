@@ -141,36 +141,10 @@ def execute_chapters(
     return rows
 
 
-def executed_chapter(html_dir: Path, name: str):
-    """Chapter ``name`` as a website build executed it: the staged notebook with the
-    outputs its jupyter-cache holds (``html_dir`` is the built site, e.g.
-    ``_build/site-smoke/html``, which ``course.sh test`` passes to the built-site tests
-    as ``HANDSON_SITE_HTML``). Tests read it instead of running the same cells again.
-    """
-    import nbformat
-    from jupyter_cache import get_cache
-
-    base = Path(html_dir).parent
-    staged = base / "src" / "chapters" / f"{name}.ipynb"
-    if not staged.exists():
-        raise FileNotFoundError(
-            f"{staged} does not exist: is {html_dir} a built site, and {name} a chapter?"
-        )
-    try:
-        _, notebook = get_cache(str(base / "jupyter_cache")).merge_match_into_notebook(
-            nbformat.read(staged, as_version=4)
-        )
-    except KeyError as err:
-        raise FileNotFoundError(
-            f"the site's jupyter-cache holds no executed {name}: build the site again"
-        ) from err
-    return notebook
-
-
-def ran_each_cell_twice(html_dir: Path, name: str) -> bool:
-    """Whether the website build of ``html_dir`` executed chapter ``name`` with each
-    cell run twice (``execute_chapters(..., twice=...)``; the build fails when a cell
-    of such a chapter raises or hangs, so a built site that says True passed)."""
+def _cached(html_dir: Path, name: str, lookup: str):
+    """Chapter ``name``'s staged notebook looked up in the jupyter-cache of the website
+    built in ``html_dir`` with the cache's method ``lookup``; clear errors when the
+    site or the chapter's execution is not there."""
     import nbformat
     from jupyter_cache import get_cache
 
@@ -182,11 +156,28 @@ def ran_each_cell_twice(html_dir: Path, name: str) -> bool:
         )
     cache = get_cache(str(base / "jupyter_cache"))
     try:
-        record = cache.match_cache_notebook(nbformat.read(staged, as_version=4))
+        return getattr(cache, lookup)(nbformat.read(staged, as_version=4))
     except KeyError as err:
         raise FileNotFoundError(
             f"the site's jupyter-cache holds no executed {name}: build the site again"
         ) from err
+
+
+def executed_chapter(html_dir: Path, name: str):
+    """Chapter ``name`` as a website build executed it: the staged notebook with the
+    outputs its jupyter-cache holds (``html_dir`` is the built site, e.g.
+    ``_build/site-smoke/html``, which ``course.sh test`` passes to the built-site tests
+    as ``HANDSON_SITE_HTML``). Tests read it instead of running the same cells again.
+    """
+    _, notebook = _cached(html_dir, name, "merge_match_into_notebook")
+    return notebook
+
+
+def ran_each_cell_twice(html_dir: Path, name: str) -> bool:
+    """Whether the website build of ``html_dir`` executed chapter ``name`` with each
+    cell run twice (``execute_chapters(..., twice=...)``; the build fails when a cell
+    of such a chapter raises or hangs, so a built site that says True passed)."""
+    record = _cached(html_dir, name, "match_cache_notebook")
     return bool((record.data or {}).get(TWICE, False))
 
 
