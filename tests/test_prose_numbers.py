@@ -15,6 +15,7 @@ for a fact that does not depend on the run, a registry entry. No Ray is started.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -112,6 +113,23 @@ def test_a_placeholder_needs_a_measured_key(tmp_path, backing):
     assert len(found) == 1 and "ch99.no.such.key" in found[0], found
 
 
+def test_a_registry_entry_backs_its_number_on_its_own_line_only(tmp_path, backing):
+    """An entry's ``line`` pins it: the same number on another line of the lesson is
+    still flagged, and an entry with an empty (or blank) ``line``, which would back
+    the number anywhere in the lesson, is refused, naming the entry."""
+    constants, _, keys = backing
+    path = _lesson(tmp_path, "First it scored 13.\n\nLater it scored 13 again.")
+    entry = 'lesson = "99"\nnumber = "13"\nkind = "example"\nreason = "made up"\n'
+    toml = tmp_path / "numbers.toml"
+    toml.write_text(f'[[number]]\n{entry}line = "it scored 13."\n')
+    found = problems(path, constants, registry(toml), keys)
+    assert len(found) == 1 and "99_made_up.py:4:" in found[0] and "'13'" in found[0], found
+    for blank in ('""', '"  "'):
+        toml.write_text(f"[[number]]\n{entry}line = {blank}\n")
+        with pytest.raises(ValueError, match=r"numbers\.toml: entry .*'13'.*`line` must be"):
+            registry(toml)
+
+
 def test_arithmetic_the_prose_states():
     """The registry's arithmetic, recomputed from the arena's rules (docs/prose_numbers.toml)."""
     env = module_constants(
@@ -180,6 +198,16 @@ def test_exercise2_bench_backs_chapter_7s_target():
         all(value >= 35 for value in best.values())
         and sum(value >= 40 for value in best.values()) == 1
     ), best
+
+
+def test_time_to_target_run_has_the_seeds_chapter_3_states():
+    """Chapter 3, "How fast?": bench/time_to_target.py's recorded run trained each
+    setup with the same 5 seeds ("5 seeds each, medians")."""
+    run = json.loads((SEED_RESULTS / "time_to_target.json").read_text())
+    seeds: dict[str, list[int]] = {}
+    for row in run["runs"]:
+        seeds.setdefault(row["setup"], []).append(row["seed"])
+    assert seeds and all(sorted(s) == [0, 1, 2, 3, 4] for s in seeds.values()), seeds
 
 
 def test_ray_defaults_the_prose_states():

@@ -372,6 +372,12 @@ def registry(path: Path = REGISTRY) -> list[Entry]:
         if unknown:
             raise ValueError(f"{path.name}: entry {row} has unknown fields {sorted(unknown)}.")
         entry = Entry(**row)
+        if not isinstance(entry.line, str) or not entry.line.strip():
+            raise ValueError(
+                f"{path.name}: entry {row}: `line` must be a piece of the source line that "
+                f"holds {entry.number!r}; an empty one would back it anywhere in lesson "
+                f"{entry.lesson} (give numbers on different lines one entry each)."
+            )
         if entry.kind not in KINDS:
             raise ValueError(f"{path.name}: entry {row}: kind must be one of {KINDS}.")
         if entry.kind in ("arithmetic", "ray default") and not entry.check:
