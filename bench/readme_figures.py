@@ -13,54 +13,31 @@ whose text is rendered from that file in ``bench/results/`` (its command, date,
 machine and load first, then its table). The chapter table of the top-level
 ``README.md`` takes its last column from ``bench/results/run_notebooks.json``. So a
 figure changes by re-running its command (which writes the data file) and then this
-script; the fast tests run ``--check``.
+script; the fast tests run ``--check``. Each file's source line and the per-setup
+time-to-target medians come from :mod:`handson_rl.tools.bench_results`, which
+chapter 3 also prints them with.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
-import statistics
 import sys
 from pathlib import Path
+
+from handson_rl.tools.bench_results import COURSE, setup_times, source_line
+from handson_rl.tools.bench_results import BenchDataError as FiguresError
+from handson_rl.tools.bench_results import number_or as _num
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
 BLOCK = re.compile(r"(<!-- figures: (\S+) -->\n)(.*?)(<!-- /figures -->)", re.S)
 CHAPTER_ROW = re.compile(r"^(\| (\d+) \| `(\d\d_\w+)` \|.*\| )([^|]*?)( \|)$", re.M)
-COURSE = "course (arena_ppo_config)"
 SEEDS = re.compile(r"seeds_\w+\.json")  # bench/seed_ranges.py's files
 SLOWEST = 8  # cells of the whole course listed under run_notebooks.json's table
-
-
-class FiguresError(ValueError):
-    """A README block or data file the generator cannot use."""
-
-
-def _num(value, fmt: str = "{:.1f}", missing: str = "not recorded") -> str:
-    return missing if value is None else fmt.format(value)
-
-
-def source_line(data: dict) -> str:
-    """Where a data file's figures come from: command, date, machine and load."""
-    for key in ("command", "date"):
-        if key not in data:
-            raise FiguresError(f"data file has no {key!r}")
-    machine = data.get("machine") or f"{data['cpus']} cores"
-    line = (
-        f"`{data['command']}`: {data['date']}, {machine}; 1-minute load average "
-        f"{_num(data.get('load_before'), '{:.2f}')} before, {_num(data.get('load_after'), '{:.2f}')} after"
-    )
-    if data.get("load_during"):
-        line += f", {data['load_during']}"
-    line += "."
-    if data.get("note"):
-        line += f" {data['note']}."
-    if data.get("source"):
-        line += f" (Source: {data['source']}.)"
-    return line
 
 
 def table(header: list[str], rows: list[list]) -> str:
@@ -71,26 +48,18 @@ def table(header: list[str], rows: list[list]) -> str:
 
 def time_to_target(data: dict) -> str:
     """Each setup's median time and env steps to the target, and its ratio to the course's."""
-    setups = list(dict.fromkeys(run["setup"] for run in data["runs"]))
-    medians = {}
-    for setup in setups:
-        runs = [r for r in data["runs"] if r["setup"] == setup]
-        reached = [r for r in runs if r["reached"]]
-        seconds = statistics.median(r["seconds"] if r["reached"] else float("inf") for r in runs)
-        steps = statistics.median(r["env_steps"] for r in runs)
-        final = statistics.median(r["final_mean"] for r in runs)
-        medians[setup] = (seconds, steps, final, f"{len(reached)}/{len(runs)}")
-    base = medians.get(COURSE, (None,))[0]
+    summaries = setup_times(data)
+    base = next((s.median for s in summaries if s.setup == COURSE), None)
     rows = [
         [
-            setup,
-            "not reached" if sec == float("inf") else f"{sec:.1f} s",
-            f"{steps:,.0f}",
-            f"{final:.1f}",
-            n,
-            f"{sec / base:.2f}x" if base and sec != float("inf") else "",
+            s.setup,
+            "not reached" if math.isinf(s.median) else f"{s.median:.1f} s",
+            f"{s.median_env_steps:,.0f}",
+            f"{s.median_final_mean:.1f}",
+            f"{s.reached}/{s.seeds}",
+            f"{s.median / base:.2f}x" if base and not math.isinf(s.median) else "",
         ]
-        for setup, (sec, steps, final, n) in medians.items()
+        for s in summaries
     ]
     header = [
         "setup",

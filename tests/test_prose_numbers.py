@@ -15,7 +15,6 @@ for a fact that does not depend on the run, a registry entry. No Ray is started.
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from pathlib import Path
 
@@ -198,16 +197,6 @@ def test_exercise2_bench_backs_chapter_7s_target():
         all(value >= 35 for value in best.values())
         and sum(value >= 40 for value in best.values()) == 1
     ), best
-
-
-def test_time_to_target_run_has_the_seeds_chapter_3_states():
-    """Chapter 3, "How fast?": bench/time_to_target.py's recorded run trained each
-    setup with the same 5 seeds ("5 seeds each, medians")."""
-    run = json.loads((SEED_RESULTS / "time_to_target.json").read_text())
-    seeds: dict[str, list[int]] = {}
-    for row in run["runs"]:
-        seeds.setdefault(row["setup"], []).append(row["seed"])
-    assert seeds and all(sorted(s) == [0, 1, 2, 3, 4] for s in seeds.values()), seeds
 
 
 def test_ray_defaults_the_prose_states():
