@@ -6,7 +6,7 @@ Reads the per-iteration combined returns (one CSV per seed, both trials of the
 sweep in each), prints one row per seed and batch size (the first iteration at
 which the combined return reached 30, 35 and 40, the best single iteration, the
 best and the last 5-iteration averages) as a Markdown table, and draws every
-trial's combined return against its iteration with lines at 35 and 40.
+trial's combined return against its iteration with lines at 30, 35 and 40.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def plot(df, out: Path):
                 color=color,
                 label=f"seed {seed} (5-iteration average)",
             )
-        for target, style in ((35, "--"), (40, ":")):
+        for target, style in ((30, "-."), (35, "--"), (40, ":")):
             ax.axhline(target, color="black", linestyle=style, linewidth=1)
             ax.text(1, target + 0.5, str(target), fontsize=8)
         ax.set_title(f"train_batch_size {batch}")

@@ -480,25 +480,30 @@ for trial, checkpoints in after.items():
 #    (`checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=True)`): chapter 12
 #    plays your best trial's agents from it, and the checker insists on it.
 #
-# **Why 35, when the 2021 course asked for 40?** Add the two agents' rewards step
+# **Why 30, when the 2021 course asked for 40?** Add the two agents' rewards step
 # by step. A step on which agent1 reaches a new cell is worth +1 - 0.1 = +0.9 to
 # the sum; a collision nets 0 (agent1 -1, agent2 +1); any other step (agent1
 # revisits a cell, agent2 misses) costs -0.5 - 0.1 = -0.6. Over the 100 steps of
 # an episode the combined return is therefore
 # 1.5 x (new cells) + 0.6 x (catches) - 60: it grows with the cells agent1
-# covers and shrinks with every step either agent wastes. Without catches, 35
-# needs about 63 new cells per episode, 40 about 67.
+# covers and shrinks with every step either agent wastes. Without catches, 30
+# needs 60 new cells per episode, 35 about 63, 40 about 67.
 #
 # We ran this exact sweep for the full 100 iterations with three seeds
 # (`bench/exercise2_target.py`; the table and plot in `bench/README.md` show when
-# each trial first passed 35 and where it levelled off). In that bench all six
-# trials passed 35 and only one ever reached 40, so the target here is **35**.
+# each trial first passed 30, 35 and 40 and where it levelled off). Every
+# trial's curve climbs fast at first, then creeps up slowly over the
+# rest of the run and levels off only a little above 35 (the table's best and last
+# 5-iteration averages): when a trial first crossed 35 was mostly luck, and a
+# trial that levels off just below it runs all `MAX_ITERATIONS` iterations; only
+# one trial ever reached 40. 30 sits near the end of the fast climb: every trial
+# passed it, each well before it crossed 35, so the target here is **30**.
 # Three seeds are too few for a range this text could promise your run; your
 # sweep's own table and plot say when your trials got there, and `TuneProgress`
 # prints how long it took on your machine.
 
 # %%
-TARGET = pick(full=35.0, smoke=0.0)
+TARGET = pick(full=30.0, smoke=0.0)
 MAX_ITERATIONS = pick(full=100, smoke=2)
 shutil.rmtree(Path(storage) / "exercise2", ignore_errors=True)  # a fresh start on every run
 

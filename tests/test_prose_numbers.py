@@ -169,6 +169,7 @@ def test_arithmetic_the_prose_states():
     assert math.isclose(new + chaser, 0.9) and math.isclose(other + chaser, -0.6)
     # ... so over an episode: 0.9 new + 0 catches - 0.6 (steps - new - catches).
     assert math.isclose(0.9 + 0.6, 1.5) and math.isclose(0.6 * steps, 60)
+    assert (30 + 60) / 1.5 == 60
     assert round((35 + 60) / 1.5) == 63 and round((40 + 60) / 1.5) == 67
     # Chapter 11: crash_prob 0.0005 is one crash in 2,000 steps; 16 iterations x 200 steps.
     assert round(1 / 0.0005) == 2000 and 16 * 200 == 3200
@@ -184,19 +185,29 @@ def test_arithmetic_the_prose_states():
 
 def test_exercise2_bench_backs_chapter_7s_target():
     """Chapter 7: in bench/exercise2_target.py's sweeps (3 seeds x 2 batches, 100
-    iterations) every trial passed 35 and only one ever reached 40."""
+    iterations) every trial levels off a little above 35 (its best 5-iteration
+    average between 35 and 41), passes 30 well before 35 (5 iterations or more),
+    and only one ever reaches 40."""
     import csv
 
-    best: dict[tuple, float] = {}
+    trials: dict[tuple, list[tuple[int, float]]] = {}
     for path in sorted(SEED_RESULTS.glob("exercise2_seed*.csv")):
         for row in csv.DictReader(path.open()):
             trial = (row["seed"], row["train_batch_size"])
-            best[trial] = max(best.get(trial, float("-inf")), float(row["combined_return"]))
-    assert len(best) == 6, sorted(best)
-    assert (
-        all(value >= 35 for value in best.values())
-        and sum(value >= 40 for value in best.values()) == 1
-    ), best
+            trials.setdefault(trial, []).append(
+                (int(row["iteration"]), float(row["combined_return"]))
+            )
+    assert len(trials) == 6, sorted(trials)
+
+    def first(rows, target):
+        return next(it for it, value in sorted(rows) if value >= target)
+
+    for trial, rows in trials.items():
+        values = [value for _, value in sorted(rows)]
+        best_average = max(sum(values[i : i + 5]) / 5 for i in range(len(values) - 4))
+        assert 35 <= best_average <= 41, (trial, best_average)
+        assert first(rows, 30) + 5 <= first(rows, 35), trial
+    assert sum(max(v for _, v in rows) >= 40 for rows in trials.values()) == 1
 
 
 def test_ray_defaults_the_prose_states():

@@ -53,7 +53,7 @@ class Item:
 #: :mod:`handson_rl.exercises.concepts`, tasks from :mod:`handson_rl.exercises.tasks`.
 EXERCISES = (
     Item("exercise1", 2, "exercise", "Exercise 1: the environment loop"),
-    Item("exercise2", 7, "exercise", "Exercise 2: a batch-size sweep to a combined return of 35"),
+    Item("exercise2", 7, "exercise", "Exercise 2: a batch-size sweep to a combined return of 30"),
     Item("exercise3", 8, "exercise", "Exercise 3: your own metric"),
     Item("exercise4", 9, "exercise", "Exercise 4: a deeper module"),
 )
