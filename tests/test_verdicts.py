@@ -10,6 +10,7 @@ import pytest
 from handson_rl import verdicts
 from handson_rl.verdicts import (
     SeedRangeError,
+    Z,
     compare,
     in_range,
     load_ranges,
@@ -132,6 +133,24 @@ def test_the_chance_of_falling_outside_is_what_draws_give():
     assert round(10 * verdicts.chance_outside(10)) == 2  # "about 2 runs in 10" for 10 seeds
     with pytest.raises(ValueError, match="at least 2 seeds"):
         verdicts.chance_outside(1)
+
+
+def test_the_chance_of_a_false_verdict_is_what_draws_give():
+    """Two sides drawn from the same normal quantity: compare() calls them different
+    as often as chance_called_different says, for few and many values a side."""
+    rng = np.random.default_rng(1)
+    for n in (3, 4, 10):
+        a, b = rng.normal(size=(2, 20_000, n))
+        called = [compare(x, y).beyond_noise for x, y in zip(a[:2000], b[:2000], strict=True)]
+        se = np.sqrt(a.var(axis=1, ddof=1) / n + b.var(axis=1, ddof=1) / n)
+        vectorised = np.abs(a.mean(axis=1) - b.mean(axis=1)) > Z * se
+        assert np.mean(called) == pytest.approx(vectorised[:2000].mean())
+        assert vectorised.mean() == pytest.approx(verdicts.chance_called_different(n), abs=0.01)
+    assert round(1 / verdicts.chance_called_different(4)) == 11  # "about 1 in 11" (docstring)
+    assert round(1 / verdicts.chance_called_different(3)) == 9
+    assert verdicts.chance_called_different(1000) == pytest.approx(0.0455, abs=0.001)
+    with pytest.raises(ValueError, match="at least 2 values"):
+        verdicts.chance_called_different(1)
 
 
 def test_a_missing_key_names_it_and_the_scripts(tmp_path):
