@@ -426,13 +426,15 @@ final_table(["RLlib default", "ours"])
 
 # %% [markdown]
 # Read the verdict line above the table. The two modules have the same layers
-# and the same initialisation, so they should learn the same: the seeds of one
-# set-up spread further than the gap between the two means, and the verdict says
-# *within the noise*, whichever mean happens to be higher. That is what the runs
-# we made while writing this chapter showed, with the higher mean changing from
-# run to run. (With 2 standard errors, two set-ups that really are the same are
-# still called different about one time in twenty; if yours is, look at the seeds in
-# the table.) From here on, `ours` is the baseline.
+# and the same initialisation, so they should learn the same, and the verdict is
+# the check. *Within the noise*, the expected outcome, means the seeds of one
+# set-up spread further than the gap between the two means, whichever mean
+# happens to be higher: `ours` can stand in for RLlib's module. *Beyond the
+# noise* can happen even to two set-ups that really are the same: with four
+# seeds a side, about one time in ten (the standard errors are themselves rough).
+# If yours says so, look at the seeds in the table (one stray seed can do it) and
+# rerun with another course seed (set `COURSE_SEED` before starting Jupyter)
+# before you trust it. From here on, `ours` is the baseline.
 #
 # ## One change at a time
 #
@@ -453,15 +455,16 @@ plt.show()
 final_table(["ours", "shared encoder"])
 
 # %% [markdown]
-# In the runs we made while writing this chapter, the shared encoder ended far
-# below `ours`, beyond seed noise, every seed below every seed of `ours`, the
-# curves parting only in the second half of the run. Your verdict line and table
-# say whether your run shows the same.
+# Read the verdict line: is the gap between the shared encoder and `ours` beyond
+# the noise, and which way? The table says how clear a gap is (does every seed of
+# one set-up end below every seed of the other?), and the plot says when the
+# curves part: from the start, or only later in the run.
 #
-# Why? The learner minimises one sum, the policy loss plus `vf_loss_coeff`
-# (1.0) times the value loss. With separate encoders each network gets only its
-# own loss's gradient. With one encoder, both gradients shape the same features,
-# and the policy may have to make do with features shaped for predicting returns.
+# Why could one encoder cost agent1 return? The learner minimises one sum, the
+# policy loss plus `vf_loss_coeff` (1.0) times the value loss. With separate
+# encoders each network gets only its own loss's gradient. With one encoder, both
+# gradients shape the same features, and the policy may have to make do with
+# features shaped for predicting returns.
 # Whether the value loss's pull is the stronger one cannot be read from the sizes
 # of the two losses (which `run` records): the policy loss is computed from
 # advantages that RLlib standardises in every batch (mean 0, standard deviation
@@ -488,17 +491,21 @@ plot_setups(
     ["ours", "shared encoder", "shared, vf_loss_coeff=0.01"], "Change 2: the value loss's weight"
 )
 plt.show()
+# One more verdict line: the weighted-down set-up against the shared encoder at full weight.
+_ = final_table(["shared encoder", "shared, vf_loss_coeff=0.01"], baseline="shared encoder")
 final_table(["ours", "shared encoder", "shared, vf_loss_coeff=0.01"])
 
 # %% [markdown]
-# Two verdict lines matter here. Against the shared encoder at full weight: in
-# the runs we made, weighting the value loss down won back most of what the
-# shared encoder lost, beyond seed noise. Against `ours`: within the noise in
-# our runs, which with four seeds of `ITERATIONS` iterations does not mean it
-# caught up completely, only that the data cannot tell. (Compare the two with
-# `compare(...)` yourself: the table's seed columns are the values.) If your
-# verdicts agree, the shared encoder itself was not the main problem; the
-# balance of the two losses in its features was.
+# Three verdict lines this time; the middle one repeats Change 1's. The first
+# compares the weighted-down set-up with the shared encoder at full weight:
+# *beyond the noise*, higher, means that weighting the value loss down won back
+# return the shared encoder had cost; *within the noise* means this run cannot
+# tell whether it did. The last compares it with `ours`: *within the noise* does
+# not mean it caught up completely, only that four seeds of `ITERATIONS`
+# iterations cannot tell the two apart; *beyond the noise*, lower, means
+# something besides the value loss's weight still costs return. If the first says
+# higher and the last within the noise, the evidence points to the balance of the
+# two losses in the shared features, not to sharing itself.
 #
 # ### Change 3: ReLU instead of tanh
 #
@@ -511,10 +518,11 @@ plt.show()
 final_table(["ours", "ReLU"])
 
 # %% [markdown]
-# The runs we made disagree about ReLU: within the noise of tanh in one, behind
-# it beyond the noise in the other. So ReLU may cost agent1 some return on this
-# game and budget, and four seeds are too few to say how much; tanh, RLlib's
-# default, is the safer choice here. What does your verdict say?
+# What does your verdict line say? *Beyond the noise* names the higher of ReLU
+# and tanh on this game and budget. *Within the noise* does not mean they are
+# the same: four seeds can miss a small gap, so a rerun with another course seed
+# may come out either way. Unless ReLU ends higher beyond the noise, there is no
+# reason here to leave tanh, RLlib's default.
 #
 # ### Change 4: the size
 #
@@ -537,10 +545,10 @@ final_table(["ours", "[16, 16]"])
 
 # %% [markdown]
 # With hidden layers of 16 (about a fifth of the weights; the cell prints both
-# counts), agent1 was behind from the first iterations on in our runs and ended
-# below `ours`, beyond seed noise: within this budget it learns slower. Your
-# verdict line says whether your run agrees. Whether it would catch up with more
-# iterations, these runs do not say.
+# counts), does agent1 end below `ours` beyond the noise? If the verdict says so,
+# the small network learns slower within this budget; the plot shows whether it
+# was behind from the first iterations or fell behind later. Whether it would
+# catch up with more iterations, this run does not say.
 #
 # ### All of them
 #
@@ -565,22 +573,18 @@ summary
 # The lines above the table give each set-up's verdict against `ours`; the
 # table adds where each stood halfway (after `HALFWAY` iterations). Which
 # changes are beyond the noise in your run, and which gaps opened only in the
-# second half? In the runs we made while writing this chapter, the two clear
-# effects were the shared encoder at full weight and the small network (both ended
-# lowest, beyond seed noise, the small network behind from the start, the shared
-# encoder only in the second half); matching RLlib's network and the shared
-# encoder with its value loss weighted down ended within seed noise of `ours`,
-# and ReLU did in one run but not in the other. Your numbers will differ from
-# ours (another machine or library version is enough), so read your own
-# verdicts.
+# second half? Your numbers will differ from another learner's (another machine
+# or library version is enough), and with four seeds a side a verdict near the
+# line can flip from one run to the next: a gap far beyond the noise is a
+# finding, one just past it is a reason to rerun with another course seed.
 #
 # **What this says about writing a module.** Start from a module that matches a
 # network known to work (here: RLlib's default), check it learns as well, and
 # only then change things, one at a time, over a few seeds. Whether a change
 # helps is a property of the whole set-up: a shared encoder is not wrong in
-# itself, but here, with a large, unclipped value loss (agent1's returns range
-# over tens of points, and the course switches value-loss clipping off, chapter
-# 3), it did worse unless the value loss was weighted down.
+# itself, but here its features also serve a large, unclipped value loss
+# (agent1's returns range over tens of points, and the course switches value-loss
+# clipping off, chapter 3), and Changes 1 and 2 test what that costs.
 
 # %% [markdown]
 # ## Exercise 4: a deeper module of your own
