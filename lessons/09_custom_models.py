@@ -355,7 +355,7 @@ runs["ours"] = run("ours", lambda seed: module_config(seed))
 import matplotlib.pyplot as plt
 
 from handson_rl.tools.plotting import add_random_baseline
-from handson_rl.verdicts import compare
+from handson_rl.verdicts import chance_called_different, compare
 
 COLOURS = ["#777777", "#1f61b4", "#d64d27", "#2a9d4b", "#8e44ad", "#c28e0e"]
 
@@ -422,6 +422,11 @@ def one_decimal(value):
 
 plot_setups(["RLlib default", "ours"], "Our module with RLlib's defaults vs RLlib's module")
 plt.show()
+if len(SEEDS) >= 2:
+    print(
+        f"(with {len(SEEDS)} seeds a side, two set-ups that really are the same come out "
+        f"'beyond the noise' about 1 time in {1 / chance_called_different(len(SEEDS)):.0f})"
+    )
 final_table(["RLlib default", "ours"])
 
 # %% [markdown]
@@ -430,8 +435,9 @@ final_table(["RLlib default", "ours"])
 # the check. *Within the noise*, the expected outcome, means the seeds of one
 # set-up spread further than the gap between the two means, whichever mean
 # happens to be higher: `ours` can stand in for RLlib's module. *Beyond the
-# noise* can happen even to two set-ups that really are the same: with four
-# seeds a side, about one time in ten (the standard errors are themselves rough).
+# noise* can happen even to two set-ups that really are the same, and with a
+# few seeds a side more often than the one time in twenty of many values (the
+# standard errors are themselves rough): the line above the table says how often.
 # If yours says so, look at the seeds in the table (one stray seed can do it) and
 # rerun with another course seed (set `COURSE_SEED` before starting Jupyter)
 # before you trust it. From here on, `ours` is the baseline.
