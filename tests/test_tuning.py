@@ -19,6 +19,7 @@ from handson_rl.tools.tuning import (
     interrupt_run,
     plot_trials,
     results_table,
+    state_files_complete,
     trial_cpus,
 )
 from handson_rl.training.config import arena_ppo_config
@@ -117,6 +118,8 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
     env = {**os.environ, "COURSE_BUDGET": "smoke"}
     before = interrupt_run(base, storage / name, min_checkpoints=2, timeout=300, env=env)
     assert sum(len(c) for c in before.values()) >= 2
+    # The kill landed between two of Tune's copies of its state, not in one.
+    assert state_files_complete(storage / name)
     unfinished = [t for t in before if _last_iteration(storage / name / t) < iterations]
     assert unfinished, "the run finished before it was killed; the test proves nothing"
 
@@ -134,6 +137,26 @@ def test_a_killed_sweep_resumes_without_losing_trials_or_checkpoints(tmp_path):
     best = best_trial_checkpoint(storage / name)
     assert best is not None and (best / "rllib_checkpoint.json").exists()
     assert best_trial_checkpoint(tmp_path / "no_such_experiment") is None
+
+
+def test_state_files_complete_only_when_each_state_file_is_whole(tmp_path):
+    """What a crash mid-copy leaves (an empty or cut-short state file) is not whole:
+    Tuner.restore would start such an experiment over with a default config."""
+    from ray import cloudpickle
+
+    assert not state_files_complete(tmp_path)  # nothing written yet
+    (tmp_path / "experiment_state-1.json").write_text(json.dumps({"trial_data": []}))
+    search = tmp_path / "basic-variant-state-1.json"  # a pickle, despite its name
+    search.write_bytes(cloudpickle.dumps({"_iterators": []}))
+    (tmp_path / "tuner.pkl").write_bytes(cloudpickle.dumps({"param_space": {}}))
+    assert state_files_complete(tmp_path)
+    search.write_bytes(b"")  # Ray 2.60 left exactly this after a kill mid-copy
+    assert not state_files_complete(tmp_path)
+    search.write_bytes(cloudpickle.dumps({"_iterators": list(range(1000))})[:-10])
+    assert not state_files_complete(tmp_path)
+    search.write_bytes(cloudpickle.dumps({}))
+    (tmp_path / "experiment_state-2.json").write_text('{"trial_data": [')
+    assert not state_files_complete(tmp_path)
 
 
 def test_tune_progress_makes_its_line_when_the_first_trial_starts(capsys):

@@ -10,6 +10,7 @@ chapter 7 and the tests interrupt and resume like a crashed laptop would:
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import signal
@@ -323,8 +324,6 @@ def best_trial_checkpoint(experiment_dir, metric: str = COMBINED_RETURN) -> Path
     per iteration, and its ``checkpoint_*`` folders), so it needs no running Ray;
     None when no trial has both results and a checkpoint.
     """
-    import json
-
     best, best_value = None, -math.inf
     for trial, checkpoints in checkpoints_on_disk(experiment_dir).items():
         results = Path(experiment_dir) / trial / "result.json"
@@ -339,6 +338,61 @@ def best_trial_checkpoint(experiment_dir, metric: str = COMBINED_RETURN) -> Path
         if float(value) > best_value:
             best, best_value = Path(experiment_dir) / trial / checkpoints[-1], float(value)
     return best
+
+
+#: The files Tune's experiment state is made of, in an experiment's folder.
+STATE_FILES = ("experiment_state-*.json", "basic-variant-state-*.json", "tuner.pkl")
+
+
+def state_files_complete(experiment_dir) -> bool:
+    """True when each of Tune's state files in ``experiment_dir`` is whole.
+
+    Tune writes its state in a staging folder and then copies each file into the
+    experiment's folder; a crash during a copy leaves that file empty or cut short,
+    and ``Tuner.restore`` then logs "Failed to restore the run state" and starts the
+    experiment over with a default config (seen with Ray 2.60: an empty
+    ``basic-variant-state-*.json``).
+    """
+    from ray import cloudpickle
+
+    root = Path(experiment_dir)
+    found = [path for pattern in STATE_FILES for path in root.glob(pattern)]
+    if not found:
+        return False
+    for path in found:
+        try:
+            data = path.read_bytes()
+            if path.name.startswith("experiment_state-"):
+                json.loads(data)
+            else:  # basic-variant-state-*.json and tuner.pkl are pickles
+                cloudpickle.loads(data)
+        except Exception:  # empty, cut short, or mid-copy
+            return False
+    return True
+
+
+def wait_for_complete_state(experiment_dir, proc, until: float) -> None:
+    """Wait (until the monotonic time ``until``) for Tune's state files to be whole,
+    so that the kill that follows lands between two copies, not in one."""
+    while time.monotonic() < until and proc.poll() is None:
+        if state_files_complete(experiment_dir):
+            return
+        time.sleep(0.05)
+
+
+def let_tune_record(experiment_dir, found: dict[str, list[str]], proc) -> None:
+    """Wait until Tune's experiment state is newer than the checkpoints ``found``
+    (so it records them) and whole (so a kill does not cut a copy of it short)."""
+    newest = max(
+        (Path(experiment_dir) / t / c).stat().st_mtime for t, cs in found.items() for c in cs
+    )
+    settle = time.monotonic() + 10
+    while time.monotonic() < settle and proc.poll() is None:
+        states = list(Path(experiment_dir).glob("experiment_state-*.json"))
+        if states and max(p.stat().st_mtime for p in states) > newest:
+            break
+        time.sleep(0.1)
+    wait_for_complete_state(experiment_dir, proc, until=time.monotonic() + 10)
 
 
 def interrupt_run(
@@ -385,16 +439,7 @@ def interrupt_run(
             raise TimeoutError(
                 f"No {min_checkpoints} checkpoints in {experiment_dir} after {timeout} s."
             )
-        # Let Tune record those checkpoints in its experiment state before the crash.
-        newest = max(
-            (Path(experiment_dir) / t / c).stat().st_mtime for t, cs in found.items() for c in cs
-        )
-        settle = time.monotonic() + 10
-        while time.monotonic() < settle and proc.poll() is None:
-            states = list(Path(experiment_dir).glob("experiment_state-*.json"))
-            if states and max(p.stat().st_mtime for p in states) > newest:
-                break
-            time.sleep(0.1)
+        let_tune_record(experiment_dir, found, proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
