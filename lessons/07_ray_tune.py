@@ -387,7 +387,12 @@ for agent, stats in evaluation.items():
 #
 # (How much survives depends on how often Tune saves that state: by default every
 # 10 seconds or more, so a crash can lose the last few iterations. The demo sweep
-# below sets `TUNE_GLOBAL_CHECKPOINT_S=0` to save it on every step.)
+# below sets `TUNE_GLOBAL_CHECKPOINT_S=0` to save it on every step. A crash can
+# also land while Tune copies a state file into the experiment's folder and cut it
+# short; `Tuner.restore` then logs `Failed to restore the run state` and starts
+# the experiment over, from scratch and, as we saw with Ray 2.60, without the
+# sweep's settings. So after a real crash, read the first lines `restore` prints.
+# The demo below waits until the state files are whole before it kills.)
 #
 # Let's crash one for real. `python -m handson_rl.tools.tuning` runs a small two-trial
 # sweep (checkpointing every iteration) in a separate process; we kill that whole
