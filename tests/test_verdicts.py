@@ -103,7 +103,11 @@ def test_seed_range_reads_and_merges_the_files(tmp_path):
 
 def test_your_run_places_the_value_and_explains_outside(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_BUDGET", "full")
-    _write(tmp_path, "seeds_a.json", {"k": {"values": [18.2, 27.5, 21.0]}})
+    _write(
+        tmp_path,
+        "seeds_a.json",
+        {"k": {"values": [18.2, 27.5, 21.0]}, "k2": {"values": [0.2601, 0.2705]}},
+    )
     assert (
         your_run("k", 21.0, directory=tmp_path)
         == "your run: +21.0, inside the range of 3 seeds (+18.2 to +27.5)"
@@ -117,6 +121,11 @@ def test_your_run_places_the_value_and_explains_outside(tmp_path, monkeypatch):
     assert "above the range" in your_run("k", 30, why="because", directory=tmp_path)
     assert your_run("k", 30, why="because", directory=tmp_path).endswith(": because")
     assert "no value" in your_run("k", float("nan"), directory=tmp_path)
+    # Judged as printed: +27.54 prints as +27.5, the range's top, so it is not "above".
+    assert "+27.5, inside the range" in your_run("k", 27.54, directory=tmp_path)
+    assert "+27.6, above the range" in your_run("k", 27.56, directory=tmp_path)
+    assert "0.27, inside" in your_run("k2", 0.2712, fmt=".2f", directory=tmp_path)
+    assert "0.28, above" in your_run("k2", 0.2751, fmt=".2f", directory=tmp_path)
 
 
 def test_the_chance_of_falling_outside_is_what_draws_give():

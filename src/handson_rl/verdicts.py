@@ -297,6 +297,19 @@ def seed_range(key: str, directory=None) -> SeedRange:
     return ranges[key]
 
 
+def _where(value: float, low: float, high: float, fmt: str) -> str:
+    """ "inside", "below" or "above", judged on the numbers as printed with ``fmt``:
+    a run that prints as +27.4 against a range printed as +17.5 to +27.4 is at its
+    edge, not outside it (it is often the very seed that set that edge, run again)."""
+    try:
+        value, low, high = (float(format(x, fmt)) for x in (value, low, high))
+    except ValueError:  # a format float() cannot read back (e.g. a percentage)
+        pass
+    if low <= value <= high:
+        return "inside"
+    return "below" if value < low else "above"
+
+
 def your_run(
     key: str,
     value: float,
@@ -316,11 +329,7 @@ def your_run(
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{name}: no value (no episode finished), range of {found.n} seeds {found.low:{fmt}} to {found.high:{fmt}}"
     value = float(value)
-    where = (
-        "inside"
-        if found.low <= value <= found.high
-        else ("below" if value < found.low else "above")
-    )
+    where = _where(value, found.low, found.high, fmt)
     line = (
         f"{name}: {value:{fmt}}, {where} the range of {found.n} seeds "
         f"({found.low:{fmt}} to {found.high:{fmt}})"
