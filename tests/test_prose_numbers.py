@@ -87,6 +87,19 @@ def test_an_invented_number_is_flagged_and_backed_ones_are_not(tmp_path, backing
     assert "99_made_up.py:4" in found[0]
 
 
+def test_a_board_cell_is_backed_only_inside_the_board(tmp_path, backing):
+    """ "cell 44", "cells 0, 11 and 22" name cells of the 10 x 10 board; "cell 144"
+    and "cell 4.5" do not, and a number after "cell" is no longer structural."""
+    constants, entries, keys = backing
+    path = _lesson(
+        tmp_path,
+        "I am on cell 44; agent1 on cells 0, 11 and 22, agent2 on cell 99.\n"
+        "Now agent1 is on cell 144 and agent2 on cell 4.5.",
+    )
+    found = problems(path, constants, entries, keys)
+    assert len(found) == 2 and "'144'" in found[0] and "'4.5'" in found[1], found
+
+
 def test_numbers_are_read_the_ways_prose_writes_them(tmp_path):
     path = _lesson(
         tmp_path, "between 3 to 6, -1.5, 25%, 1e-3, 4.66e-4, 59,268, 7-8 and agent1 p2 CartPole-v1"

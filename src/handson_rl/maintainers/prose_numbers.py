@@ -66,7 +66,7 @@ LINK = re.compile(r"\]\([^)]*\)|https?://\S+")
 #: Structural numbers: chapter, section, step, exercise ... numbers (also "chapters
 #: 3 and 4", "steps 2 to 5"), versions, "2 cores", list markers and heading numbers.
 STRUCTURAL = re.compile(
-    r"\b(?:chapters?|sections?|steps?|exercises?|parts?|issues?|items?|cells?|rows?|"
+    r"\b(?:chapters?|sections?|steps?|exercises?|parts?|issues?|items?|rows?|"
     r"Ray|RLlib|Python|torch|PyTorch|gymnasium|Gymnasium|versions?|v)\s*\d+(?:\.\d+)*"
     r"(?:\s*(?:,|and|or|to|-|\u2013)\s*\d+(?:\.\d+)*)*"
     r"|\b\d+\s+(?:CPU\s+)?cores?\b"
@@ -420,8 +420,27 @@ def _nearby_literals(lesson_cells: list, index: int) -> dict[float, tuple[int, s
     return literals
 
 
+#: "cell 44", "cells 0, 11, 22": the lessons name board cells by index (row x width + column).
+BOARD_CELL = re.compile(r"\bcells?\s+(?:\d+\s*(?:,|and|or)\s*)*$", re.IGNORECASE)
+BOARD_SIZE = "cells on the board (width x height)"
+
+
+def _board_cell(number: Number, constants: dict) -> str | None:
+    """What a board-cell index is, if ``number`` is one: an integer after "cell(s)"
+    inside the board (0 to width x height - 1); "cell 144" on a 10 x 10 board is not."""
+    size = next((int(v) for v, what in constants.items() if BOARD_SIZE in what), None)
+    if size is None or not BOARD_CELL.search(number.context[: number.column]):
+        return None
+    if number.value != int(number.value) or not 0 <= number.value < size:
+        return None
+    return f"a board cell's index (0 to {size - 1}: row x width + column)"
+
+
 def _backing(number: Number, constants: dict, literals: dict, entries: list[Entry]) -> Backed:
     """What backs one (non-structural, non-placeholder) number, in the order of BACKINGS."""
+    cell = _board_cell(number, constants)
+    if cell is not None:
+        return Backed(number, "course constant", cell)
     found = _matching(number, constants)
     if found is not None:
         return Backed(number, "course constant", constants[found] if constants else "")
