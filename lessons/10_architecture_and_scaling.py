@@ -173,6 +173,13 @@ print(
 #   learning column: about the same in every row. More runners sample faster
 #   only with more cores, on a bigger machine or a cluster; two cores cannot
 #   show that.
+# - **Sampling while learning** is the other way to keep the runners busy:
+#   APPO and IMPALA (`APPOConfig`, `IMPALAConfig`) sample asynchronously, so the
+#   runners go on collecting episodes, with slightly older weights, while the
+#   learner updates. Whether that pays on this game and two cores is a
+#   measurement: `bench/time_to_target.py` times APPO beside the course's PPO to
+#   the same target, and chapter 3's "How fast?" cell prints the course's
+#   recorded result (run it yourself for your machine's).
 # - **Time per iteration** = sampling + learning (+ sending the new weights to
 #   every runner). With a fixed batch size, faster sampling shortens only the
 #   first part; once sampling is quick, learning becomes a large share of the
