@@ -512,19 +512,22 @@ print(f"after {int(history[-1]['env_steps']):,} env steps")
 # %% [markdown]
 # Your lines will not match anyone else's exactly: with two env runner
 # processes, runs are not repeatable step for step, even with the same seed. So
-# the "your run" lines place your numbers against full-length runs with other
+# the "your run" lines place your numbers against full-length runs with ten
 # seeds (`bench/seed_ranges.py` repeats this chapter's training with
 # `COURSE_SEED` 0 to 9). Over those seeds, agent1's mean over the first 3
 # iterations was {{seeds:ch03.first.agent1}}, and over the last 5
 # {{seeds:ch03.last.agent1}}. agent2's went from {{seeds:ch03.first.agent2}} to
-# {{seeds:ch03.last.agent2}}. A range of ten seeds is not a fence: your run is
-# as likely to rank anywhere among those ten runs and itself, so about one run in
-# five or six lands just outside it by chance alone (the line then says so), and
-# a chapter with several "your run" lines will often show one. Turn agent2's
-# figures into catches with the formula above and decide from your own lines:
-# did agent2 learn to chase? Its return can rise and still stay below zero,
-# because it pays -0.1 on every step without a catch. The two learn against each
-# other: each catch agent2 learns is -1.0 for agent1.
+# {{seeds:ch03.last.agent2}}. A range of ten seeds is not a fence. With another
+# seed, your run is a new draw, as likely to rank anywhere among those ten runs
+# and itself, so about one run in five or six lands just outside it by chance
+# alone, and a chapter with several "your run" lines will often show one. With
+# one of those ten (the default, 0, is one), your run is that seed run again,
+# which is not a copy of its run in the bench (runs are not repeatable step for
+# step), so it too can land outside. Either way the line then says which it is.
+# Turn agent2's figures into catches with the formula above and decide from your
+# own lines: did agent2 learn to chase? Its return can rise and still stay below
+# zero, because it pays -0.1 on every step without a catch. The two learn against
+# each other: each catch agent2 learns is -1.0 for agent1.
 
 # %% [markdown]
 # ## Your turn: predict, then change one setting

@@ -103,6 +103,7 @@ def test_seed_range_reads_and_merges_the_files(tmp_path):
 
 def test_your_run_places_the_value_and_explains_outside(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_BUDGET", "full")
+    monkeypatch.setenv("COURSE_SEED", "5")  # not one of the range's seeds (0-2): a new draw
     _write(
         tmp_path,
         "seeds_a.json",
@@ -126,6 +127,32 @@ def test_your_run_places_the_value_and_explains_outside(tmp_path, monkeypatch):
     assert "+27.6, above the range" in your_run("k", 27.56, directory=tmp_path)
     assert "0.27, inside" in your_run("k2", 0.2712, fmt=".2f", directory=tmp_path)
     assert "0.28, above" in your_run("k2", 0.2751, fmt=".2f", directory=tmp_path)
+
+
+def test_a_run_of_one_of_the_ranges_own_seeds_is_not_called_a_new_draw(tmp_path, monkeypatch):
+    """With COURSE_SEED among the seeds the range was measured with, an outside run is
+    that seed run again: the message names the bench's value for it, not the odds."""
+    monkeypatch.setenv("COURSE_BUDGET", "full")
+    _write(tmp_path, "seeds_a.json", {"k": {"values": [18.2, 27.5, 21.0]}})
+    _write(
+        tmp_path,
+        "seeds_b.json",
+        {"j": {"values": [1.0, None, 3.0, 2.0], "seeds": [4, 5, 6, 7]}},
+        "python bench/other.py",
+    )
+    monkeypatch.setenv("COURSE_SEED", "1")
+    line = your_run("k", 27.9, directory=tmp_path)
+    assert "above the range of 3 seeds" in line
+    assert (
+        "your COURSE_SEED, 1, is one of the 3 seeds of this range, where the bench's run gave +27.5"
+        in line
+    )
+    assert "by chance alone" not in line
+    assert your_run("k", 21.0, directory=tmp_path).endswith("(+18.2 to +27.5)")  # inside: no note
+    monkeypatch.setenv("COURSE_SEED", "5")  # seed 5's value is missing: a new draw after all
+    assert "by chance alone" in your_run("j", 9.0, directory=tmp_path)
+    monkeypatch.setenv("COURSE_SEED", "6")
+    assert "where the bench's run gave +3.0" in your_run("j", 9.0, directory=tmp_path)
 
 
 def test_the_chance_of_falling_outside_is_what_draws_give():

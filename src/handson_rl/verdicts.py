@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -196,6 +196,16 @@ def chance_outside(seeds: int) -> float:
 
 
 #: Why a run at the smoke budget falls outside: the ranges come from full-budget runs.
+#: What :func:`your_run` says instead when the run's COURSE_SEED is one of the range's
+#: own seeds: then it is not a new draw but that seed run again.
+SAME_SEED = (
+    "your COURSE_SEED, {seed}, is one of the {seeds} seeds of this range, where the "
+    "bench's run gave {value}: runs with remote env runners are not repeatable step "
+    "for step, and your machine differs from ours, so a run of the same seed can land "
+    "beyond the range; nothing need be wrong: run the cell again (or with another "
+    "COURSE_SEED) and see where the next one falls"
+)
+
 SMOKE = (
     "this run used the smoke budget (COURSE_BUDGET=smoke), far shorter than the "
     "full-budget runs the range comes from"
@@ -218,6 +228,8 @@ class SeedRange:
     what: str
     script: str
     file: str
+    #: ``{seed: value}`` when the file says which seed gave which value.
+    by_seed: dict = field(default_factory=dict, compare=False)
 
     @property
     def n(self) -> int:
@@ -256,11 +268,20 @@ def _read_ranges(path) -> dict[str, SeedRange]:
     script = _script_of(meta.get("command", path.name))
     out = {}
     for key, entry in ranges.items():
-        values = [float(v) for v in entry.get("values", []) if v is not None]
+        raw = entry.get("values", [])
+        seeds = entry.get("seeds", meta.get("seeds"))
+        by_seed = (
+            {int(s): float(v) for s, v in zip(seeds, raw) if v is not None and not math.isnan(v)}
+            if isinstance(seeds, list) and len(seeds) == len(raw)
+            else {}
+        )
+        values = [float(v) for v in raw if v is not None]
         values = [v for v in values if not math.isnan(v)]
         if len(values) < 2:  # not a range (yet: a bench run writes its file after each seed)
             continue
-        out[key] = SeedRange(key, tuple(values), str(entry.get("what", "")), script, path.name)
+        out[key] = SeedRange(
+            key, tuple(values), str(entry.get("what", "")), script, path.name, by_seed
+        )
     return out
 
 
@@ -310,6 +331,17 @@ def _where(value: float, low: float, high: float, fmt: str) -> str:
     return "below" if value < low else "above"
 
 
+def _why_outside(found: SeedRange, fmt: str) -> str:
+    from handson_rl.budget import is_smoke, seed
+
+    if is_smoke():
+        return SMOKE
+    if seed() in found.by_seed:
+        value = format(found.by_seed[seed()], fmt)
+        return SAME_SEED.format(seed=seed(), seeds=found.n, value=value)
+    return OUTSIDE.format(seeds=found.n, chance=round(10 * chance_outside(found.n)))
+
+
 def your_run(
     key: str,
     value: float,
@@ -337,11 +369,5 @@ def your_run(
     if where == "inside":
         return line
     if why is None:
-        from handson_rl.budget import is_smoke
-
-        why = (
-            SMOKE
-            if is_smoke()
-            else OUTSIDE.format(seeds=found.n, chance=round(10 * chance_outside(found.n)))
-        )
+        why = _why_outside(found, fmt)
     return f"{line}: {why}"
