@@ -12,6 +12,7 @@ import math
 import re
 
 import pytest
+from bench_fakes import time_to_target_run as _run
 
 from handson_rl.tools.bench_results import (
     COURSE,
@@ -24,17 +25,6 @@ from handson_rl.tools.bench_results import (
     show_time_to_target,
     time_to_target_text,
 )
-
-
-def _run(setup, seed, seconds, reached=True, steps=30_000, final=18.5):
-    return {
-        "setup": setup,
-        "seed": seed,
-        "reached": reached,
-        "seconds": seconds,
-        "env_steps": steps,
-        "final_mean": final,
-    }
 
 
 def _data(runs, cap=60.0):

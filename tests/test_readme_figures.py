@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bench_fakes import time_to_target_run as _run
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
@@ -21,17 +22,6 @@ def figures():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _run(setup, seed, seconds, reached=True, steps=30_000):
-    return {
-        "setup": setup,
-        "seed": seed,
-        "reached": reached,
-        "seconds": seconds,
-        "env_steps": steps,
-        "final_mean": 18.5 if reached else 9.0,
-    }
 
 
 TTT = {
