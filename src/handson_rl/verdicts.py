@@ -150,14 +150,25 @@ def chance_called_different(n: int, z: float = Z) -> float:
     return float(2 * t.sf(z, 2 * n - 2))
 
 
-def in_range(value: float, low: float, high: float, *, seeds: int, what: str = "your run") -> str:
-    """Where one run's ``value`` falls against the range ``[low, high]`` of ``seeds`` seeds."""
+def in_range(
+    value: float, low: float, high: float, *, seeds: int, what: str = "your run", fmt: str = "+.1f"
+) -> str:
+    """Where one run's ``value`` falls against the range ``[low, high]`` of ``seeds`` seeds
+    (judged on the numbers as printed with ``fmt``: see :func:`_where`)."""
+    return _placed(value, low, high, seeds=seeds, what=what, fmt=fmt)[1]
+
+
+def _placed(value, low, high, *, seeds: int, what: str, fmt: str) -> tuple[str, str]:
+    """``(where, line)``: :func:`in_range`'s verdict and the line that states it."""
     if not low <= high:
         raise ValueError(f"low ({low}) must not be above high ({high}).")
     if seeds < 2:
         raise ValueError(f"a range needs at least 2 seeds, got {seeds}.")
-    where = "inside" if low <= value <= high else ("below" if value < low else "above")
-    return f"{what}: {value:+.1f}, {where} the range of {seeds} seeds ({low:+.1f} to {high:+.1f})"
+    where = _where(value, low, high, fmt)
+    line = (
+        f"{what}: {value:{fmt}}, {where} the range of {seeds} seeds ({low:{fmt}} to {high:{fmt}})"
+    )
+    return where, line
 
 
 # --- Ranges measured over many seeds (bench/results/seeds_*.json) -------------
@@ -195,7 +206,6 @@ def chance_outside(seeds: int) -> float:
     return 2 / (seeds + 1)
 
 
-#: Why a run at the smoke budget falls outside: the ranges come from full-budget runs.
 #: What :func:`your_run` says instead when the run's COURSE_SEED is one of the range's
 #: own seeds: then it is not a new draw but that seed run again.
 SAME_SEED = (
@@ -206,6 +216,7 @@ SAME_SEED = (
     "COURSE_SEED) and see where the next one falls"
 )
 
+#: Why a run at the smoke budget falls outside: the ranges come from full-budget runs.
 SMOKE = (
     "this run used the smoke budget (COURSE_BUDGET=smoke), far shorter than the "
     "full-budget runs the range comes from"
@@ -336,9 +347,10 @@ def _why_outside(found: SeedRange, fmt: str) -> str:
 
     if is_smoke():
         return SMOKE
-    if seed() in found.by_seed:
-        value = format(found.by_seed[seed()], fmt)
-        return SAME_SEED.format(seed=seed(), seeds=found.n, value=value)
+    course_seed = seed()
+    if course_seed in found.by_seed:
+        value = format(found.by_seed[course_seed], fmt)
+        return SAME_SEED.format(seed=course_seed, seeds=found.n, value=value)
     return OUTSIDE.format(seeds=found.n, chance=round(10 * chance_outside(found.n)))
 
 
@@ -361,11 +373,7 @@ def your_run(
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return f"{name}: no value (no episode finished), range of {found.n} seeds {found.low:{fmt}} to {found.high:{fmt}}"
     value = float(value)
-    where = _where(value, found.low, found.high, fmt)
-    line = (
-        f"{name}: {value:{fmt}}, {where} the range of {found.n} seeds "
-        f"({found.low:{fmt}} to {found.high:{fmt}})"
-    )
+    where, line = _placed(value, found.low, found.high, seeds=found.n, what=name, fmt=fmt)
     if where == "inside":
         return line
     if why is None:
