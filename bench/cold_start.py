@@ -20,6 +20,10 @@ Variants (the levers measured, not guessed):
 - ``course``: the course's settings as they are (2 env runners x 16 envs).
 - ``local``: 0 env runners x 32 envs: sampling in the main process, no env-runner
   actors to start.
+- ``inductor``: the course's settings with torch's own
+  ``torch.use_deterministic_algorithms``, which loads torch's compiler
+  (TorchInductor) in every seeded process; ``course`` sets the same switch without
+  it (``handson_rl/training/torch_seeding.py``).
 - ``appo``: APPO (asynchronous sampling) as ``bench/time_to_target.py`` sets it up
   (one env runner, one learner actor): the lever that would change the algorithm.
 
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -47,8 +52,11 @@ from cpu_load import OtherLoad
 VARIANTS = {
     "course": {},
     "local": {"num_env_runners": 0, "num_envs_per_env_runner": 32},
+    "inductor": {},
     "appo": None,  # time_to_target.appo_config()
 }
+#: Environment variables a variant's process (and its Ray workers) starts with.
+VARIANT_ENV = {"inductor": {"HANDSON_RL_TORCH_SEEDING": "torch"}}
 PHASES = ("start", "imports", "ray.init", "build", "train", "total")
 
 
@@ -102,6 +110,7 @@ def run_one(seed: int, variant: str, target: float, max_seconds: float) -> dict:
             capture_output=True,
             text=True,
             cwd=Path(__file__).parent,
+            env={**os.environ, **VARIANT_ENV.get(variant, {})},
         )
     lines = [line for line in proc.stdout.splitlines() if line.startswith('{"marks"')]
     if proc.returncode != 0 or not lines:
@@ -153,8 +162,6 @@ def medians(rows: list[dict], variant: str) -> dict[str, float]:
 
 
 def main(argv=None) -> list[dict]:
-    import os
-
     args = parse_args(argv)
     if args.child:
         child(args.seeds[0], args.variants[0], args.target, args.max_seconds)
@@ -167,8 +174,8 @@ def main(argv=None) -> list[dict]:
         + " ".join(f"{p:>9}" for p in PHASES)
         + f" {'env steps':>10} {'other CPU':>10}"
     )
-    for variant in args.variants:
-        for seed in args.seeds:
+    for seed in args.seeds:  # the variants in turn for each seed: paired under the same load
+        for variant in args.variants:
             row = run_one(seed, variant, args.target, args.max_seconds)
             rows.append(row)
             total = f"{row['total']:8.1f}s" if row["reached"] else "  not rchd"
@@ -193,7 +200,6 @@ def main(argv=None) -> list[dict]:
 
 
 def write_json(args, rows: list[dict], summary: dict, load: tuple[float, float]) -> None:
-    import os
     from datetime import datetime
 
     data = {

@@ -24,6 +24,11 @@ from handson_rl.arena.env import AGENT1, AGENT2, MultiAgentArena
 from handson_rl.training.cpus import make_room, remote_cpus, track
 from handson_rl.training.flaky import FlakyArena
 from handson_rl.training.results import record_episode_returns
+from handson_rl.training.torch_seeding import install as _light_torch_seeding
+
+# Seeding without loading torch's compiler, here and in every env runner (each
+# imports this module to unpickle its config): see torch_seeding.
+_light_torch_seeding()
 
 #: Module (policy) ids: one per agent.
 MODULE_OF_AGENT = {AGENT1: "p1", AGENT2: "p2"}
