@@ -49,7 +49,8 @@ def _in_a_fresh_process(code: str, env: dict | None = None) -> str:
     return out.stdout.strip()
 
 
-def test_importing_the_course_config_sets_the_switch_without_loading_the_compiler():
+def test_the_switch_is_set_without_the_compiler_and_by_torch_once_it_is_loaded():
+    """One fresh process: first as every env runner is, then with TorchInductor loaded."""
     out = _in_a_fresh_process(
         """
         import sys, torch
@@ -60,21 +61,12 @@ def test_importing_the_course_config_sets_the_switch_without_loading_the_compile
               "torch._inductor" in sys.modules)
         torch.use_deterministic_algorithms(False)
         print(torch.are_deterministic_algorithms_enabled())
-        """
-    )
-    assert out.splitlines() == ["True True False", "False"]
-
-
-def test_with_the_compiler_loaded_torchs_own_function_runs():
-    out = _in_a_fresh_process(
-        """
-        import torch, torch._inductor.config as inductor_config
-        import handson_rl.training.config
+        import torch._inductor.config as inductor_config
         torch.use_deterministic_algorithms(True)
         print(torch.are_deterministic_algorithms_enabled(), inductor_config.deterministic)
         """
     )
-    assert out == "True True"
+    assert out.splitlines() == ["True True False", "False", "True True"]
 
 
 def test_the_environment_variable_keeps_torchs_function():
