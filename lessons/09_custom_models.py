@@ -509,7 +509,11 @@ final_table(["ours", "shared encoder", "shared, vf_loss_coeff=0.01"])
 # tell whether it did. The last compares it with `ours`: *within the noise* does
 # not mean it caught up completely, only that four seeds of `ITERATIONS`
 # iterations cannot tell the two apart; *beyond the noise*, lower, means
-# something besides the value loss's weight still costs return. If the first says
+# something besides the value loss's weight still costs return; *beyond the
+# noise*, higher, means the shared features with a light value loss did better
+# than separate encoders on your seeds: a finding worth a rerun with another
+# `COURSE_SEED` before you trust it (the first verdict of this chapter printed
+# how often identical set-ups are called different). If the first says
 # higher and the last within the noise, the evidence points to the balance of the
 # two losses in the shared features, not to sharing itself.
 #
