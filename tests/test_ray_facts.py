@@ -12,13 +12,12 @@ import inspect
 import logging
 import os
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from fresh_python import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -167,15 +166,7 @@ def test_agent1s_return_counts_a_collision_instead_of_a_new_cell():
 
 def _in_fresh_home(home: Path, code: str, **env) -> subprocess.CompletedProcess:
     environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), **env}
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=ROOT,
-        env=environment,
-        check=False,
-    )
+    return run_python(code, env=environment, timeout=180)
 
 
 def test_ray_start_uses_a_token_but_never_makes_one(tmp_path):

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from fresh_python import run_python
 
 from handson_rl.training import ray_internals
 
@@ -23,15 +22,7 @@ PRIVATE_NAMES = ("._private", "._raylet", "._global_registry", "_train_batch_siz
 
 
 def _python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
-    )
+    return run_python(code, env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
 
 
 def test_every_function_has_a_test_here():

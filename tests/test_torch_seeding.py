@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ast
 import inspect
-import subprocess
-import sys
+import os
 import textwrap
 
 import pytest
+from fresh_python import run_python
 
 from handson_rl.training import torch_seeding
 
@@ -36,15 +36,7 @@ def test_torchs_function_only_sets_inductors_flag_and_the_switch_we_set():
 
 
 def _in_a_fresh_process(code: str, env: dict | None = None) -> str:
-    import os
-
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-    )
+    out = run_python(code, env={**os.environ, **(env or {})}, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     return out.stdout.strip()
 
