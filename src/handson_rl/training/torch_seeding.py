@@ -6,10 +6,11 @@ notebook's own, every env runner, every learner
 (``ray/rllib/utils/torch_utils.py``, ``set_torch_seed``). In torch 2.13 that
 function first runs ``import torch._inductor.config``, to set TorchInductor's
 ``deterministic`` flag. TorchInductor is the compiler behind ``torch.compile``;
-importing it loads TorchDynamo and SymPy: about 2.7 s of CPU in every new env
-runner process on a 2-core laptop, before it samples a single step (measured with
-cProfile on ``MultiAgentEnvRunner(...)``; ``bench/cold_start.py`` times a whole
-build). The course never compiles a model.
+importing it loads TorchDynamo and SymPy in every new env runner process, before
+it samples a single step (2.7 s of the 2.8 s that constructing one
+``MultiAgentEnvRunner`` took under cProfile on a 2-core machine;
+``bench/cold_start.py``'s ``inductor`` variant times whole builds). The course
+never compiles a model.
 
 :func:`install` replaces ``torch.use_deterministic_algorithms`` in this process
 with :func:`use_deterministic_algorithms`: it sets the same switch for torch's
